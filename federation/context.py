@@ -1,0 +1,42 @@
+"""Everything the federation I/O layer needs, built once by the application and passed in (never read from config)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from federation.fetch import Fetcher
+from federation.http import HttpClient, Signer
+from federation.retry import RetryPolicy
+from federation.vocab import LocalUrls
+
+
+@dataclass(frozen=True)
+class LocalActor:
+    """A local actor that can be followed: its username and follow policy."""
+
+    username: str
+    manually_approves_followers: bool = False
+
+
+@dataclass
+class Federation:
+    """The wiring of one node: URLs, HTTP client, caches, signers, policies and worker wake-ups."""
+
+    urls: LocalUrls
+    http: HttpClient
+    fetcher: Fetcher
+    signers: dict[str, Signer]
+    local_actors: dict[str, LocalActor]
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    signature_max_age: timedelta = timedelta(hours=1)
+    delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def local_username(self, actor_uri: str) -> str | None:
+        """The local username an actor URI names, or None when it is not one of ours."""
+        for username in self.local_actors:
+            if self.urls.actor(username) == actor_uri:
+                return username
+        return None

@@ -1,0 +1,130 @@
+"""The delivery worker: sends queued activities to inboxes with bounded concurrency, retries, and parking.
+
+`run_once()` claims due rows, sends them, records each outcome on its row, and returns how many it handled.
+Each 2xx is recorded as soon as it arrives, so a restart never resends what an inbox already took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+
+import aiohttp
+
+from federation.context import Federation
+from federation.errors import PrivateAddressError
+from federation.hosts import parked_hosts, record_failure, record_success
+from federation.queue import claim, settle
+from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
+from federation.states import DeliveryState as S
+from node.models import Delivery, Follower, OutboxActivity, RemoteActor
+
+log = logging.getLogger("agency_node.delivery")
+
+
+class DeliveryWorker:
+    """Delivers `Delivery` rows. Safe to run in several processes against one PostgreSQL database."""
+
+    def __init__(self, fed: Federation, *, concurrency: int = 64, per_host: int = 8, batch: int | None = None,
+                 lock_for: timedelta = timedelta(minutes=2)) -> None:
+        self.fed = fed
+        self.batch = batch or concurrency * 4
+        self.lock_for = lock_for
+        self._global = asyncio.Semaphore(concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+        self._bodies: dict[int, tuple[bytes, str]] = {}
+        self._failing_hosts: set[str] = set()
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
+        now = now or datetime.now(timezone.utc)
+        token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
+                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=await parked_hosts())
+        if not rows:
+            return 0
+        await self._load_bodies({r.activity_id for r in rows})  # type: ignore[attr-defined]
+        await asyncio.gather(*(self._deliver(token, row) for row in rows))
+        return len(rows)
+
+    async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
+        """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth)."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:  # a database hiccup must not kill the worker; the rows keep the work
+                log.exception("delivery.batch_failed")
+                handled = 0
+            if handled == 0:
+                self.fed.delivery_wakeup.clear()
+                waiters = [asyncio.ensure_future(self.fed.delivery_wakeup.wait()),
+                           asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+
+    async def _load_bodies(self, activity_ids: set[int]) -> None:
+        missing = [i for i in activity_ids if i not in self._bodies]
+        if missing:
+            for act in await OutboxActivity.filter(id__in=missing).only("id", "body", "actor"):
+                self._bodies[act.id] = (act.body.encode("utf-8"), act.actor)
+        if len(self._bodies) > 10_000:  # bounded: bodies are re-read from the rows when needed
+            keep = {i: self._bodies[i] for i in activity_ids if i in self._bodies}
+            self._bodies = keep
+
+    async def _deliver(self, token: str, row: Delivery) -> None:
+        body, username = self._bodies[row.activity_id]  # type: ignore[attr-defined]
+        signer = self.fed.signers[username]
+        status: int | None = None
+        retry_after: float | None = None
+        error = ""
+        async with self._global, self._per_host[row.host]:
+            try:
+                resp = await self.fed.http.post(row.inbox, body, signer)
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
+                outcome = classify_status(status)
+                if outcome is not Outcome.DONE:
+                    error = resp.body[:200].decode("utf-8", "replace")
+            except PrivateAddressError as exc:
+                outcome, error = Outcome.PERMANENT, str(exc)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
+        await self._record(token, row, outcome, status, error, retry_after)
+
+    async def _record(self, token: str, row: Delivery, outcome: Outcome, status: int | None, error: str,
+                      retry_after: float | None) -> None:
+        now = datetime.now(timezone.utc)
+        if outcome is Outcome.DONE:
+            await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.DELIVERED,
+                         last_status=status, delivered_at=now, last_error=None)
+            if row.host in self._failing_hosts:
+                self._failing_hosts.discard(row.host)
+                await record_success(row.host)
+            return
+        if outcome is Outcome.RETRY:
+            self._failing_hosts.add(row.host)
+            parked = await record_failure(row.host, self.fed.retry)
+            when = schedule_retry(attempts=row.attempts, first_attempt_at=row.created_at, now=now,
+                                  policy=self.fed.retry, retry_after=retry_after)
+            if when is not None:
+                await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.QUEUED,
+                             next_attempt_at=when, last_status=status, last_error=error[:300] or None)
+                if parked:
+                    log.warning("delivery.host_parked", extra={"host": row.host})
+                return
+            error = f"gave up after {row.attempts} attempts: {error}"
+        elif outcome is Outcome.GONE:
+            await _drop_gone_inbox(row.inbox)
+        await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.DEAD, last_status=status,
+                     last_error=error[:300] or None)
+        log.info("delivery.dead", extra={"inbox": row.inbox, "status": status})
+
+
+async def _drop_gone_inbox(inbox: str) -> None:
+    """410 Gone: the actors behind this inbox are gone; stop delivering to them."""
+    actor_ids = await RemoteActor.filter(inbox=inbox).values_list("id", flat=True)
+    if actor_ids:
+        await Follower.filter(actor_id__in=list(actor_ids)).delete()
+        await RemoteActor.filter(id__in=list(actor_ids)).update(deleted_at=datetime.now(timezone.utc))

@@ -1,0 +1,58 @@
+"""Update and Delete: of actors (refresh or remove the cached actor) and of stories (edit or tombstone)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from federation.context import Federation
+from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
+from federation.handlers.stories import _clean_object, wire_fields
+from node.models import Follower, Following, RemoteActor, WireStory
+from schemas.activitystreams import object_id
+
+
+async def handle_update(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
+    """Update(actor) refreshes the cached actor; Update(story) edits our wire copy."""
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        raise Ignored("Update without an embedded object")
+    if obj.get("type") in ACTOR_TYPES:
+        if obj.get("id") != activity["actor"]:
+            raise Ignored("an actor may only update itself")
+        await fed.fetcher.store_actor(obj, expected_id=activity["actor"])
+        fed.fetcher.forget_key(obj.get("publicKey", {}).get("id", "") if isinstance(obj.get("publicKey"), dict)
+                               else "")
+        return f"actor {activity['actor']} refreshed"
+    if obj.get("type") in STORY_TYPES:
+        story = await WireStory.get_or_none(uri=obj.get("id", ""), actor__uri=activity["actor"])
+        if story is None:
+            from federation.handlers.stories import handle_create  # noqa: PLC0415
+            return await handle_create(fed, activity, signature)
+        if story.state != "live":
+            raise Ignored("update of a deleted story")
+        values = wire_fields(_clean_object(obj))
+        await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
+        return f"story {story.uri} updated"
+    raise Ignored(f"Update of a {obj.get('type')}")
+
+
+async def handle_delete(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
+    """Delete(actor) forgets the actor and its follows; Delete(story) tombstones our wire copy."""
+    target = object_id(activity.get("object")) or ""
+    now = datetime.now(timezone.utc)
+    if target == activity["actor"]:
+        actor = await RemoteActor.get_or_none(uri=target)
+        if actor is None:
+            raise Ignored("delete of an actor we never knew")
+        await Follower.filter(actor_id=actor.id).delete()
+        await Following.filter(actor_id=actor.id).delete()
+        await WireStory.filter(actor_id=actor.id, state="live").update(state="deleted", deleted_at=now)
+        await RemoteActor.filter(id=actor.id).update(deleted_at=now)
+        return f"actor {target} deleted"
+    story = await WireStory.get_or_none(uri=target, actor__uri=activity["actor"])
+    updated = story and await WireStory.filter(id=story.id).update(
+        state="deleted", deleted_at=now, content_html="", summary="")
+    if not updated:
+        raise Ignored(f"delete of unknown object {target}")
+    return f"story {target} deleted"

@@ -1,0 +1,115 @@
+"""Create and Announce of stories from agencies we follow; the wire copy is sanitized before it is stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from federation.context import Federation
+from federation.errors import FetchError
+from federation.handlers.base import STORY_TYPES, Ignored, followed_actor
+from federation.sanitize import html_to_text, sanitize_html
+from node.models import Boost, RemoteActor, WireStory
+from schemas.activitystreams import object_id, same_origin
+
+
+def _first(mapping: Any) -> tuple[str, str]:
+    if isinstance(mapping, dict) and mapping:
+        key = next(iter(mapping))
+        return str(key), str(mapping[key] or "")
+    return "", ""
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _clean_object(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object with every HTML member sanitized (content, summary and their maps)."""
+    clean = dict(obj)
+    for key in ("content", "summary"):
+        if isinstance(clean.get(key), str):
+            clean[key] = sanitize_html(clean[key])
+        if isinstance(clean.get(key + "Map"), dict):
+            clean[key + "Map"] = {k: sanitize_html(str(v)) for k, v in clean[key + "Map"].items()}
+    if isinstance(clean.get("name"), str):
+        clean["name"] = html_to_text(clean["name"])
+    return clean
+
+
+def wire_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """The columns of a wire story, taken from a (sanitized) object."""
+    lang, content = _first(obj.get("contentMap"))
+    content = obj.get("content") or content
+    _, name = _first(obj.get("nameMap"))
+    _, summary = _first(obj.get("summaryMap"))
+    url = obj.get("url")
+    if isinstance(url, list):
+        url = url[0] if url else ""
+    if isinstance(url, dict):
+        url = url.get("href", "")
+    return dict(
+        type=str(obj.get("type", "Note"))[:32], language=lang[:35],
+        headline=html_to_text(str(obj.get("name") or name or "")),
+        summary=html_to_text(str(obj.get("summary") or summary or "")),
+        content_html=str(content or ""), url=str(url or "")[:1024], object=obj,
+        published_at=_parse_time(obj.get("published")), updated_at=_parse_time(obj.get("updated")),
+    )
+
+
+async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: str) -> WireStory:
+    """Insert or refresh the wire copy of a story by `actor`."""
+    values = wire_fields(_clean_object(obj))
+    values["signature"] = signature
+    story, created = await WireStory.get_or_create(uri=obj["id"], defaults={**values, "actor_id": actor.id})
+    if not created and story.state == "live":
+        await WireStory.filter(id=story.id).update(**values)
+        await story.refresh_from_db()
+    return story
+
+
+async def handle_create(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
+    """A story from an agency we follow: store it on the wire."""
+    actor = await followed_actor(activity["actor"])
+    if actor is None:
+        raise Ignored(f"Create from {activity['actor']}, whom we do not follow")
+    obj = activity.get("object")
+    if not isinstance(obj, dict):
+        obj = await fed.fetcher.fetch_json(object_id(obj) or "")
+    if obj.get("type") not in STORY_TYPES:
+        raise Ignored(f"Create of a {obj.get('type')}")
+    if not same_origin(obj.get("id", ""), actor.uri):
+        raise Ignored("object id is not on its actor's host")
+    await store_wire_story(actor, obj, signature)
+    return f"stored {obj['id']}"
+
+
+async def handle_announce(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
+    """A boost by an actor we follow: keep the boost, fetching the story from its origin when unknown."""
+    booster = await followed_actor(activity["actor"])
+    if booster is None:
+        raise Ignored(f"Announce from {activity['actor']}, whom we do not follow")
+    story_id = object_id(activity.get("object"))
+    if not story_id:
+        raise Ignored("Announce without an object")
+    story = await WireStory.get_or_none(uri=story_id)
+    if story is None:
+        # Never trust the embedded copy of someone else's object: fetch it from where it lives.
+        try:
+            obj = await fed.fetcher.fetch_json(story_id)
+        except FetchError as exc:
+            raise Ignored(f"announced object unavailable: {exc}") from None
+        if not isinstance(obj, dict) or obj.get("type") not in STORY_TYPES:
+            raise Ignored("announced object is not a story")
+        author_uri = object_id(obj.get("attributedTo")) or ""
+        if obj.get("id") != story_id or not same_origin(story_id, author_uri):
+            raise Ignored("announced object is not on its author's host")
+        author = await fed.fetcher.actor(author_uri)
+        story = await store_wire_story(author, obj, "fetched")
+    await Boost.get_or_create(activity_id=activity["id"], defaults={"actor_id": booster.id, "story_id": story.id})
+    return f"boost of {story_id}"

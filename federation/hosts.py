@@ -1,0 +1,45 @@
+"""Per-host health: a circuit breaker that parks hosts that keep failing and revives them when they talk to us."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tortoise.expressions import F
+
+from federation.retry import RetryPolicy, should_park
+from node.models import Delivery, HostHealth
+
+
+async def record_success(host: str) -> None:
+    """A delivery to `host` succeeded."""
+    await HostHealth.filter(host=host).update(consecutive_failures=0, parked=False,
+                                               last_success_at=datetime.now(timezone.utc))
+
+
+async def record_failure(host: str, policy: RetryPolicy) -> bool:
+    """A delivery to `host` failed (retryably); return True when this failure parks the host."""
+    now = datetime.now(timezone.utc)
+    row, _ = await HostHealth.get_or_create(host=host)
+    await HostHealth.filter(id=row.id).update(consecutive_failures=F("consecutive_failures") + 1,
+                                              last_failure_at=now)
+    await row.refresh_from_db()
+    if not row.parked and should_park(row.consecutive_failures, policy):
+        await HostHealth.filter(id=row.id).update(parked=True)
+        return True
+    return False
+
+
+async def revive_host(host: str) -> bool:
+    """`host` sent us something: un-park it so its queued deliveries flow again. True if it was parked."""
+    now = datetime.now(timezone.utc)
+    updated = await HostHealth.filter(host=host, parked=True).update(
+        parked=False, consecutive_failures=0, last_success_at=now)
+    if updated:
+        # What waited for the host goes out now, not at the end of a long back-off.
+        await Delivery.filter(host=host, state="queued").update(next_attempt_at=now)
+    return bool(updated)
+
+
+async def parked_hosts() -> list[str]:
+    """Hosts currently parked."""
+    return list(await HostHealth.filter(parked=True).values_list("host", flat=True))

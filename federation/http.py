@@ -1,0 +1,163 @@
+"""The node's HTTP client: one session, private addresses refused at connect time, signed GET and POST.
+
+Signing runs in a small thread pool (cryptography releases the GIL), so a large fan-out does not stall the
+event loop. Signatures are made afresh for every attempt and never stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import aiohttp
+from aiohttp.abc import ResolveResult
+
+from federation.errors import (
+    ObjectGone, ObjectNotFound, ObjectUnavailable, PrivateAddressError, FetchError,
+)
+from federation.signatures import sign_request
+from federation.vocab import AS_MEDIA_TYPE, LD_MEDIA_TYPE
+
+_ACCEPT = f"{AS_MEDIA_TYPE}, {LD_MEDIA_TYPE}"
+_JSON_TYPES = ("application/activity+json", "application/ld+json", "application/json", "application/jrd+json")
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """What outbound HTTP may do. Built by the application from config; `federation` never reads config."""
+
+    user_agent: str
+    timeout: float = 10.0
+    max_response_bytes: int = 2 * 1024 * 1024
+    allow_private: bool = False
+    allowed_networks: tuple[str, ...] = ()
+    _networks: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_networks", tuple(ipaddress.ip_network(n, strict=False)
+                                                    for n in self.allowed_networks))
+
+    def permits(self, address: str) -> bool:
+        """Whether a resolved address may be connected to."""
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if self.allow_private or any(ip in net for net in self._networks):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs a request: a key id and its loaded private key."""
+
+    key_id: str
+    private_key: Any
+
+
+class _GuardedConnector(aiohttp.TCPConnector):
+    """Filters resolved addresses at connect time, so a DNS answer cannot smuggle in a private address."""
+
+    def __init__(self, policy: HttpPolicy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._policy = policy
+
+    async def _resolve_host(self, host: str, port: int,
+                            traces: Sequence[Any] | None = None) -> list[ResolveResult]:
+        results = await super()._resolve_host(host, port, traces)
+        allowed = [r for r in results if self._policy.permits(r["host"])]
+        if not allowed:
+            raise PrivateAddressError(f"{host} resolves only to non-public addresses")
+        return allowed
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class HttpClient:
+    """Signed requests over one shared `aiohttp.ClientSession`."""
+
+    def __init__(self, policy: HttpPolicy, *, signing_threads: int = 2) -> None:
+        self.policy = policy
+        self._pool = ThreadPoolExecutor(max_workers=signing_threads, thread_name_prefix="sign")
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = _GuardedConnector(self.policy, limit=0, ttl_dns_cache=300)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.policy.timeout),
+            headers={"User-Agent": self.policy.user_agent},
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("HttpClient.start() was not called")
+        return self._session
+
+    async def _signed_headers(self, method: str, url: str, body: bytes | None, signer: Signer) -> dict[str, str]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._pool, lambda: sign_request(method, url, body=body, key_id=signer.key_id,
+                                             private_key=signer.private_key)
+        )
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        limit = self.policy.max_response_bytes
+        if resp.content_length is not None and resp.content_length > limit:
+            raise ObjectUnavailable(f"response of {resp.content_length} bytes is over the {limit} byte limit")
+        chunks, size = [], 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise ObjectUnavailable(f"response is over the {limit} byte limit")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def post(self, url: str, body: bytes, signer: Signer) -> Response:
+        """POST a signed activity; return the answer (body cut to 2 KiB). Network failures raise."""
+        headers = await self._signed_headers("POST", url, body, signer)
+        async with self.session.post(url, data=body, headers=headers, allow_redirects=False,
+                                     skip_auto_headers=("Content-Type",)) as resp:
+            snippet = await resp.content.read(2048)
+            return Response(resp.status, dict(resp.headers), snippet)
+
+    async def get_json(self, url: str, signer: Signer | None, *, accept: str = _ACCEPT) -> Any:
+        """GET a JSON document (signed when a signer is given: authorized fetch). Raises FetchError kinds."""
+        import orjson
+
+        try:
+            headers = (await self._signed_headers("GET", url, None, signer)) if signer else {}
+            headers["Accept"] = accept
+            async with self.session.get(url, headers=headers, allow_redirects=True, max_redirects=3) as resp:
+                if resp.status == 410:
+                    raise ObjectGone(f"{url}: 410 Gone")
+                if resp.status == 404:
+                    raise ObjectNotFound(f"{url}: 404 Not Found")
+                if resp.status >= 400:
+                    raise ObjectUnavailable(f"{url}: HTTP {resp.status}")
+                ctype = resp.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+                if ctype not in _JSON_TYPES:
+                    raise ObjectUnavailable(f"{url}: not JSON ({ctype or 'no content type'})")
+                data = await self._read_capped(resp)
+        except FetchError:
+            raise
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise ObjectUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise ObjectUnavailable(f"{url}: invalid JSON") from None

@@ -1,0 +1,118 @@
+"""Receiving activities: verify the signature, check the key's owner, dedupe, store raw, answer 202.
+
+Processing happens later in the inbox worker (`process_item`), one handler per activity type. Routes hand
+`receive` the method, raw path, headers and body bytes; nothing here sees an aiohttp request.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+import orjson
+from marshmallow import ValidationError
+from tortoise.exceptions import IntegrityError
+
+from federation.context import Federation
+from federation.errors import KeyUnavailable, SignatureError
+from federation.hosts import revive_host
+from federation.signatures import inspect_request
+from node.models import HostHealth, InboxItem
+from schemas.activitystreams import object_id, parse_activity, same_origin
+
+log = logging.getLogger("agency_node.inbox")
+
+_ACCEPTED_TYPES = ("application/activity+json", "application/ld+json", "application/json")
+# Activities whose embedded object must live on the actor's own host: nobody may create, edit or delete
+# another server's objects (Announce, by contrast, points at someone else's object on purpose).
+_SAME_ORIGIN_OBJECT = ("Create", "Update", "Delete")
+
+
+@dataclass
+class Verdict:
+    """The answer for the peer: an HTTP status and, for errors, a problem document."""
+
+    status: int
+    title: str = ""
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 300
+
+
+async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mapping[str, str], body: bytes,
+                  local_username: str | None) -> Verdict:
+    """Authenticate and store one inbox POST. Returns 202 for stored or duplicate, else a 4xx/5xx verdict."""
+    ctype = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if ctype not in _ACCEPTED_TYPES:
+        return Verdict(415, "Unsupported media type", "send application/activity+json")
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return Verdict(400, "Malformed JSON", "the body is not valid JSON")
+    try:
+        activity = parse_activity(raw)
+    except ValidationError as exc:
+        return Verdict(400, "Invalid activity", _first_message(exc.messages), {"errors": exc.messages})
+
+    # 1. The signature, before anything is stored.
+    try:
+        pending = inspect_request(method, raw_path, headers, body, now=datetime.now(timezone.utc),
+                                  max_age=fed.signature_max_age, authority=headers.get("Host"))
+    except SignatureError as exc:
+        return Verdict(401, "Invalid signature", exc.reason)
+    try:
+        key = await fed.fetcher.key(pending.key_id)
+        valid = pending.verify(key.public_key)
+        if not valid:
+            # The peer may have rotated its key: fetch it once more before refusing.
+            key = await fed.fetcher.key(pending.key_id, refresh=True)
+            valid = pending.verify(key.public_key)
+    except KeyUnavailable as exc:
+        return Verdict(503, "Key unavailable", str(exc), {"retry_after": 60})
+    except SignatureError as exc:
+        if activity["type"] == "Delete" and object_id(activity.get("object")) == activity["actor"]:
+            # A deleted actor's key is gone with it (Mastodon does the same): nothing to do, nothing to keep.
+            return Verdict(202)
+        return Verdict(401, "Invalid signature", exc.reason)
+    if not valid:
+        return Verdict(401, "Invalid signature", "the signature does not verify with the actor's key")
+
+    # 2. The key must belong to the activity's actor.
+    if key.owner != activity["actor"]:
+        return Verdict(401, "Key not owned by actor",
+                       f"key {pending.key_id} belongs to {key.owner}, not to {activity['actor']}")
+    if not same_origin(activity["id"], activity["actor"]):
+        return Verdict(400, "Foreign activity id", "the activity id is not on its actor's host")
+    obj = activity.get("object")
+    if activity["type"] in _SAME_ORIGIN_OBJECT and isinstance(obj, dict) and obj.get("id"):
+        if not same_origin(obj["id"], activity["actor"]):
+            return Verdict(400, "Foreign object", "the object id is not on its actor's host")
+
+    # 3. Store raw, once.
+    try:
+        await InboxItem.create(
+            activity_id=activity["id"], actor_uri=activity["actor"], type=activity["type"][:32],
+            body=body.decode("utf-8"), signature=pending.scheme, key_id=pending.key_id[:512],
+            state="received", next_attempt_at=datetime.now(timezone.utc),
+        )
+    except IntegrityError:
+        return Verdict(202, extra={"duplicate": True})
+    await revive_host(urlsplit(activity["actor"]).netloc)
+    fed.inbox_wakeup.set()
+    log.info("inbox.received", extra={"activity_type": activity["type"], "actor": activity["actor"]})
+    return Verdict(202)
+
+
+def _first_message(messages: Any) -> str:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            return f"{key}: {_first_message(value)}"
+    if isinstance(messages, list) and messages:
+        return _first_message(messages[0])
+    return str(messages)

@@ -1,0 +1,71 @@
+"""Putting activities on the outbound queue: one stored activity, one delivery row per distinct inbox.
+
+The activity is serialised (and its digest computed) once here; workers send these bytes to every inbox.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import datetime, timezone
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+import orjson
+from tortoise.transactions import in_transaction
+
+from federation.context import Federation
+from federation.signatures import body_digest
+from federation.vocab import activity as build_activity
+from node.models import Delivery, Follower, OutboxActivity
+
+
+def new_uuid() -> str:
+    """A random id for a local object or activity."""
+    return str(uuidlib.uuid4())
+
+
+async def follower_inboxes(username: str) -> list[str]:
+    """Inboxes that fan-out to `username`'s accepted followers must reach, collapsed onto shared inboxes."""
+    followers = await Follower.filter(local=username, state="accepted", actor__deleted_at=None).prefetch_related(
+        "actor")
+    return sorted({f.actor.delivery_inbox for f in followers})
+
+
+async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], inboxes: Iterable[str],
+                  story_id: int | None = None, public: bool = False, connection: Any = None) -> OutboxActivity:
+    """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker."""
+    body = orjson.dumps(activity)
+    targets = sorted({i for i in inboxes if not i.startswith(fed.urls.base_url + "/")})
+    now = datetime.now(timezone.utc)
+
+    async def _write(conn: Any) -> OutboxActivity:
+        row = await OutboxActivity.create(
+            uuid=activity["id"].rsplit("/", 1)[-1], activity_id=activity["id"], actor=username,
+            type=activity["type"], story_id=story_id, body=body.decode("utf-8"), digest=body_digest(body),
+            public=public, using_db=conn,
+        )
+        if targets:
+            await Delivery.bulk_create(
+                [Delivery(activity_id=row.id, inbox=t, host=urlsplit(t).netloc, state="queued",
+                          next_attempt_at=now) for t in targets],
+                batch_size=500, using_db=conn,
+            )
+        return row
+
+    if connection is not None:
+        row = await _write(connection)
+    else:
+        async with in_transaction() as conn:
+            row = await _write(conn)
+    fed.delivery_wakeup.set()
+    return row
+
+
+async def send_activity(fed: Federation, *, username: str, type_: str, obj: Any, inboxes: Iterable[str],
+                        to: list[str] | None = None, cc: list[str] | None = None, story_id: int | None = None,
+                        public: bool = False, connection: Any = None) -> OutboxActivity:
+    """Build an activity from `username` around `obj` and enqueue it (see `enqueue`)."""
+    doc = build_activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=to, cc=cc,
+                         published=datetime.now(timezone.utc))
+    return await enqueue(fed, username=username, activity=doc, inboxes=inboxes, story_id=story_id,
+                         public=public, connection=connection)

@@ -1,0 +1,67 @@
+"""Declared states of the stored queues and the edges allowed between them.
+
+A queue row only moves along a declared edge; `check_transition` raises on any other, so a bug that would, say,
+resurrect a delivered row fails loudly instead of sending a story twice.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class IllegalTransition(Exception):
+    """A queue row was asked to move along an edge that is not declared."""
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"          # waiting for its next attempt (first or retry)
+    SENDING = "sending"        # claimed by a worker; lock expiry returns it to the pool after a crash
+    DELIVERED = "delivered"    # the inbox answered 2xx: never sent again
+    DEAD = "dead"              # gave up: permanent 4xx, 410, or retries exhausted
+    CANCELLED = "cancelled"    # withdrawn before delivery (story killed, follower gone)
+
+
+class InboxState(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    IGNORED = "ignored"        # a type we do not handle, or nothing to do
+    FAILED = "failed"          # processing raised repeatedly; kept for the operator
+
+
+_DELIVERY_EDGES: dict[DeliveryState, frozenset[DeliveryState]] = {
+    DeliveryState.QUEUED: frozenset({DeliveryState.SENDING, DeliveryState.CANCELLED, DeliveryState.DEAD}),
+    DeliveryState.SENDING: frozenset(
+        {DeliveryState.DELIVERED, DeliveryState.QUEUED, DeliveryState.DEAD, DeliveryState.CANCELLED,
+         DeliveryState.SENDING}  # re-claimed after its lock expired (the worker that held it died)
+    ),
+    DeliveryState.DELIVERED: frozenset(),
+    DeliveryState.DEAD: frozenset({DeliveryState.QUEUED}),  # an operator's retry, or a parked host revived
+    DeliveryState.CANCELLED: frozenset(),
+}
+
+_INBOX_EDGES: dict[InboxState, frozenset[InboxState]] = {
+    InboxState.RECEIVED: frozenset({InboxState.PROCESSING}),
+    InboxState.PROCESSING: frozenset(
+        {InboxState.PROCESSED, InboxState.IGNORED, InboxState.RECEIVED, InboxState.FAILED, InboxState.PROCESSING}
+    ),
+    InboxState.PROCESSED: frozenset(),
+    InboxState.IGNORED: frozenset(),
+    InboxState.FAILED: frozenset({InboxState.RECEIVED}),
+}
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise `IllegalTransition` unless a delivery or inbox row may go from `current` to `new`."""
+    for enum, edges in ((DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES)):
+        if current in enum.__members__.values() and new in enum.__members__.values():
+            if enum(new) in edges[enum(current)]:
+                return
+            raise IllegalTransition(f"{enum.__name__}: {current} -> {new} is not allowed")
+    raise IllegalTransition(f"unknown states: {current!r} -> {new!r}")
+
+
+def sources_of(new: DeliveryState | InboxState) -> tuple[str, ...]:
+    """The states a row may come from to reach `new` (used to write conditional UPDATEs)."""
+    edges = _DELIVERY_EDGES if isinstance(new, DeliveryState) else _INBOX_EDGES
+    return tuple(sorted(src.value for src, dst in edges.items() if new in dst))

@@ -1,0 +1,175 @@
+"""ActivityStreams vocabulary we send: URL layout of local objects and builders for actors, stories, activities.
+
+Pure: takes plain values, returns JSON-ready dicts. Contexts are the common ones peers know offline (INTEROP.md);
+nothing here is fetched at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+AS_MEDIA_TYPE = "application/activity+json"
+LD_MEDIA_TYPE = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+
+# Terms outside the AS2 core that we use, defined inline so that no remote context is needed.
+_EXTRA_TERMS = {
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "sensitive": "as:sensitive",
+    "Hashtag": "as:Hashtag",
+    "toot": "http://joinmastodon.org/ns#",
+    "discoverable": "toot:discoverable",
+}
+
+ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, _EXTRA_TERMS]
+OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}]
+
+INSTANCE_ACTOR = "__instance__"  # key-store name of the instance (application) actor
+
+
+def iso(dt: datetime) -> str:
+    """RFC 3339 UTC timestamp with a Z, as peers expect (no microseconds)."""
+    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class LocalUrls:
+    """Where this node's objects live, derived from the base URL only."""
+
+    base_url: str
+
+    def actor(self, username: str) -> str:
+        return f"{self.base_url}/actor" if username == INSTANCE_ACTOR else f"{self.base_url}/actors/{username}"
+
+    def key_id(self, username: str) -> str:
+        return self.actor(username) + "#main-key"
+
+    def inbox(self, username: str) -> str:
+        return self.actor(username) + "/inbox"
+
+    def outbox(self, username: str) -> str:
+        return self.actor(username) + "/outbox"
+
+    def followers(self, username: str) -> str:
+        return self.actor(username) + "/followers"
+
+    def following(self, username: str) -> str:
+        return self.actor(username) + "/following"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base_url}/inbox"
+
+    def story(self, uuid: str) -> str:
+        return f"{self.base_url}/stories/{uuid}"
+
+    def activity(self, uuid: str) -> str:
+        return f"{self.base_url}/activities/{uuid}"
+
+    def tag(self, name: str) -> str:
+        return f"{self.base_url}/tags/{name}"
+
+
+def actor_document(urls: LocalUrls, username: str, *, type_: str, name: str, summary_html: str,
+                   public_key_pem: str, icon_url: str = "", url: str = "",
+                   manually_approves_followers: bool = False, discoverable: bool = True,
+                   published: datetime | None = None) -> dict[str, Any]:
+    """The actor document for a local actor (Organization for the agency, Application for the instance)."""
+    actor_id = urls.actor(username)
+    doc: dict[str, Any] = {
+        "@context": ACTOR_CONTEXT,
+        "id": actor_id,
+        "type": type_,
+        "preferredUsername": username if username != INSTANCE_ACTOR else urls.base_url.split("://", 1)[1],
+        "name": name,
+        "summary": summary_html,
+        "url": url or actor_id,
+        "inbox": urls.inbox(username),
+        "outbox": urls.outbox(username),
+        "followers": urls.followers(username),
+        "following": urls.following(username),
+        "endpoints": {"sharedInbox": urls.shared_inbox},
+        "manuallyApprovesFollowers": manually_approves_followers,
+        "discoverable": discoverable,
+        "publicKey": {"id": urls.key_id(username), "owner": actor_id, "publicKeyPem": public_key_pem},
+    }
+    if icon_url:
+        doc["icon"] = {"type": "Image", "url": icon_url}
+    if published is not None:
+        doc["published"] = iso(published)
+    return doc
+
+
+def hashtag_objects(urls: LocalUrls, hashtags: Iterable[str]) -> list[dict[str, str]]:
+    """Mastodon-style Hashtag tags (name with '#', href to our tag page)."""
+    return [{"type": "Hashtag", "name": f"#{t}", "href": urls.tag(t.lower())} for t in hashtags]
+
+
+def article(urls: LocalUrls, username: str, *, uuid: str, headline: str, summary_text: str, body_html: str,
+            language: str, hashtags: Iterable[str], canonical_url: str | None, published: datetime,
+            updated: datetime | None) -> dict[str, Any]:
+    """A story as an Article, with the fields Mastodon, Misskey and partner nodes read (INTEROP.md)."""
+    story_id = urls.story(uuid)
+    obj: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": story_id,
+        "type": "Article",
+        "attributedTo": urls.actor(username),
+        "name": headline,
+        "nameMap": {language: headline},
+        "summary": summary_text,
+        "summaryMap": {language: summary_text},
+        "content": body_html,
+        "contentMap": {language: body_html},
+        "mediaType": "text/html",
+        "url": canonical_url or story_id,
+        "published": iso(published),
+        "to": [PUBLIC],
+        "cc": [urls.followers(username)],
+        "tag": hashtag_objects(urls, hashtags),
+        # FEP-b2b8: a short Note for clients that render Articles as a link only.
+        "preview": {
+            "type": "Note",
+            "content": f"<p><strong>{_escape(headline)}</strong></p><p>{_escape(summary_text)}</p>",
+        },
+    }
+    if updated is not None:
+        # Mastodon applies an Update as an edit only when `updated` is set.
+        obj["updated"] = iso(updated)
+    return obj
+
+
+def tombstone(object_id: str, *, former_type: str, deleted: datetime) -> dict[str, Any]:
+    """What a deleted story's URL serves (with HTTP 410) and what a Delete carries."""
+    return {"@context": AS_CONTEXT, "id": object_id, "type": "Tombstone", "formerType": former_type,
+            "deleted": iso(deleted)}
+
+
+def activity(urls: LocalUrls, username: str, *, uuid: str, type_: str, obj: Any,
+             to: list[str] | None = None, cc: list[str] | None = None,
+             published: datetime | None = None) -> dict[str, Any]:
+    """Wrap an object (embedded dict or id) in an activity sent by a local actor."""
+    if isinstance(obj, dict):
+        obj = {k: v for k, v in obj.items() if k != "@context"}
+    doc: dict[str, Any] = {
+        "@context": OBJECT_CONTEXT,
+        "id": urls.activity(uuid),
+        "type": type_,
+        "actor": urls.actor(username),
+        "object": obj,
+    }
+    if to is not None:
+        doc["to"] = to
+    if cc is not None:
+        doc["cc"] = cc
+    if published is not None:
+        doc["published"] = iso(published)
+    return doc
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -1,0 +1,90 @@
+"""The inbox worker: processes stored inbox items with the registered handlers.
+
+Like the delivery worker it exposes `run_once()` (tests call it) and `run_forever()`; failures are recorded on
+the row and retried with back-off, then marked failed for the operator, never swallowed silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+
+import orjson
+
+from federation.context import Federation
+from federation.errors import FetchError
+from federation.handlers import HANDLERS, Ignored
+from federation.queue import claim, settle
+from federation.retry import next_delay
+from federation.states import InboxState as S
+from node.models import InboxItem
+from schemas.activitystreams import parse_activity
+
+log = logging.getLogger("agency_node.inbox_worker")
+
+MAX_ATTEMPTS = 8
+
+
+class InboxWorker:
+    """Processes `InboxItem` rows in arrival order."""
+
+    def __init__(self, fed: Federation, *, batch: int = 100, lock_for: timedelta = timedelta(minutes=2)) -> None:
+        self.fed = fed
+        self.batch = batch
+        self.lock_for = lock_for
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Process one batch of received items; return how many were handled (0: nothing due)."""
+        now = now or datetime.now(timezone.utc)
+        token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
+                                  ready_state=S.RECEIVED, busy_state=S.PROCESSING)
+        for row in rows:  # in order: a Follow must be handled before its Undo
+            await self._process(token, row)
+        return len(rows)
+
+    async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
+        """Process until `stop` is set, sleeping on the wake-up event when idle."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("inbox.batch_failed")
+                handled = 0
+            if handled == 0:
+                self.fed.inbox_wakeup.clear()
+                waiters = [asyncio.ensure_future(self.fed.inbox_wakeup.wait()), asyncio.ensure_future(stop.wait())]
+                await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
+                for w in waiters:
+                    w.cancel()
+
+    async def _process(self, token: str, row: InboxItem) -> None:
+        activity = parse_activity(orjson.loads(row.body))
+        handler = HANDLERS.get(activity["type"])
+        now = datetime.now(timezone.utc)
+        try:
+            if handler is None:
+                raise Ignored(f"{activity['type']} is not handled")
+            note = await handler(self.fed, activity, row.signature)
+        except Ignored as exc:
+            await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.IGNORED,
+                         note=str(exc)[:300], processed_at=now)
+            return
+        except FetchError as exc:
+            await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
+            return
+        except Exception as exc:  # a handler bug: keep the row and the reason, let the operator look
+            log.exception("inbox.handler_failed", extra={"activity_type": row.type})
+            await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
+            return
+        await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.PROCESSED,
+                     note=(note or "")[:300], processed_at=now)
+
+    async def _retry_or_fail(self, token: str, row: InboxItem, error: str) -> None:
+        now = datetime.now(timezone.utc)
+        if row.attempts >= MAX_ATTEMPTS:
+            await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.FAILED,
+                         note=error[:300], processed_at=now)
+            return
+        await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.RECEIVED, note=error[:300],
+                     next_attempt_at=now + timedelta(seconds=next_delay(row.attempts, self.fed.retry)))

@@ -1,0 +1,99 @@
+"""Database set-up: the tortoise configuration for a URL, opening and closing, and running migrations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from tortoise import Tortoise
+
+if TYPE_CHECKING:
+    from tortoise.context import TortoiseContext
+
+MODELS_MODULE = "node.models"
+MIGRATIONS_MODULE = "node.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The tortoise config dict for one database URL (SQLite file or PostgreSQL)."""
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://"):]
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_db(database_url: str) -> None:
+    """Connect tortoise to the database. The schema must already be migrated (`agency-node migrate`)."""
+    await Tortoise.init(config=tortoise_config(database_url))
+
+
+async def close_db() -> None:
+    """Close every connection tortoise opened."""
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str, progress: Callable[[str], None] | None = None) -> list[str]:
+    """Apply every pending migration; return the names applied. Safe to run again: it then applies nothing."""
+    from tortoise.migrations.api import migrate as _migrate
+
+    applied: list[str] = []
+
+    def _progress(event: str, app_label: str, name: str) -> None:
+        if event in ("apply_done",):
+            applied.append(f"{app_label}.{name}")
+        if progress is not None:
+            progress(f"{event} {app_label}.{name}")
+
+    try:
+        await _migrate(config=tortoise_config(database_url), progress=_progress)
+    finally:
+        await Tortoise.close_connections()
+    return applied
+
+
+async def pending_migrations(database_url: str) -> list[str]:
+    """Names of migrations not yet applied (empty when the schema is current)."""
+    from tortoise.migrations.api import plan as _plan
+
+    steps: list[str] = []
+
+    def _reporter(_conn: str, plan_steps: list[Any], *_a: Any) -> None:
+        steps.extend(str(s) for s in plan_steps)
+
+    try:
+        result = await _plan(config=tortoise_config(database_url))
+    finally:
+        await Tortoise.close_connections()
+    return [str(s) for s in (result or [])] or steps
+
+
+def activate(ctx: "TortoiseContext") -> None:
+    """Make `ctx` the database of the current task (and of tasks it starts).
+
+    Several nodes may share one process (the demo, the tests): each request, worker and command sets its node's
+    context first. tortoise keeps the current context in a context variable; a task's copy dies with the task,
+    so there is nothing to reset.
+    """
+    from tortoise.context import _current_context  # tortoise 1.1 exposes no public setter without a token
+
+    _current_context.set(ctx)
+
+
+async def open_context(database_url: str) -> "TortoiseContext":
+    """A new, initialised tortoise context for one node's database, active in the current task."""
+    from tortoise.context import TortoiseContext
+
+    ctx = TortoiseContext()
+    activate(ctx)
+    await ctx.init(config=tortoise_config(database_url))
+    return ctx

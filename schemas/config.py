@@ -1,0 +1,99 @@
+"""Marshmallow schema for the node's TOML configuration.
+
+Every key of `node.example.toml` is declared here with its default, so a config file may be short. Errors come
+back as marshmallow messages keyed by section and key, which `node.config` turns into one readable line.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+_HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
+
+
+def _base_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("must be an absolute http(s) URL such as https://news.example.org")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValidationError("must be the site root, with no path, query or fragment")
+
+
+def _database_url(value: str) -> None:
+    if not re.match(r"^(sqlite|postgres|postgresql|asyncpg)://", value):
+        raise ValidationError("must start with sqlite://, postgres:// or postgresql://")
+
+
+class _Section(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class NodeSection(_Section):
+    base_url = fields.String(required=True, validate=_base_url)
+    listen_host = fields.String(load_default="127.0.0.1")
+    listen_port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
+    database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=_database_url)
+    log_level = fields.String(
+        load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+    )
+
+
+class AgencySection(_Section):
+    handle = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    summary = fields.String(load_default="", validate=validate.Length(max=2000))
+    icon_url = fields.String(load_default="")
+    url = fields.String(load_default="")
+    languages = fields.List(fields.String(), load_default=lambda: ["en"], validate=validate.Length(min=1))
+    manually_approves_followers = fields.Boolean(load_default=False)
+    discoverable = fields.Boolean(load_default=True)
+
+    @validates("handle")
+    def _check_handle(self, value: str, **_: object) -> None:
+        if not _HANDLE.match(value):
+            raise ValidationError("must be 1-30 characters of a-z, 0-9 and _")
+
+    @validates("icon_url")
+    def _check_icon(self, value: str, **_: object) -> None:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValidationError("must be an http(s) URL or empty")
+
+
+class ApiSection(_Section):
+    # SHA-256 hex digest of the editor API bearer token; the token itself is never stored.
+    token_sha256 = fields.String(load_default="", validate=validate.Regexp(r"^([0-9a-f]{64})?$"))
+
+
+class FederationSection(_Section):
+    signature_max_age_seconds = fields.Integer(load_default=3600, validate=validate.Range(min=30))
+    max_body_bytes = fields.Integer(load_default=1024 * 1024, validate=validate.Range(min=1024))
+    key_cache_ttl_seconds = fields.Integer(load_default=3600, validate=validate.Range(min=0))
+    fetch_timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5))
+    max_response_bytes = fields.Integer(load_default=2 * 1024 * 1024, validate=validate.Range(min=1024))
+    allow_private_addresses = fields.Boolean(load_default=False)
+    allowed_private_networks = fields.List(fields.String(), load_default=list)
+
+
+class DeliverySection(_Section):
+    concurrency = fields.Integer(load_default=64, validate=validate.Range(min=1, max=1024))
+    per_host_concurrency = fields.Integer(load_default=8, validate=validate.Range(min=1, max=256))
+    timeout_seconds = fields.Float(load_default=15.0, validate=validate.Range(min=0.5))
+    base_delay_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.01))
+    max_delay_seconds = fields.Float(load_default=6 * 3600.0, validate=validate.Range(min=1))
+    give_up_after_hours = fields.Float(load_default=60.0, validate=validate.Range(min=0.001))
+    park_after_failures = fields.Integer(load_default=10, validate=validate.Range(min=1))
+    signing_threads = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
+
+
+class ConfigSchema(_Section):
+    """The whole configuration file."""
+
+    node = fields.Nested(NodeSection, required=True)
+    agency = fields.Nested(AgencySection, required=True)
+    api = fields.Nested(ApiSection, load_default=lambda: ApiSection().load({}))
+    federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
+    delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))

@@ -1,0 +1,125 @@
+"""Tests for federation.sanitize: HTML allow-list, XSS vectors, text extraction, Markdown."""
+
+from __future__ import annotations
+
+import pytest
+
+from federation.sanitize import html_to_text, markdown_to_html, render_body, sanitize_html
+
+REL = 'rel="nofollow noopener noreferrer"'
+
+
+def test_sanitize_html__keeps_allowed_markup():
+    """Paragraphs, emphasis, lists, quotes, code, headings and hr survive."""
+    html = (
+        "<h2>Head</h2><p>a <strong>b</strong> <em>c</em> <u>d</u> <s>e</s> <del>f</del> <b>g</b> <i>h</i><br>"
+        "</p><ul><li>x</li></ul><ol><li>y</li></ol><blockquote>q</blockquote><pre><code>z</code></pre><hr>"
+    )
+    out = sanitize_html(html)
+    for tag in ("<h2>", "<strong>", "<em>", "<u>", "<s>", "<del>", "<b>", "<i>", "<br>", "<ul>", "<ol>",
+                "<li>", "<blockquote>", "<pre>", "<code>", "<hr>"):
+        assert tag in out, tag
+
+
+def test_sanitize_html__links_get_rel_and_keep_class():
+    """Links keep href and class and always carry rel=nofollow noopener noreferrer."""
+    out = sanitize_html('<a href="https://remote.test/@a" class="u-url mention" rel="me" target="_blank">@a</a>')
+    assert 'href="https://remote.test/@a"' in out
+    assert 'class="u-url mention"' in out
+    assert REL in out
+    assert "target" not in out and 'rel="me"' not in out
+
+
+def test_sanitize_html__mailto_allowed():
+    """mailto: links are kept."""
+    assert 'href="mailto:desk@agency.test"' in sanitize_html('<a href="mailto:desk@agency.test">mail</a>')
+
+
+def test_sanitize_html__span_class_kept():
+    """Mastodon's span classes (invisible, ellipsis, h-card) survive."""
+    assert '<span class="invisible">' in sanitize_html('<span class="invisible">https://</span>')
+
+
+@pytest.mark.parametrize(
+    "html,forbidden",
+    [
+        ("<script>alert(1)</script>ok", ["<script", "alert"]),
+        ('<img src=x onerror="alert(1)">ok', ["<img", "onerror", "alert"]),
+        ('<a href="javascript:alert(1)">x</a>', ["javascript", "alert"]),
+        ('<a href=" JaVaScRiPt:alert(1)">x</a>', ["avascript", "alert"]),
+        ('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', ["data:"]),
+        ('<a href="vbscript:msgbox(1)">x</a>', ["vbscript"]),
+        ("<style>body{display:none}</style>ok", ["<style", "display"]),
+        ('<p style="position:fixed">ok</p>', ["style", "fixed"]),
+        ('<iframe src="https://evil.test"></iframe>ok', ["<iframe", "evil"]),
+        ('<svg><script>alert(1)</script></svg>ok', ["<svg", "<script", "alert"]),
+        ('<p onclick="alert(1)">ok</p>', ["onclick", "alert"]),
+        ('<form action="https://evil.test"><input name=x></form>ok', ["<form", "<input"]),
+        ("<!-- <script>alert(1)</script> -->ok", ["<!--", "alert"]),
+        ('<object data="x"></object><embed src="y">ok', ["<object", "<embed"]),
+    ],
+)
+def test_sanitize_html__xss_vectors_removed(html, forbidden):
+    """Scripts, handlers, javascript:/data: URLs, styles, iframes and forms never survive."""
+    out = sanitize_html(html)
+    for needle in forbidden:
+        assert needle not in out.lower(), (needle, out)
+
+
+def test_sanitize_html__empty_and_text():
+    """Empty input gives empty output; bare text is escaped, not interpreted."""
+    assert sanitize_html("") == ""
+    assert sanitize_html("1 < 2 & 3") == "1 &lt; 2 &amp; 3"
+
+
+def test_html_to_text__strips_and_unescapes():
+    """Tags go, entities are unescaped, blocks are separated, whitespace collapses."""
+    html = "<p>Tom &amp; Jerry&nbsp;&#8212; <b>live</b></p>\n\n<p>second<br>line</p>"
+    assert html_to_text(html) == "Tom & Jerry\u00a0\u2014 live second line".replace("\u00a0", " ")
+
+
+def test_html_to_text__drops_script_and_style_content():
+    """Script and style bodies are not text."""
+    assert html_to_text("<p>a</p><script>alert(1)</script><style>p{}</style><p>b</p>") == "a b"
+
+
+def test_html_to_text__escaped_markup_stays_text():
+    """Escaped markup becomes literal text (the caller escapes it again for HTML)."""
+    assert html_to_text("<p>&lt;script&gt;</p>") == "<script>"
+
+
+def test_html_to_text__misskey_content():
+    """Misskey's span-wrapped content reads as plain text."""
+    html = '<p><a href="https://calckey.jp/@t" class="u-url mention">@t@calckey.jp</a><span> hello</span></p>'
+    assert html_to_text(html) == "@t@calckey.jp hello"
+
+
+def test_markdown_to_html__commonmark():
+    """Headings, emphasis, lists and links render, and links get rel."""
+    out = markdown_to_html("# Title\n\n*em* and **strong**\n\n- a\n- b\n\n[site](https://agency.test)")
+    assert "<h1>Title</h1>" in out
+    assert "<em>em</em>" in out and "<strong>strong</strong>" in out
+    assert "<li>a</li>" in out
+    assert 'href="https://agency.test"' in out and REL in out
+
+
+@pytest.mark.parametrize(
+    "text,forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("[x](javascript:alert(1))", "href=\"javascript"),
+        ('<img src=x onerror="alert(1)">', "<img"),
+        ("![pic](https://agency.test/a.png)", "<img"),
+    ],
+)
+def test_markdown_to_html__raw_html_and_bad_links_neutralised(text, forbidden):
+    """Raw HTML stays text, javascript: links never become hrefs, images are not allowed."""
+    assert forbidden not in markdown_to_html(text)
+
+
+def test_render_body__formats():
+    """html and markdown both give sanitized HTML; other formats raise ValueError."""
+    assert render_body("<p>x<script>y</script></p>", "html") == "<p>x</p>"
+    assert render_body("*x*", "markdown") == "<p><em>x</em></p>\n"
+    with pytest.raises(ValueError):
+        render_body("x", "rst")
