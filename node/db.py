@@ -18,12 +18,15 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     url = database_url
     if url.startswith("postgresql://"):
         url = "postgres://" + url[len("postgresql://"):]
+    # The connection is named after its dialect: tortoise caches built SQL per (connection name, table), so a
+    # process that has used SQLite (the test suite) must not reuse those statements for PostgreSQL.
+    name = "sqlite" if url.startswith("sqlite") else "postgres"
     return {
-        "connections": {"default": url},
+        "connections": {name: url},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],
-                "default_connection": "default",
+                "default_connection": name,
                 "migrations": MIGRATIONS_MODULE,
             }
         },

@@ -1,0 +1,84 @@
+"""Read-side queries shared by the editor API and the CLI: stories with delivery status, wire, follows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from federation.vocab import iso
+from node.models import Delivery, Follower, Following, Story, WireStory
+
+
+async def delivery_summary(story_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per story, how many delivery rows are in each state (over all its activities)."""
+    rows = await Delivery.filter(activity__story_id__in=story_ids).values_list("activity__story_id", "state")
+    counts: dict[int, Counter[str]] = {sid: Counter() for sid in story_ids}
+    for sid, state in rows:
+        counts[sid][state] += 1
+    return {sid: dict(c) for sid, c in counts.items()}
+
+
+def story_json(story: Story, url: str, deliveries: dict[str, int] | None = None) -> dict[str, Any]:
+    doc = {
+        "id": story.uuid, "url": url, "headline": story.headline, "summary": story.summary,
+        "body_html": story.body_html, "language": story.language, "hashtags": story.hashtags,
+        "canonical_url": story.canonical_url, "state": story.state, "version": story.version,
+        "published": iso(story.published_at),
+        "updated": iso(story.updated_at) if story.updated_at else None,
+        "deleted": iso(story.deleted_at) if story.deleted_at else None,
+    }
+    if deliveries is not None:
+        doc["deliveries"] = deliveries
+    return doc
+
+
+async def list_stories(limit: int = 50) -> list[tuple[Story, dict[str, int]]]:
+    stories = await Story.all().order_by("-id").limit(limit)
+    summary = await delivery_summary([s.id for s in stories])
+    return [(s, summary.get(s.id, {})) for s in stories]
+
+
+async def story_deliveries(story: Story) -> list[dict[str, Any]]:
+    rows = await Delivery.filter(activity__story_id=story.id).order_by("id").prefetch_related("activity")
+    return [{"activity": r.activity.activity_id, "type": r.activity.type, "inbox": r.inbox, "state": r.state,
+             "attempts": r.attempts, "last_status": r.last_status, "last_error": r.last_error,
+             "next_attempt_at": iso(r.next_attempt_at) if r.state == "queued" else None,
+             "delivered_at": iso(r.delivered_at) if r.delivered_at else None} for r in rows]
+
+
+async def wire(*, agency: str | None = None, language: str | None = None, limit: int = 50,
+               include_deleted: bool = False) -> list[dict[str, Any]]:
+    """Stories received from followed agencies, newest first."""
+    query = WireStory.all().prefetch_related("actor")
+    if not include_deleted:
+        query = query.filter(state="live")
+    if agency:
+        if "@" in agency:
+            user, _, host = agency.lstrip("@").partition("@")
+            query = query.filter(actor__preferred_username=user, actor__host=host)
+        else:
+            query = query.filter(actor__uri=agency) if agency.startswith("http") else query.filter(
+                actor__preferred_username=agency)
+    if language:
+        query = query.filter(language=language)
+    rows = await query.order_by("-id").limit(limit)
+    return [{"id": r.uri, "agency": r.actor.handle, "agency_name": r.actor.name, "actor": r.actor.uri,
+             "type": r.type, "language": r.language, "headline": r.headline, "summary": r.summary,
+             "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
+             "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
+             "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at)}
+            for r in rows]
+
+
+async def followers(username: str, state: str | None = None) -> list[dict[str, Any]]:
+    query = Follower.filter(local=username).prefetch_related("actor").order_by("id")
+    if state:
+        query = query.filter(state=state)
+    return [{"id": f.id, "actor": f.actor.uri, "handle": f.actor.handle, "name": f.actor.name, "state": f.state,
+             "inbox": f.actor.delivery_inbox, "since": iso(f.created_at)} for f in await query]
+
+
+async def following(username: str) -> list[dict[str, Any]]:
+    rows = await Following.filter(local=username).prefetch_related("actor").order_by("id")
+    return [{"id": f.id, "actor": f.actor.uri, "handle": f.actor.handle, "name": f.actor.name, "state": f.state,
+             "since": iso(f.created_at)} for f in rows]

@@ -1,0 +1,135 @@
+"""One running node: its database context, keys, HTTP client, federation wiring and workers.
+
+Several nodes can live in one process (the demo, the tests): every entry point runs its work inside
+`Node.run(...)` or sets the node's database with `node.db.activate`, so each node talks to its own database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, TypeVar
+
+from federation.context import Federation, LocalActor
+from federation.delivery import DeliveryWorker
+from federation.fetch import Fetcher
+from federation.http import HttpClient, HttpPolicy, Signer
+from federation.keys import generate_rsa_pem, load_private_key
+from federation.retry import RetryPolicy
+from federation.vocab import INSTANCE_ACTOR, LocalUrls
+from federation.worker import InboxWorker
+from node import __version__
+from node.config import Config
+from node.db import activate, open_context
+from node.models import ActorKey
+
+log = logging.getLogger("agency_node")
+T = TypeVar("T")
+
+
+async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:
+    """The stored key pair of each local actor, generating (once, ever) the ones that are missing."""
+    keys = {k.actor: k for k in await ActorKey.filter(actor__in=usernames)}
+    for name in usernames:
+        if name not in keys:
+            private_pem, public_pem = await asyncio.to_thread(generate_rsa_pem)
+            keys[name], _ = await ActorKey.get_or_create(
+                actor=name, defaults={"private_key_pem": private_pem, "public_key_pem": public_pem})
+            log.info("keys.generated", extra={"actor": name})
+    return keys
+
+
+class Node:
+    """A node's live parts. `start()` opens them; `stop()` closes them; `run()` executes in its database."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.urls = LocalUrls(config.base_url)
+        self.db: Any = None
+        self.fed: Federation | None = None
+        self.keys: dict[str, ActorKey] = {}
+        self.delivery_worker: DeliveryWorker | None = None
+        self.inbox_worker: InboxWorker | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+
+    @property
+    def agency(self) -> str:
+        return self.config.agency.handle
+
+    async def start(self) -> None:
+        """Open the database (already migrated), load or create keys, build the federation wiring."""
+        self.db = await open_context(self.config.database_url)
+        fed_cfg, dcfg = self.config.federation, self.config.delivery
+        self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR])
+        policy = HttpPolicy(
+            user_agent=f"agency-node/{__version__} (+{self.config.base_url})",
+            timeout=float(fed_cfg["fetch_timeout_seconds"]),
+            max_response_bytes=int(fed_cfg["max_response_bytes"]),
+            allow_private=bool(fed_cfg["allow_private_addresses"]),
+            allowed_networks=tuple(fed_cfg["allowed_private_networks"]),
+        )
+        http = HttpClient(policy, signing_threads=int(dcfg["signing_threads"]))
+        await http.start()
+        signers = {name: Signer(self.urls.key_id(name), load_private_key(k.private_key_pem))
+                   for name, k in self.keys.items()}
+        fetcher = Fetcher(http, signers[INSTANCE_ACTOR], key_ttl=float(fed_cfg["key_cache_ttl_seconds"]))
+        self.fed = Federation(
+            urls=self.urls, http=http, fetcher=fetcher, signers=signers,
+            local_actors={self.agency: LocalActor(self.agency, self.config.agency.manually_approves_followers)},
+            retry=RetryPolicy(base_delay=float(dcfg["base_delay_seconds"]),
+                              max_delay=float(dcfg["max_delay_seconds"]),
+                              give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
+                              park_after_failures=int(dcfg["park_after_failures"])),
+            signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+        )
+        self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
+                                              per_host=int(dcfg["per_host_concurrency"]))
+        self.inbox_worker = InboxWorker(self.fed)
+
+    def start_workers(self) -> None:
+        """Run the delivery and inbox workers in the background until `stop()`."""
+        assert self.delivery_worker and self.inbox_worker
+        self._tasks += [
+            self._spawn(self.delivery_worker.run_forever, self._stop),
+            self._spawn(self.inbox_worker.run_forever, self._stop),
+        ]
+
+    def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Task[Any]:
+        async def _runner() -> Any:
+            activate(self.db)
+            return await fn(*args)
+        return asyncio.get_running_loop().create_task(_runner(), context=contextvars.copy_context())
+
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await `fn(*args)` with this node's database active (in a task of its own)."""
+        async def _runner() -> T:
+            activate(self.db)
+            return await fn(*args, **kwargs)
+        return await asyncio.get_running_loop().create_task(_runner(), context=contextvars.copy_context())
+
+    async def deliver_once(self) -> int:
+        """Run one delivery batch now (tests and CLI use this instead of waiting)."""
+        assert self.delivery_worker
+        return await self.run(self.delivery_worker.run_once)
+
+    async def process_inbox_once(self) -> int:
+        """Process one batch of received activities now."""
+        assert self.inbox_worker
+        return await self.run(self.inbox_worker.run_once)
+
+    async def stop(self) -> None:
+        """Stop workers, close the HTTP client and the database."""
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self.fed is not None:
+            await self.fed.http.close()
+        if self.db is not None:
+            activate(self.db)
+            await self.db.close_connections()
+            self.db = None

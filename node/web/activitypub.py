@@ -1,0 +1,179 @@
+"""ActivityPub documents (actors, collections, stories, activities) and the inboxes."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from federation.inbox import receive
+from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
+from node.models import Follower, Following, OutboxActivity, Story
+from node.publishing import story_object
+from node.runtime import Node
+from node.web.keys import NODE
+from node.web.negotiation import ap_response, wants_html
+from node.web.problems import ProblemError, problem
+
+PAGE_SIZE = 20
+
+
+def _actor_doc(node: Node, username: str) -> dict[str, Any]:
+    key = node.keys[username]
+    if username == INSTANCE_ACTOR:
+        return actor_document(node.urls, username, type_="Application", name=node.config.agency.name + " (node)",
+                              summary_html="", public_key_pem=key.public_key_pem,
+                              manually_approves_followers=True, discoverable=False)
+    agency = node.config.agency
+    return actor_document(
+        node.urls, username, type_="Organization", name=agency.name, summary_html=html.escape(agency.summary),
+        public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
+        manually_approves_followers=agency.manually_approves_followers, discoverable=agency.discoverable,
+        published=key.created_at,
+    )
+
+
+def _local(request: web.Request) -> tuple[Node, str]:
+    node = request.app[NODE]
+    username = request.match_info.get("username", INSTANCE_ACTOR)
+    if username != node.agency and username != INSTANCE_ACTOR:
+        raise ProblemError(404, "No such actor", f"no actor {username} here")
+    return node, username
+
+
+async def actor(request: web.Request) -> web.Response:
+    node, username = _local(request)
+    doc = _actor_doc(node, username)
+    if wants_html(request):
+        body = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
+                f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
+                f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
+        return web.Response(text=body, content_type="text/html")
+    return ap_response(doc)
+
+
+async def instance_actor(request: web.Request) -> web.Response:
+    return ap_response(_actor_doc(request.app[NODE], INSTANCE_ACTOR))
+
+
+def _page_number(request: web.Request) -> int | None:
+    page = request.query.get("page")
+    if page is None:
+        return None
+    if page == "true":
+        return 1
+    if not page.isdigit() or int(page) < 1:
+        raise ProblemError(400, "Invalid page", "page must be a positive integer")
+    return int(page)
+
+
+def _collection(coll_id: str, total: int, page: int | None, items: list[Any] | None) -> dict[str, Any]:
+    if page is None:
+        return {"@context": AS_CONTEXT, "id": coll_id, "type": "OrderedCollection", "totalItems": total,
+                "first": f"{coll_id}?page=1"}
+    doc: dict[str, Any] = {"@context": AS_CONTEXT, "id": f"{coll_id}?page={page}", "type": "OrderedCollectionPage",
+                           "partOf": coll_id, "totalItems": total, "orderedItems": items or []}
+    if page * PAGE_SIZE < total:
+        doc["next"] = f"{coll_id}?page={page + 1}"
+    if page > 1:
+        doc["prev"] = f"{coll_id}?page={page - 1}"
+    return doc
+
+
+async def outbox(request: web.Request) -> web.Response:
+    node, username = _local(request)
+    query = OutboxActivity.filter(actor=username, public=True)
+    total = await query.count()
+    page = _page_number(request)
+    items = None
+    if page is not None:
+        rows = await query.order_by("-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).only("body")
+        items = [{k: v for k, v in orjson.loads(r.body).items() if k != "@context"} for r in rows]
+    return ap_response(_collection(node.urls.outbox(username), total, page, items))
+
+
+async def followers(request: web.Request) -> web.Response:
+    node, username = _local(request)
+    query = Follower.filter(local=username, state="accepted")
+    total = await query.count()
+    page = _page_number(request)
+    items = None
+    if page is not None:
+        rows = await query.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).prefetch_related("actor")
+        items = [r.actor.uri for r in rows]
+    return ap_response(_collection(node.urls.followers(username), total, page, items))
+
+
+async def following(request: web.Request) -> web.Response:
+    node, username = _local(request)
+    query = Following.filter(local=username, state="accepted")
+    total = await query.count()
+    page = _page_number(request)
+    items = None
+    if page is not None:
+        rows = await query.order_by("id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).prefetch_related("actor")
+        items = [r.actor.uri for r in rows]
+    return ap_response(_collection(node.urls.following(username), total, page, items))
+
+
+async def story(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    row = await Story.get_or_none(uuid=request.match_info["uuid"])
+    if row is None:
+        raise ProblemError(404, "No such story", "")
+    if row.state == "deleted":
+        doc = tombstone(node.urls.story(row.uuid), former_type="Article",
+                        deleted=row.deleted_at or datetime.now(timezone.utc))
+        return ap_response(doc, status=410)
+    doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
+    if wants_html(request):
+        body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
+                f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
+                f"<p><em>{html.escape(row.summary)}</em></p>{row.body_html}"
+                f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
+        return web.Response(text=body, content_type="text/html")
+    return ap_response(doc)
+
+
+async def activity(request: web.Request) -> web.Response:
+    row = await OutboxActivity.get_or_none(uuid=request.match_info["uuid"], public=True)
+    if row is None:
+        raise ProblemError(404, "No such activity", "")
+    return web.Response(body=row.body.encode("utf-8"), headers={"Content-Type": "application/activity+json"})
+
+
+async def inbox(request: web.Request) -> web.Response:
+    """Personal and shared inbox: verify, dedupe, store, 202. Unverifiable: 401 (never 202)."""
+    node = request.app[NODE]
+    username = request.match_info.get("username")
+    if username is not None and username != node.agency:
+        raise ProblemError(404, "No such actor", f"no actor {username} here")
+    limit = int(node.config.federation["max_body_bytes"])
+    if request.content_length is not None and request.content_length > limit:
+        return problem(413, "Payload too large", f"the limit is {limit} bytes")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        return problem(413, "Payload too large", f"the limit is {limit} bytes")
+    verdict = await receive(node.fed, method=request.method, raw_path=request.raw_path,  # type: ignore[arg-type]
+                            headers=request.headers, body=body, local_username=username)
+    if verdict.ok:
+        return web.Response(status=verdict.status)
+    return problem(verdict.status, verdict.title, verdict.detail, **verdict.extra)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/actor", instance_actor),
+        web.get("/actors/{username}", actor),
+        web.get("/actors/{username}/outbox", outbox),
+        web.get("/actors/{username}/followers", followers),
+        web.get("/actors/{username}/following", following),
+        web.post("/actors/{username}/inbox", inbox),
+        web.post("/actor/inbox", inbox),
+        web.post("/inbox", inbox),
+        web.get("/stories/{uuid}", story),
+        web.get("/activities/{uuid}", activity),
+    ]

@@ -1,0 +1,192 @@
+"""The editor API (JSON, bearer token): stories, delivery status, the wire, follows and followers."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Awaitable, Callable
+
+import orjson
+from aiohttp import web
+from marshmallow import ValidationError
+
+from node import following as follow_uc
+from node import publishing, queries
+from node.config import hash_token
+from node.web.keys import NODE
+from node.web.problems import ProblemError
+from schemas.editor import FollowInputSchema, StoryInputSchema
+
+
+def _json(doc: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(doc), content_type="application/json")
+
+
+@web.middleware
+async def auth_middleware(request: web.Request,
+                          handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Every /api/ route needs `Authorization: Bearer <token>`; the config keeps only the token's hash."""
+    if request.path.startswith("/api/"):
+        expected = request.app[NODE].config.api_token_sha256
+        if not expected:
+            raise ProblemError(403, "Editor API disabled", "no API token is configured (agency-node init makes one)")
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        if not token or not hmac.compare_digest(hash_token(token), expected):
+            raise ProblemError(401, "Unauthorized", "a valid bearer token is required",
+                               )
+    return await handler(request)
+
+
+async def _body(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise ProblemError(415, "Unsupported media type", "send application/json")
+    raw = await request.read()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ProblemError(400, "Malformed JSON", "the body is not valid JSON") from None
+
+
+def _load(schema: Any, data: Any, **kw: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data, **kw)
+    except ValidationError as exc:
+        raise ProblemError(422, "Invalid input", "; ".join(f"{k}: {v}" for k, v in exc.messages.items())
+                           if isinstance(exc.messages, dict) else str(exc.messages), errors=exc.messages) from None
+
+
+def _story_input(data: dict[str, Any]) -> publishing.StoryInput:
+    return publishing.StoryInput(headline=data["headline"], body=data["body"], language=data["language"],
+                                 summary=data.get("summary", ""), body_format=data.get("body_format", "html"),
+                                 hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"))
+
+
+def _guard(exc: Exception) -> ProblemError:
+    return ProblemError(exc.status, exc.title, exc.detail)  # type: ignore[attr-defined]
+
+
+async def create_story(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    data = _load(StoryInputSchema(), await _body(request))
+    try:
+        story = await publishing.publish(node.fed, node.agency, _story_input(data))  # type: ignore[arg-type]
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json(queries.story_json(story, node.urls.story(story.uuid)), 201)
+
+
+async def list_stories(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    rows = await queries.list_stories(limit=min(int(request.query.get("limit", "50") or 50), 500))
+    return _json({"stories": [queries.story_json(s, node.urls.story(s.uuid), d) for s, d in rows]})
+
+
+async def get_story(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    summary = await queries.delivery_summary([story.id])
+    return _json(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
+
+
+async def update_story(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+        changes = _load(StoryInputSchema(), await _body(request), partial=True)
+        current = {"headline": story.headline, "summary": story.summary, "body": story.body_html,
+                   "body_format": "html", "language": story.language, "hashtags": story.hashtags,
+                   "canonical_url": story.canonical_url}
+        explicit = (await _body(request)).keys()
+        merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
+        story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
+                                        _story_input(merged))
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json(queries.story_json(story, node.urls.story(story.uuid)))
+
+
+async def delete_story(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    try:
+        story = await publishing.delete(node.fed, node.agency, request.match_info["uuid"])  # type: ignore[arg-type]
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json(queries.story_json(story, node.urls.story(story.uuid)))
+
+
+async def story_deliveries(request: web.Request) -> web.Response:
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json({"story": story.uuid, "deliveries": await queries.story_deliveries(story)})
+
+
+async def wire(request: web.Request) -> web.Response:
+    q = request.query
+    items = await queries.wire(agency=q.get("agency") or None, language=q.get("language") or None,
+                               limit=min(int(q.get("limit", "50") or 50), 500))
+    return _json({"stories": items})
+
+
+async def list_following(request: web.Request) -> web.Response:
+    return _json({"following": await queries.following(request.app[NODE].agency)})
+
+
+async def follow(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    data = _load(FollowInputSchema(), await _body(request))
+    try:
+        row = await follow_uc.follow(node.fed, node.agency, data["handle"])  # type: ignore[arg-type]
+    except follow_uc.FollowError as exc:
+        raise _guard(exc) from None
+    await row.fetch_related("actor")
+    return _json({"id": row.id, "actor": row.actor.uri, "handle": row.actor.handle, "state": row.state}, 202)
+
+
+async def unfollow(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    data = _load(FollowInputSchema(), await _body(request))
+    try:
+        remote = await follow_uc.unfollow(node.fed, node.agency, data["handle"])  # type: ignore[arg-type]
+    except follow_uc.FollowError as exc:
+        raise _guard(exc) from None
+    return _json({"actor": remote.uri, "state": "unfollowed"})
+
+
+async def list_followers(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    return _json({"followers": await queries.followers(node.agency, request.query.get("state") or None)})
+
+
+async def decide_follower(request: web.Request) -> web.Response:
+    node = request.app[NODE]
+    fid = request.match_info["id"]
+    if not fid.isdigit():
+        raise ProblemError(404, "No such follower", f"no follower {fid}")
+    approve = request.match_info["decision"] == "approve"
+    try:
+        row = await follow_uc.decide(node.fed, node.agency, int(fid), approve)  # type: ignore[arg-type]
+    except follow_uc.FollowError as exc:
+        raise _guard(exc) from None
+    return _json({"id": row.id, "state": "accepted" if approve else "rejected"})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.post("/api/stories", create_story),
+        web.get("/api/stories", list_stories),
+        web.get("/api/stories/{uuid}", get_story),
+        web.patch("/api/stories/{uuid}", update_story),
+        web.delete("/api/stories/{uuid}", delete_story),
+        web.get("/api/stories/{uuid}/deliveries", story_deliveries),
+        web.get("/api/wire", wire),
+        web.get("/api/following", list_following),
+        web.post("/api/following", follow),
+        web.post("/api/following/unfollow", unfollow),
+        web.get("/api/followers", list_followers),
+        web.post(r"/api/followers/{id}/{decision:approve|reject}", decide_follower),
+    ]

@@ -1,0 +1,45 @@
+"""Editor API input: the story an editor submits, validated before anything is stored."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from babel import Locale, UnknownLocaleError
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+
+def validate_language(tag: str) -> None:
+    """A BCP 47 tag babel knows (``az``, ``az-Cyrl``, ``zh-Hans``); raises ValidationError otherwise."""
+    try:
+        Locale.parse(tag, sep="-")
+    except (ValueError, UnknownLocaleError, TypeError):
+        raise ValidationError(f"{tag!r} is not a known BCP 47 language tag") from None
+
+
+def _http_url(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("must be an absolute http(s) URL")
+
+
+class StoryInputSchema(Schema):
+    """A new story (all required fields) or, with `partial=True`, the fields of an update."""
+
+    class Meta:
+        unknown = RAISE
+
+    headline = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    summary = fields.String(load_default="", validate=validate.Length(max=5000))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=500_000))
+    body_format = fields.String(load_default="html", validate=validate.OneOf(["html", "markdown"]))
+    language = fields.String(required=True, validate=validate_language)
+    hashtags = fields.List(fields.String(validate=validate.Regexp(r"^#?[\w]{1,100}$")), load_default=list,
+                           validate=validate.Length(max=30))
+    canonical_url = fields.String(load_default=None, allow_none=True, validate=_http_url)
+
+
+class FollowInputSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    handle = fields.String(required=True, validate=validate.Length(min=3, max=512))
