@@ -65,19 +65,19 @@ async def migrate(database_url: str, progress: Callable[[str], None] | None = No
 
 
 async def pending_migrations(database_url: str) -> list[str]:
-    """Names of migrations not yet applied (empty when the schema is current)."""
-    from tortoise.migrations.api import plan as _plan
+    """Names of migrations not yet applied (empty when the schema is current). Uses the current context."""
+    from tortoise.connection import get_connection
+    from tortoise.migrations.executor import MigrationExecutor
 
-    steps: list[str] = []
-
-    def _reporter(_conn: str, plan_steps: list[Any], *_a: Any) -> None:
-        steps.extend(str(s) for s in plan_steps)
-
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config, init_connections=False)
     try:
-        result = await _plan(config=tortoise_config(database_url))
+        (name,) = config["connections"].keys()
+        executor = MigrationExecutor(get_connection(name), config["apps"])
+        steps = await executor.plan()
+        return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
     finally:
         await Tortoise.close_connections()
-    return [str(s) for s in (result or [])] or steps
 
 
 def activate(ctx: "TortoiseContext") -> None:

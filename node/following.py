@@ -7,9 +7,8 @@ from typing import Any
 from federation.context import Federation
 from federation.errors import FetchError, FederationError
 from federation.handlers.follows import send_follow_answer
-from federation.outbox import new_uuid, send_activity
+from federation.outbox import enqueue, new_uuid, send_activity
 from federation.vocab import activity as build_activity
-from federation.outbox import enqueue
 from federation.webfinger import resolve_handle
 from node.models import Follower, Following, RemoteActor
 
@@ -78,7 +77,7 @@ async def decide(fed: Federation, username: str, follower_id: int, approve: bool
     await send_follow_answer(fed, username, "Accept" if approve else "Reject", follow_doc, row.actor.inbox)
     if approve:
         await Follower.filter(id=row.id).update(state="accepted")
+        await row.refresh_from_db()
     else:
         await Follower.filter(id=row.id).delete()
-    await row.refresh_from_db() if approve else None
     return row

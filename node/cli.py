@@ -1,0 +1,435 @@
+"""The `agency-node` command line: set up, migrate, run, publish, follow and inspect a node.
+
+Every command has --help; a failure prints one plain line on stderr and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from node import __version__
+from node.config import Config, ConfigError, hash_token, load_config
+
+ENV_CONFIG = "AGENCY_NODE_CONFIG"
+EXIT_USAGE, EXIT_FAIL = 2, 1
+
+
+class CliError(Exception):
+    """A command failed; the message is shown as is."""
+
+
+def _print_json(doc: Any) -> None:
+    print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print("  ".join(c.upper().ljust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join(str(r.get(c, "") if r.get(c) is not None else "-").ljust(widths[c]) for c in columns))
+
+
+# -- running things inside a node -------------------------------------------------------------------------------
+
+async def _with_node(config: Config, fn: Callable[[Any], Awaitable[Any]]) -> Any:
+    from node.runtime import Node
+
+    await _require_migrated(config)
+    node = Node(config)
+    await node.start()
+    try:
+        return await node.run(fn, node)
+    finally:
+        await node.stop()
+
+
+async def _require_migrated(config: Config) -> None:
+    from tortoise.context import TortoiseContext
+
+    from node.db import activate, pending_migrations
+
+    async def _check() -> list[str]:
+        activate(TortoiseContext())
+        return await pending_migrations(config.database_url)
+
+    try:
+        pending = await asyncio.get_running_loop().create_task(_check())
+    except Exception as exc:  # cannot reach the database at all
+        raise CliError(f"cannot open the database {_safe_url(config.database_url)}: {exc}") from None
+    if pending:
+        raise CliError(f"the database schema is not current ({', '.join(pending)} pending): "
+                       "run `agency-node migrate` first")
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+# -- commands ----------------------------------------------------------------------------------------------------
+
+_TEMPLATE = '''# Agency Node configuration (written by `agency-node init`). Every key: see node.example.toml.
+[node]
+base_url = "{base_url}"
+listen_host = "{listen_host}"
+listen_port = {listen_port}
+database_url = "{database_url}"
+
+[agency]
+handle = "{handle}"
+name = "{name}"
+summary = "{summary}"
+languages = [{languages}]
+manually_approves_followers = false
+
+[api]
+# SHA-256 of the editor API token printed once by `agency-node init`. Override with AGENCY_NODE_API_TOKEN.
+token_sha256 = "{token_hash}"
+
+[federation]
+# Loopback and private peers are refused unless allowed (set true only for local testing).
+allow_private_addresses = {allow_private}
+'''
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    if path.exists() and not args.force:
+        raise CliError(f"{path} already exists (use --force to overwrite)")
+    token = secrets.token_urlsafe(32)
+    base_url = args.base_url or f"http://127.0.0.1:{args.port}"
+    text = _TEMPLATE.format(
+        base_url=base_url, listen_host=args.listen_host, listen_port=args.port,
+        database_url=args.database_url or f"sqlite://{args.handle}.sqlite3", handle=args.handle,
+        name=args.name.replace('"', '\\"'), summary=args.summary.replace('"', '\\"'),
+        languages=", ".join(f'"{lang}"' for lang in args.languages.split(",") if lang),
+        token_hash=hash_token(token), allow_private="true" if args.allow_private else "false",
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        config = load_config(tmp, environ={})
+    except ConfigError as exc:
+        tmp.unlink()
+        raise CliError(str(exc).replace(str(tmp), "init")) from None
+    os.replace(tmp, path)
+    print(f"wrote {path}")
+    _migrate(config)
+    asyncio.run(_with_node(config, lambda node: asyncio.sleep(0)))  # generates the key pairs
+    print(f"generated keys for @{config.agency.handle}@{config.host} and the instance actor")
+    print(f"editor API token (shown once, keep it safe): {token}")
+    return 0
+
+
+def _migrate(config: Config) -> list[str]:
+    from tortoise.context import TortoiseContext
+
+    from node.db import activate, migrate
+
+    async def _run() -> list[str]:
+        async def _inner() -> list[str]:
+            activate(TortoiseContext())
+            return await migrate(config.database_url, progress=lambda line: print(f"  {line}", flush=True))
+        return await asyncio.get_running_loop().create_task(_inner())
+
+    try:
+        applied = asyncio.run(_run())
+    except Exception as exc:
+        raise CliError(f"migration failed on {_safe_url(config.database_url)}: {exc}") from None
+    print(f"database {_safe_url(config.database_url)}: "
+          + (f"applied {len(applied)} migration(s)" if applied else "schema already current"))
+    return applied
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(args.cfg)
+    return 0
+
+
+def _setup_logging(config: Config) -> None:
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from node.app import create_app
+
+    config: Config = args.cfg
+    _setup_logging(config)
+    asyncio.run(_require_migrated(config))
+    app = create_app(config, run_workers=not args.no_workers)
+    print(f"Agency Node {__version__}: @{config.agency.handle}@{config.host} on "
+          f"http://{config.listen_host}:{config.listen_port} (public URL {config.base_url})", flush=True)
+    web.run_app(app, host=config.listen_host, port=config.listen_port, print=None,
+                access_log=None if not args.access_log else logging.getLogger("aiohttp.access"))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from node.runtime import Node
+
+    config: Config = args.cfg
+    _setup_logging(config)
+
+    async def _main() -> None:
+        await _require_migrated(config)
+        node = Node(config)
+        await node.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        node.start_workers()
+        print(f"worker for @{config.agency.handle}@{config.host} running (Ctrl-C to stop)", flush=True)
+        await stop.wait()
+        await node.stop()
+
+    asyncio.run(_main())
+    return 0
+
+
+def _read_body(args: argparse.Namespace) -> str:
+    if args.body_file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(args.body_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {args.body_file}: {exc.strerror}") from None
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from marshmallow import ValidationError
+
+    from node import publishing, queries
+    from schemas.editor import StoryInputSchema
+
+    body = _read_body(args) if args.body_file else args.body
+    if not body:
+        raise CliError("a story needs a body: --body TEXT or --body-file FILE")
+    raw = {"headline": args.headline, "summary": args.summary or "", "body": body, "language": args.language,
+           "body_format": "markdown" if args.markdown else "html", "hashtags": args.tag or []}
+    if args.canonical_url:
+        raw["canonical_url"] = args.canonical_url
+    try:
+        data = StoryInputSchema().load(raw)
+    except ValidationError as exc:
+        raise CliError("invalid story: " + "; ".join(f"{k}: {' '.join(map(str, v))}"
+                                                     for k, v in exc.messages.items())) from None
+
+    async def _go(node: Any) -> Any:
+        story = await publishing.publish(node.fed, node.agency, publishing.StoryInput(
+            headline=data["headline"], body=data["body"], language=data["language"], summary=data["summary"],
+            body_format=data["body_format"], hashtags=tuple(data["hashtags"]),
+            canonical_url=data.get("canonical_url")))
+        summary = await queries.delivery_summary([story.id])
+        return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
+
+    try:
+        doc = asyncio.run(_with_node(args.cfg, _go))
+    except publishing.StoryError as exc:
+        raise CliError(exc.detail) from None
+    print(f"published {doc['url']} (queued for {sum(doc['deliveries'].values())} inbox(es); "
+          "a running node or worker delivers them)")
+    return 0
+
+
+def _follow_cmd(args: argparse.Namespace, fn_name: str) -> int:
+    from node import following
+
+    async def _go(node: Any) -> Any:
+        return await getattr(following, fn_name)(node.fed, node.agency, args.handle)
+
+    try:
+        result = asyncio.run(_with_node(args.cfg, _go))
+    except following.FollowError as exc:
+        raise CliError(f"{exc.title}: {exc.detail}") from None
+    if fn_name == "follow":
+        print(f"follow request for {args.handle} recorded ({result.state}); a running node or worker sends it")
+    else:
+        print(f"unfollowed {args.handle}")
+    return 0
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    return _follow_cmd(args, "follow")
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    return _follow_cmd(args, "unfollow")
+
+
+def cmd_followers(args: argparse.Namespace) -> int:
+    from node import following, queries
+
+    async def _go(node: Any) -> Any:
+        if args.approve is not None or args.reject is not None:
+            fid = args.approve if args.approve is not None else args.reject
+            await following.decide(node.fed, node.agency, fid, approve=args.approve is not None)
+        return await queries.followers(node.agency, args.state)
+
+    try:
+        rows = asyncio.run(_with_node(args.cfg, _go))
+    except following.FollowError as exc:
+        raise CliError(f"{exc.title}: {exc.detail}") from None
+    _print_json(rows) if args.json else _table(rows, ["id", "handle", "state", "actor", "since"])
+    return 0
+
+
+def cmd_following(args: argparse.Namespace) -> int:
+    from node import queries
+
+    rows = asyncio.run(_with_node(args.cfg, lambda node: queries.following(node.agency)))
+    _print_json(rows) if args.json else _table(rows, ["id", "handle", "state", "actor", "since"])
+    return 0
+
+
+def cmd_wire(args: argparse.Namespace) -> int:
+    from node import queries
+
+    rows = asyncio.run(_with_node(args.cfg, lambda node: queries.wire(
+        agency=args.agency, language=args.language, limit=args.limit)))
+    if args.json:
+        _print_json(rows)
+    else:
+        _table(rows, ["received", "agency", "language", "headline", "signature", "id"])
+    return 0
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    from node import publishing, queries
+
+    async def _go(node: Any) -> Any:
+        if args.story:
+            story = await publishing.get_story(args.story.rstrip("/").rsplit("/", 1)[-1])
+            return await queries.story_deliveries(story)
+        return [{**queries.story_json(s, node.urls.story(s.uuid)), "deliveries": d}
+                for s, d in await queries.list_stories(limit=args.limit)]
+
+    try:
+        rows = asyncio.run(_with_node(args.cfg, _go))
+    except publishing.StoryError as exc:
+        raise CliError(exc.detail) from None
+    if args.json:
+        _print_json(rows)
+    elif args.story:
+        _table(rows, ["type", "inbox", "state", "attempts", "last_status", "last_error"])
+    else:
+        for r in rows:
+            r["status"] = ", ".join(f"{k} {v}" for k, v in sorted(r["deliveries"].items())) or "no followers"
+        _table(rows, ["id", "state", "language", "headline", "status"])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from node.demo import run_demo
+
+    return asyncio.run(run_demo(Path(args.dir) if args.dir else None, keep=args.keep))
+
+
+# -- parser ------------------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agency-node", description="A federated newswire node (ActivityPub).")
+    parser.add_argument("--version", action="version", version=f"agency-node {__version__}")
+    parser.add_argument("-c", "--config", default=os.environ.get(ENV_CONFIG, "node.toml"),
+                        help=f"config file (default: ${ENV_CONFIG} or ./node.toml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, needs_config: bool = True
+            ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(fn=fn, needs_config=needs_config)
+        return p
+
+    p = add("init", cmd_init, "write a config file, create the database and the key pairs", needs_config=False)
+    p.add_argument("--handle", default="agency", help="the agency's handle (a-z, 0-9, _), e.g. baku")
+    p.add_argument("--name", default="News Agency", help="the agency's display name")
+    p.add_argument("--summary", default="", help="a one-paragraph description")
+    p.add_argument("--languages", default="en", help="comma-separated BCP 47 tags the agency publishes in")
+    p.add_argument("--base-url", help="public URL of the node (default http://127.0.0.1:PORT)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--listen-host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--database-url", help="database URL (default: a SQLite file next to the config)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow fetching from loopback/private addresses (local testing only)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing config file")
+
+    add("migrate", cmd_migrate, "create or upgrade the database schema (safe to run again)")
+    p = add("run", cmd_run, "serve the node (web server and workers in one process)")
+    p.add_argument("--no-workers", action="store_true", help="serve HTTP only; run `agency-node worker` beside it")
+    p.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    add("worker", cmd_worker, "run the delivery and inbox workers only (for a second process)")
+
+    p = add("publish", cmd_publish, "publish a story and queue it for every follower")
+    p.add_argument("--headline", required=True)
+    p.add_argument("--summary", default="")
+    p.add_argument("--body", default="", help="the story body (HTML, or Markdown with --markdown)")
+    p.add_argument("--body-file", help="read the body from a file ('-' for standard input)")
+    p.add_argument("--markdown", action="store_true", help="the body is Markdown")
+    p.add_argument("--language", required=True, help="BCP 47 tag, e.g. az, tr, kk, uz-Latn, zh-Hans")
+    p.add_argument("--tag", action="append", help="a hashtag (repeatable)")
+    p.add_argument("--canonical-url", help="the story's page on the agency's own site")
+
+    for name, fn, help_ in (("follow", cmd_follow, "follow another agency (acct:name@host)"),
+                            ("unfollow", cmd_unfollow, "stop following an agency (sends Undo)")):
+        p = add(name, fn, help_)
+        p.add_argument("handle", help="acct:name@host, name@host or an actor URL")
+
+    p = add("followers", cmd_followers, "list followers; approve or reject pending requests")
+    p.add_argument("--state", choices=["pending", "accepted"], help="only followers in this state")
+    p.add_argument("--approve", type=int, metavar="ID", help="approve the pending follower with this id")
+    p.add_argument("--reject", type=int, metavar="ID", help="reject (or remove) the follower with this id")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("following", cmd_following, "list the agencies this node follows")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("wire", cmd_wire, "list stories received from followed agencies")
+    p.add_argument("--agency", help="only from this agency (name@host, name, or actor URL)")
+    p.add_argument("--language", help="only in this language (BCP 47)")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("deliveries", cmd_deliveries, "delivery status of own stories (or of one story per inbox)")
+    p.add_argument("story", nargs="?", help="a story id or URL: show each inbox")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("demo", cmd_demo, "run three agency nodes on loopback, federate them, and show what each received",
+            needs_config=False)
+    p.add_argument("--dir", help="where to keep the demo's databases (default: a temporary folder)")
+    p.add_argument("--keep", action="store_true", help="keep the nodes running until Ctrl-C")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `agency-node` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.needs_config:
+            args.cfg = load_config(args.config)
+        return args.fn(args)
+    except (ConfigError, CliError) as exc:
+        print(f"agency-node {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
