@@ -28,8 +28,9 @@ class DeliveryWorker:
     """Delivers `Delivery` rows. Safe to run in several processes against one PostgreSQL database."""
 
     def __init__(self, fed: Federation, *, concurrency: int = 64, per_host: int = 8, batch: int | None = None,
-                 lock_for: timedelta = timedelta(minutes=2)) -> None:
+                 lock_for: timedelta = timedelta(minutes=2), timeout: float = 15.0) -> None:
         self.fed = fed
+        self.timeout = timeout
         self.batch = batch or concurrency * 4
         self.lock_for = lock_for
         self._global = asyncio.Semaphore(concurrency)
@@ -81,7 +82,7 @@ class DeliveryWorker:
         error = ""
         async with self._global, self._per_host[row.host]:
             try:
-                resp = await self.fed.http.post(row.inbox, body, signer)
+                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
                 outcome = classify_status(status)

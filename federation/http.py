@@ -127,10 +127,11 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def post(self, url: str, body: bytes, signer: Signer) -> Response:
+    async def post(self, url: str, body: bytes, signer: Signer, *, timeout: float | None = None) -> Response:
         """POST a signed activity; return the answer (body cut to 2 KiB). Network failures raise."""
         headers = await self._signed_headers("POST", url, body, signer)
-        async with self.session.post(url, data=body, headers=headers, allow_redirects=False,
+        limit = aiohttp.ClientTimeout(total=timeout) if timeout else None
+        async with self.session.post(url, data=body, headers=headers, allow_redirects=False, timeout=limit,
                                      skip_auto_headers=("Content-Type",)) as resp:
             snippet = await resp.content.read(2048)
             return Response(resp.status, dict(resp.headers), snippet)

@@ -68,8 +68,8 @@ def schedule_retry(*, attempts: int, first_attempt_at: datetime, now: datetime, 
     """When to try next, or None when the delivery should be given up (past `give_up_after`)."""
     delay = next_delay(attempts, policy, rng)
     if retry_after is not None:
-        # Honour the peer's wish, but never hammer: at least our own delay, at most the cap.
-        delay = max(delay, min(retry_after, policy.max_delay))
+        # Honour the peer's wish (it may exceed our own cap), but never retry sooner than our own delay.
+        delay = max(delay, min(retry_after, policy.give_up_after))
     when = now + timedelta(seconds=delay)
     if (when - first_attempt_at).total_seconds() > policy.give_up_after:
         return None

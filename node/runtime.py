@@ -86,7 +86,9 @@ class Node:
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
         )
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
-                                              per_host=int(dcfg["per_host_concurrency"]))
+                                              per_host=int(dcfg["per_host_concurrency"]),
+                                              lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
+                                              timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
 
     def start_workers(self) -> None:

@@ -87,6 +87,7 @@ class DeliverySection(_Section):
     give_up_after_hours = fields.Float(load_default=60.0, validate=validate.Range(min=0.001))
     park_after_failures = fields.Integer(load_default=10, validate=validate.Range(min=1))
     signing_threads = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
+    lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
 
 class ConfigSchema(_Section):

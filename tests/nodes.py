@@ -38,9 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def node_config(tmp: Path, handle: str, *, port: int | None = None, database_url: str | None = None,
-                **agency: Any) -> Config:
-    """A config for a loopback test node (private addresses allowed: tests talk to 127.0.0.1)."""
+def node_config_data(tmp: Path, handle: str, *, port: int | None = None, database_url: str | None = None,
+                     sections: dict[str, dict[str, Any]] | None = None, **agency: Any) -> dict[str, Any]:
+    """The config document of a loopback test node; `sections` overrides keys per section."""
     port = port or free_port()
     data = {
         "node": {"base_url": f"http://127.0.0.1:{port}", "listen_port": port,
@@ -50,7 +50,32 @@ def node_config(tmp: Path, handle: str, *, port: int | None = None, database_url
         "federation": {"allow_private_addresses": True, "fetch_timeout_seconds": 5},
         "delivery": {"timeout_seconds": 5, "base_delay_seconds": 0.01, "max_delay_seconds": 1},
     }
-    return config_from_dict(data, environ={})
+    for section, values in (sections or {}).items():
+        data.setdefault(section, {}).update(values)
+    return data
+
+
+def node_config(tmp: Path, handle: str, **kwargs: Any) -> Config:
+    """A config for a loopback test node (private addresses allowed: tests talk to 127.0.0.1)."""
+    return config_from_dict(node_config_data(tmp, handle, **kwargs), environ={})
+
+
+def write_config(path: Path, data: dict[str, Any]) -> Path:
+    """Write a config document as TOML (flat sections of strings, numbers, booleans and lists)."""
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = []
+    for section, values in data.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {value(v)}" for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 async def migrate_in_own_context(database_url: str) -> None:
@@ -126,10 +151,10 @@ class RunningNode:
 
 
 @contextlib.asynccontextmanager
-async def running_node(tmp: Path, handle: str, *, database_url: str | None = None,
+async def running_node(tmp: Path, handle: str, *, database_url: str | None = None, config: Config | None = None,
                        **agency: Any) -> AsyncIterator[RunningNode]:
     """Start a node (migrated database, own port) and stop it afterwards."""
-    config = node_config(tmp, handle, database_url=database_url, **agency)
+    config = config or node_config(tmp, handle, database_url=database_url, **agency)
     await migrate_in_own_context(config.database_url)
     app = create_app(config, run_workers=False)
     runner = web.AppRunner(app)
