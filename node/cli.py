@@ -110,8 +110,13 @@ allow_private_addresses = {allow_private}
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.config)
+    if path.exists() and args.if_missing and not args.force:
+        config = load_config(path)
+        print(f"{path} exists: keeping it")
+        _migrate(config)
+        return 0
     if path.exists() and not args.force:
-        raise CliError(f"{path} already exists (use --force to overwrite)")
+        raise CliError(f"{path} already exists (use --force to overwrite, or --if-missing to keep it)")
     token = secrets.token_urlsafe(32)
     base_url = args.base_url or f"http://127.0.0.1:{args.port}"
     text = _TEMPLATE.format(
@@ -371,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-private", action="store_true",
                    help="allow fetching from loopback/private addresses (local testing only)")
     p.add_argument("--force", action="store_true", help="overwrite an existing config file")
+    p.add_argument("--if-missing", action="store_true",
+                   help="when the config file exists, keep it and only migrate (for scripts)")
 
     add("migrate", cmd_migrate, "create or upgrade the database schema (safe to run again)")
     p = add("run", cmd_run, "serve the node (web server and workers in one process)")
