@@ -101,13 +101,23 @@ class Fetcher:
                 return key
         if self._unreachable.get(key_id, 0) > now:
             raise KeyUnavailable(f"key {key_id} was unreachable moments ago")
+        url = urldefrag(key_id)[0]
         try:
-            doc = await self.fetch_json(urldefrag(key_id)[0])
+            doc = await self.fetch_json(url)
             found_id, owner, pem = parse_public_key_doc(doc, key_id)
             if isinstance(doc, dict) and doc.get("inbox") and doc.get("id") == owner:
-                await self.store_actor(doc)
-            elif owner:
-                await self.actor(owner, refresh=refresh)
+                # The key came inside its owner's actor document: that document must live at the URL we fetched,
+                # or a server could hand us a forged copy of someone else's actor.
+                if urldefrag(owner)[0] != url:
+                    raise SignatureError(f"key {key_id} is served by a document claiming to be {owner}")
+                await self.store_actor(doc, expected_id=url)
+            else:
+                # A bare key document (GoToSocial's /main-key): believe it only if its owner's own actor
+                # document lists this key, and take the key from there.
+                owner_actor = await self.actor(owner, refresh=True)
+                if owner_actor.key_id != found_id or not owner_actor.public_key_pem:
+                    raise SignatureError(f"{owner} does not list key {key_id}")
+                pem = owner_actor.public_key_pem
         except (ObjectGone, ObjectNotFound) as exc:
             # The key's document is gone for good: no signature by it can be checked, now or later.
             raise SignatureError(f"key {key_id} not found: {exc}") from None

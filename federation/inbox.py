@@ -66,6 +66,12 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
                                   max_age=fed.signature_max_age, authority=headers.get("Host"))
     except SignatureError as exc:
         return Verdict(401, "Invalid signature", exc.reason)
+    # The key must live on its actor's host, checked before fetching it: a key document on another host can
+    # claim any owner (and fetching it would let that host make us cache a forged copy of the actor).
+    # Mastodon, GoToSocial, Misskey and Fedify all keep the key at or next to the actor id.
+    if not same_origin(pending.key_id, activity["actor"]):
+        return Verdict(401, "Key not owned by actor",
+                       f"key {pending.key_id} is not on the host of {activity['actor']}")
     try:
         key = await fed.fetcher.key(pending.key_id)
         valid = pending.verify(key.public_key)

@@ -145,6 +145,17 @@ async def activity(request: web.Request) -> web.Response:
     return web.Response(body=row.body.encode("utf-8"), headers={"Content-Type": "application/activity+json"})
 
 
+async def _read_capped(request: web.Request, limit: int) -> bytes | None:
+    """The whole body, or None once it grows past `limit` (also for chunked bodies with no Content-Length)."""
+    # StreamReader.read(n) returns what is buffered so far (at most n bytes), not n bytes: loop until EOF.
+    body = bytearray()
+    while chunk := await request.content.read(limit + 1 - len(body)):
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
 async def inbox(request: web.Request) -> web.Response:
     """Personal and shared inbox: verify, dedupe, store, 202. Unverifiable: 401 (never 202)."""
     node = request.app[NODE]
@@ -154,8 +165,8 @@ async def inbox(request: web.Request) -> web.Response:
     limit = int(node.config.federation["max_body_bytes"])
     if request.content_length is not None and request.content_length > limit:
         return problem(413, "Payload too large", f"the limit is {limit} bytes")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
+    body = await _read_capped(request, limit)
+    if body is None:
         return problem(413, "Payload too large", f"the limit is {limit} bytes")
     verdict = await receive(node.fed, method=request.method, raw_path=request.raw_path,  # type: ignore[arg-type]
                             headers=request.headers, body=body, local_username=username)

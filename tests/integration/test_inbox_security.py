@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.rfc9421 import sign_request_rfc9421
 from federation.signatures import sign_request
-from node.models import Follower, InboxItem, WireStory
+from node.models import Follower, InboxItem, RemoteActor, WireStory
 from schemas.activitystreams import parse_public_key_doc
 from tests.fakeremote import FakeRemote
 from tests.nodes import RunningNode, running_node
@@ -158,6 +158,28 @@ async def test_inbox__key_of_another_actor_refused(tmp_path, path):
         assert await stored(node) == (0, 0, 0)
 
 
+@pytest.mark.parametrize("shape", ["actor document", "bare key"])
+async def test_inbox__key_on_another_host_claiming_actor_refused(tmp_path, shape):
+    """A key served by another host that names Alice as its owner cannot speak for Alice, nor replace her cache."""
+    async with node_and_remote(tmp_path) as (node, victim), FakeRemote() as attacker:
+        alice = victim.url("/users/alice")
+        await node.db(node.node.fed.fetcher.actor, alice)  # the node knows the real Alice
+        evil_key = attacker.url("/evil-key")
+        if shape == "actor document":
+            attacker.serve("/evil-key", {**victim.generated_actor(alice), "inbox": attacker.url("/stolen"),
+                                         "publicKey": {"id": evil_key, "owner": alice,
+                                                       "publicKeyPem": attacker.public_key_pem}})
+        else:
+            attacker.serve("/evil-key", {"id": evil_key, "owner": alice, "publicKeyPem": attacker.public_key_pem})
+        url = inbox_url(node, "/inbox")
+        body = json.dumps(follow_of(node, victim)).encode()
+        headers = sign_request("POST", url, body=body, key_id=evil_key, private_key=attacker.private_key)
+        assert_problem(await post(url, body, headers), 401)
+        assert await stored(node) == (0, 0, 0)
+        cached = await node.db(lambda: RemoteActor.get(uri=alice))
+        assert cached.inbox == alice + "/inbox" and cached.key_id == victim.key_id_of(alice)
+
+
 @pytest.mark.parametrize("path", INBOXES)
 async def test_inbox__unsigned_refused(tmp_path, path):
     """No Signature header at all: 401, never 202."""
@@ -255,6 +277,43 @@ async def test_inbox__body_over_limit_413(tmp_path):
     async with node_and_remote(tmp_path) as (node, remote):
         follow = {**follow_of(node, remote), "padding": "x" * (1024 * 1024)}
         answer = await signed_post(remote, inbox_url(node, "/inbox"), follow)
+        assert_problem(answer, 413)
+        assert await stored(node) == (0, 0, 0)
+
+
+async def chunked_signed_post(remote: FakeRemote, url: str, activity: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """POST a signed activity with chunked transfer encoding (no Content-Length), 16 KiB at a time."""
+    body = json.dumps(activity).encode()
+    headers = sign_request("POST", url, body=body, key_id=remote.key_id_of(activity["actor"]),
+                           private_key=remote.private_key)
+
+    async def chunks():
+        for i in range(0, len(body), 16384):
+            yield body[i:i + 16384]
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=chunks(), headers=headers) as resp:
+            return resp.status, dict(resp.headers), await resp.text()
+
+
+async def test_inbox__large_body_under_limit_read_whole(tmp_path):
+    """A 600 KB activity (under the limit) is read to its end and accepted, sent with or without Content-Length."""
+    async with node_and_remote(tmp_path) as (node, remote):
+        big = {**follow_of(node, remote, n=1), "padding": "x" * 600_000}
+        status, _, text = await signed_post(remote, inbox_url(node, "/inbox"), big)
+        assert status == 202, text
+        big = {**follow_of(node, remote, n=2), "padding": "y" * 600_000}
+        status, _, text = await chunked_signed_post(remote, inbox_url(node, "/inbox"), big)
+        assert status == 202, text
+        bodies = await node.db(lambda: InboxItem.all().values_list("body", flat=True))
+        assert sorted(len(b) for b in bodies) == [len(json.dumps(big).encode())] * 2
+
+
+async def test_inbox__chunked_body_over_limit_413(tmp_path):
+    """A chunked body (no Content-Length to refuse early) that grows past 1 MiB: 413, nothing stored."""
+    async with node_and_remote(tmp_path) as (node, remote):
+        follow = {**follow_of(node, remote), "padding": "x" * (2 * 1024 * 1024)}
+        answer = await chunked_signed_post(remote, inbox_url(node, "/inbox"), follow)
         assert_problem(answer, 413)
         assert await stored(node) == (0, 0, 0)
 

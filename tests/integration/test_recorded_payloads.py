@@ -12,7 +12,7 @@ import pytest
 from federation.sanitize import sanitize_html
 from node.models import Boost, Follower, Following, InboxItem, RemoteActor, WireStory
 from schemas.activitystreams import object_id
-from tests.fakeremote import FakeRemote
+from tests.fakeremote import FakeRemote, rewrite_origin
 from tests.nodes import RunningNode, running_node
 
 AS = "https://www.w3.org/ns/activitystreams"
@@ -238,3 +238,48 @@ async def test_recorded_other__accepted_and_ignored(tmp_path, fixture):
         row = await replay(node, remote, activity)
         assert row.state == "ignored" and row.note
         assert await node.db(lambda: Following.all().count()) == 0
+
+
+async def test_recorded_delete__misskey_tombstone_removes_wire_story(tmp_path):
+    """Misskey's Delete{Tombstone} tombstones the wire copy of the note it names."""
+    async with node_and_remote(tmp_path) as (node, remote):
+        delete = remote.load_fixture("misskey/delete-note.json")
+        note_id = delete["object"]["id"]
+        await follow_by_node(node, delete["actor"])
+        create = {"@context": AS, "id": note_id + "/activity", "type": "Create", "actor": delete["actor"],
+                  "object": {"id": note_id, "type": "Note", "attributedTo": delete["actor"],
+                             "content": "<p>soon gone</p>"}}  # ours: the note the recording deletes
+        await replay(node, remote, create)
+        row = await replay(node, remote, delete)
+        assert row.state == "processed", row.note
+        [story] = await node.db(lambda: WireStory.all())
+        assert story.uri == note_id and story.state == "deleted" and story.content_html == ""
+
+
+async def test_recorded_delete__unknown_gone_actor_dropped_quietly(tmp_path):
+    """A Delete of an actor whose document is already gone (key unfetchable) gets 202 and stores nothing."""
+    async with node_and_remote(tmp_path) as (node, remote):
+        delete = remote.load_fixture("mastodon/delete-actor.json")
+        remote.documents.pop(delete["actor"].split(remote.origin, 1)[1])  # the account is gone: 404
+        status, text = await remote.post_signed(node.node.urls.shared_inbox, delete)
+        assert status == 202, text
+        assert await node.db(lambda: InboxItem.all().count()) == 0
+
+
+async def test_recorded_announce__boost_of_another_hosts_story(tmp_path):
+    """Mastodon's Announce (no @context) of a status on a second server: fetched there, stored with its author."""
+    async with node_and_remote(tmp_path) as (node, remote), FakeRemote() as second:
+        announce = rewrite_origin(remote.load_fixture("mastodon/announce-anonymised.json"),
+                                  "https://second_domain", second.origin)
+        assert "@context" not in announce
+        note_id = announce["object"]
+        author = second.url("/users/second")
+        second.serve_actor(second.generated_actor(author))
+        second.serve(note_id.split(second.origin, 1)[1], {  # ours: the boosted status was not recorded
+            "@context": AS, "id": note_id, "type": "Note", "attributedTo": author, "content": "<p>original</p>"})
+        await follow_by_node(node, announce["actor"])
+        row = await replay(node, remote, announce)
+        assert row.state == "processed", row.note
+        [story] = await node.db(lambda: WireStory.all().prefetch_related("actor"))
+        assert story.uri == note_id and story.actor.uri == author
+        assert await node.db(lambda: Boost.filter(activity_id=announce["id"]).count()) == 1
