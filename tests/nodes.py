@@ -178,3 +178,14 @@ async def settle(*nodes: RunningNode, rounds: int = 20) -> None:
         if handled == 0:
             return
     raise AssertionError(f"nodes did not settle after {rounds} rounds")
+
+
+@contextlib.asynccontextmanager
+async def node_on(tmp: Path, handle: str, database: str | None, **agency: Any) -> AsyncIterator[RunningNode]:
+    """`running_node` on the database the `database_url` fixture chose: SQLite (None) or a fresh PostgreSQL."""
+    if database == "postgres":
+        async with postgres_database() as url, running_node(tmp, handle, database_url=url, **agency) as node:
+            yield node
+    else:
+        async with running_node(tmp, handle, **agency) as node:
+            yield node

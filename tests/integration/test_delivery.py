@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 from federation.keys import load_public_key
 from node.models import Delivery, Follower, HostHealth
 from tests.fakeremote import FakeRemote
-from tests.nodes import running_node, settle
+import pytest
+
+from tests.nodes import node_on, settle
 
 STORY = {"headline": "Grain corridor talks resume", "body": "<p>Talks resume in Istanbul.</p>", "language": "en"}
 
@@ -41,9 +43,10 @@ async def _future_run(baku, minutes: float = 10) -> int:
                                datetime.now(timezone.utc) + timedelta(minutes=minutes))
 
 
-async def test_delivery__shared_inbox_collapse(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__shared_inbox_collapse(tmp_path, database_url):
     """Two followers on one host with a shared inbox get one POST of the story, signed by the agency."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         remote.key_resolver = _node_key_resolver(baku)
         await _followed_by(baku, remote, "alice")
         await _followed_by(baku, remote, "bob")
@@ -56,9 +59,10 @@ async def test_delivery__shared_inbox_collapse(tmp_path):
         assert await baku.db(lambda: Delivery.filter(activity__type="Create").count()) == 1
 
 
-async def test_delivery__500_then_200_delivers_exactly_once(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__500_then_200_delivers_exactly_once(tmp_path, database_url):
     """A peer that fails once gets the story again later, and never again after its 2xx."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         await _followed_by(baku, remote, "alice")
         remote.respond("/inbox", [500])
         await baku.api("POST", "/api/stories", STORY)
@@ -73,9 +77,10 @@ async def test_delivery__500_then_200_delivers_exactly_once(tmp_path):
         assert statuses == [500, 202]
 
 
-async def test_delivery__retry_after_is_honoured(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__retry_after_is_honoured(tmp_path, database_url):
     """A 503 with Retry-After: 600 is not retried before ten minutes."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         await _followed_by(baku, remote, "alice")
         remote.respond("/inbox", [503], retry_after=600)
         await baku.api("POST", "/api/stories", STORY)
@@ -87,9 +92,10 @@ async def test_delivery__retry_after_is_honoured(tmp_path):
         assert await _future_run(baku, 5) == 0
 
 
-async def test_delivery__410_removes_follower(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__410_removes_follower(tmp_path, database_url):
     """An inbox answering 410 Gone drops the follower and kills the delivery."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         await _followed_by(baku, remote, "alice", shared=False)
         remote.respond("/users/alice/inbox", [410])
         await baku.api("POST", "/api/stories", STORY)
@@ -99,9 +105,10 @@ async def test_delivery__410_removes_follower(tmp_path):
         assert await baku.db(lambda: Follower.all().count()) == 0
 
 
-async def test_delivery__permanent_4xx_is_not_retried(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__permanent_4xx_is_not_retried(tmp_path, database_url):
     """A 400 from the inbox is final: the row is dead after one attempt."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         await _followed_by(baku, remote, "alice")
         remote.respond("/inbox", [400])
         await baku.api("POST", "/api/stories", STORY)
@@ -111,9 +118,10 @@ async def test_delivery__permanent_4xx_is_not_retried(tmp_path):
         assert (row.state, row.attempts) == ("dead", 1)
 
 
-async def test_delivery__failing_host_is_parked_and_revived(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__failing_host_is_parked_and_revived(tmp_path, database_url):
     """After repeated failures a host is parked; when it sends us something it is revived and served."""
-    async with running_node(tmp_path, "baku", ) as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         baku.node.fed.retry = type(baku.node.fed.retry)(base_delay=0.01, max_delay=1, park_after_failures=2)
         await _followed_by(baku, remote, "alice")
         remote.respond("/inbox", [500, 500, 500, 500])
@@ -131,9 +139,10 @@ async def test_delivery__failing_host_is_parked_and_revived(tmp_path):
         assert not (await baku.db(lambda: HostHealth.get(host=remote.origin.split("://")[1]))).parked
 
 
-async def test_delivery__status_visible_per_story(tmp_path):
+@pytest.mark.postgres
+async def test_delivery__status_visible_per_story(tmp_path, database_url):
     """The API lists each inbox of a story with its state, attempts and last status."""
-    async with running_node(tmp_path, "baku") as baku, FakeRemote() as remote:
+    async with node_on(tmp_path, "baku", database_url) as baku, FakeRemote() as remote:
         await _followed_by(baku, remote, "alice")
         remote.respond("/inbox", [500])
         _, story = await baku.api("POST", "/api/stories", STORY)

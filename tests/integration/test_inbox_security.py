@@ -19,7 +19,7 @@ from federation.signatures import sign_request
 from node.models import Follower, InboxItem, RemoteActor, WireStory
 from schemas.activitystreams import parse_public_key_doc
 from tests.fakeremote import FakeRemote
-from tests.nodes import RunningNode, running_node
+from tests.nodes import RunningNode, node_on
 
 AS = "https://www.w3.org/ns/activitystreams"
 INBOXES = ["/inbox", "/actors/{handle}/inbox"]
@@ -53,8 +53,8 @@ def node_key_resolver(node: RunningNode):
 
 
 @contextlib.asynccontextmanager
-async def node_and_remote(tmp_path) -> AsyncIterator[tuple[RunningNode, FlakyRemote]]:
-    async with running_node(tmp_path, "baku") as node:
+async def node_and_remote(tmp_path, database: str | None = None) -> AsyncIterator[tuple[RunningNode, FlakyRemote]]:
+    async with node_on(tmp_path, "baku", database) as node:
         async with FlakyRemote(key_resolver=node_key_resolver(node)) as remote:
             remote.serve_actor(remote.generated_actor(remote.url("/users/alice")))
             remote.serve_actor(remote.generated_actor(remote.url("/users/bob")))
@@ -193,10 +193,11 @@ async def test_inbox__unsigned_refused(tmp_path, path):
 # --- accepted -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("path", INBOXES)
-async def test_inbox__valid_follow_accepted_and_answered_signed(tmp_path, path):
+async def test_inbox__valid_follow_accepted_and_answered_signed(tmp_path, path, database_url):
     """A valid signed Follow gets 202; the worker records the follower and sends an Accept signed with our key."""
-    async with node_and_remote(tmp_path) as (node, remote):
+    async with node_and_remote(tmp_path, database_url) as (node, remote):
         follow = follow_of(node, remote)
         status, _, text = await signed_post(remote, inbox_url(node, path), follow)
         assert status == 202, text
@@ -209,9 +210,10 @@ async def test_inbox__valid_follow_accepted_and_answered_signed(tmp_path, path):
         assert accept.verified is True, accept.error
 
 
-async def test_inbox__duplicate_activity_stored_once(tmp_path):
+@pytest.mark.postgres
+async def test_inbox__duplicate_activity_stored_once(tmp_path, database_url):
     """The same activity id posted twice answers 202 both times and leaves one row."""
-    async with node_and_remote(tmp_path) as (node, remote):
+    async with node_and_remote(tmp_path, database_url) as (node, remote):
         follow = follow_of(node, remote)
         first = await signed_post(remote, inbox_url(node, "/inbox"), follow)
         second = await signed_post(remote, inbox_url(node, "/actors/{handle}/inbox"), follow)
