@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from federation.fetch import Fetcher
+from federation.hosts import ParkedHosts
+from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
@@ -33,6 +35,8 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    parked: ParkedHosts = field(default_factory=ParkedHosts)
+    inbox_writer: InboxWriter = field(default_factory=InboxWriter)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

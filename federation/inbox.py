@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 import orjson
 from marshmallow import ValidationError
-from tortoise.exceptions import IntegrityError
 
 from federation.context import Federation
 from federation.errors import KeyUnavailable, SignatureError
 from federation.hosts import revive_host
+from federation.inbox_store import Received
 from federation.signatures import inspect_request
-from node.models import HostHealth, InboxItem
 from schemas.activitystreams import object_id, parse_activity, same_origin
 
 log = logging.getLogger("agency_node.inbox")
@@ -100,16 +99,16 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
         if not same_origin(obj["id"], activity["actor"]):
             return Verdict(400, "Foreign object", "the object id is not on its actor's host")
 
-    # 3. Store raw, once.
-    try:
-        await InboxItem.create(
-            activity_id=activity["id"], actor_uri=activity["actor"], type=activity["type"][:32],
-            body=body.decode("utf-8"), signature=pending.scheme, key_id=pending.key_id[:512],
-            state="received", next_attempt_at=datetime.now(timezone.utc),
-        )
-    except IntegrityError:
+    # 3. Store raw, once (in a transaction shared with whatever else arrived meanwhile).
+    stored = await fed.inbox_writer.store(Received(
+        activity_id=activity["id"], actor_uri=activity["actor"], type=activity["type"][:32],
+        body=body.decode("utf-8"), signature=pending.scheme, key_id=pending.key_id[:512]))
+    if not stored:
         return Verdict(202, extra={"duplicate": True})
-    await revive_host(urlsplit(activity["actor"]).netloc)
+    host = urlsplit(activity["actor"]).netloc
+    if await fed.parked.contains(host):
+        await revive_host(host)
+        fed.parked.discard(host)
     fed.inbox_wakeup.set()
     log.info("inbox.received", extra={"activity_type": activity["type"], "actor": activity["actor"]})
     return Verdict(202)

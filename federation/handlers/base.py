@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from federation.context import Federation
-from node.models import Following, RemoteActor
+from node.models import RemoteActor
 
 # (federation, activity, how its request was signed) -> what was done, for the inbox row's note
 Handler = Callable[[Federation, dict[str, Any], str], Awaitable[str]]
@@ -20,5 +20,4 @@ class Ignored(Exception):
 
 async def followed_actor(actor_uri: str) -> RemoteActor | None:
     """The remote actor if one of our actors follows it (accepted), else None."""
-    row = await Following.filter(actor__uri=actor_uri, state="accepted").prefetch_related("actor").first()
-    return row.actor if row else None
+    return await RemoteActor.filter(uri=actor_uri, followed_by_us__state="accepted").first()

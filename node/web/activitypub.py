@@ -14,8 +14,8 @@ from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, to
 from node.models import Follower, Following, OutboxActivity, Story
 from node.publishing import story_object
 from node.runtime import Node
-from node.web.keys import NODE
-from node.web.negotiation import ap_response, wants_html
+from node.web.keys import DOCUMENTS, NODE
+from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
 
 PAGE_SIZE = 20
@@ -46,17 +46,26 @@ def _local(request: web.Request) -> tuple[Node, str]:
 
 async def actor(request: web.Request) -> web.Response:
     node, username = _local(request)
+    html_wanted = wants_html(request)
+    if not html_wanted:
+        cache = request.app[DOCUMENTS]
+        body = cache.get(("actor", username))
+        if body is None:
+            body = cache.put(("actor", username), orjson.dumps(_actor_doc(node, username)))
+        return ap_bytes_response(body)
     doc = _actor_doc(node, username)
-    if wants_html(request):
-        body = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
-                f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
-                f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
-        return web.Response(text=body, content_type="text/html")
-    return ap_response(doc)
+    page = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
+            f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
+            f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
+    return web.Response(text=page, content_type="text/html")
 
 
 async def instance_actor(request: web.Request) -> web.Response:
-    return ap_response(_actor_doc(request.app[NODE], INSTANCE_ACTOR))
+    cache = request.app[DOCUMENTS]
+    body = cache.get(("actor", INSTANCE_ACTOR))
+    if body is None:
+        body = cache.put(("actor", INSTANCE_ACTOR), orjson.dumps(_actor_doc(request.app[NODE], INSTANCE_ACTOR)))
+    return ap_bytes_response(body)
 
 
 def _page_number(request: web.Request) -> int | None:
@@ -121,6 +130,10 @@ async def following(request: web.Request) -> web.Response:
 
 async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    html_wanted = wants_html(request)
+    cache_key = ("story", request.match_info["uuid"])
+    if not html_wanted and (body := request.app[DOCUMENTS].get(cache_key)) is not None:
+        return ap_bytes_response(body)
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
     if row is None:
         raise ProblemError(404, "No such story", "")
@@ -128,14 +141,14 @@ async def story(request: web.Request) -> web.Response:
         doc = tombstone(node.urls.story(row.uuid), former_type="Article",
                         deleted=row.deleted_at or datetime.now(timezone.utc))
         return ap_response(doc, status=410)
-    doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
-    if wants_html(request):
-        body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
-                f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
-                f"<p><em>{html.escape(row.summary)}</em></p>{row.body_html}"
-                f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
-        return web.Response(text=body, content_type="text/html")
-    return ap_response(doc)
+    if not html_wanted:  # cached briefly (node/web/doccache.py); a 410 never is
+        doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
+        return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
+    page = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
+            f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
+            f"<p><em>{html.escape(row.summary)}</em></p>{row.body_html}"
+            f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
+    return web.Response(text=page, content_type="text/html")
 
 
 async def activity(request: web.Request) -> web.Response:
