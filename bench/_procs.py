@@ -3,6 +3,7 @@
     python -m bench._procs receiver --port P --addresses 500     # inboxes on 127.0.x.y:P that verify signatures
     python -m bench._procs bare --port P --doc actor=FILE ...     # a bare aiohttp JSON handler (the ceiling)
     python -m bench._procs sender --url U --keys FILE --count N  # signed Create activities, concurrently
+    python -m bench._procs presign --url U --keys FILE --count N --out F  # the same, pre-signed, for wrk
     python -m bench._procs getload --url U --seconds S            # GET load (only when wrk is not installed)
 
 Each prints one JSON line: `{"ready": ...}` once listening (servers) or its result (load generators).
@@ -116,14 +117,23 @@ async def _bare(args: argparse.Namespace) -> None:
             return web.Response(body=orjson.dumps(doc), headers={"Content-Type": AP_JSON})
         return handler
 
+    posts = {"count": 0}
+
     async def inbox(request: web.Request) -> web.Response:
         await request.read()
+        posts["count"] += 1
         return web.Response(status=202)
+
+    async def stats(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            posts["count"] = 0
+        return web.json_response(posts)
 
     app = web.Application()
     for name, doc in docs.items():
         app.router.add_get(f"/{name}", handler_for(doc))
     app.router.add_post("/inbox", inbox)
+    app.router.add_route("*", "/_stats", stats)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
@@ -150,17 +160,44 @@ def create_activity(actor: str, run: str, n: int) -> bytes:
     })
 
 
-async def _sender(args: argparse.Namespace) -> None:
+def _request_maker(args: argparse.Namespace, run: str):  # noqa: ANN202
     keys = json.loads(Path(args.keys).read_text())
     signers = [(k["actor"], k["key_id"], load_private_key(k["private_key_pem"])) for k in keys]
-    run = args.run or uuid.uuid4().hex[:8]
-    pool = ThreadPoolExecutor(max_workers=args.threads)
-    loop = asyncio.get_running_loop()
 
     def make(n: int) -> tuple[bytes, dict[str, str]]:
         actor, key_id, key = signers[n % len(signers)]
         body = create_activity(actor, run, n)
         return body, sign_request("POST", args.url, body=body, key_id=key_id, private_key=key)
+    return make
+
+
+def _lua_string(value: str) -> str:
+    level = "=" * 3
+    assert f"]{level}]" not in value
+    return f"[{level}[{value}]{level}]"
+
+
+async def _presign(args: argparse.Namespace) -> None:
+    """Write `count` signed requests as a Lua table for bench/presigned.lua (wrk)."""
+    run = args.run or uuid.uuid4().hex[:8]
+    make = _request_maker(args, run)
+    path = "/" + args.url.split("/", 3)[3]
+    with ThreadPoolExecutor(max_workers=args.threads) as pool:
+        made = list(pool.map(make, range(args.count)))
+    lines = ["return {"]
+    for body, headers in made:
+        pairs = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items())
+        lines.append(f"{{path = {_lua_string(path)}, headers = {{{pairs}}}, body = {_lua_string(body.decode())}}},")
+    lines.append("}")
+    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    _emit({"file": args.out, "run": run, "count": args.count})
+
+
+async def _sender(args: argparse.Namespace) -> None:
+    run = args.run or uuid.uuid4().hex[:8]
+    make = _request_maker(args, run)
+    pool = ThreadPoolExecutor(max_workers=args.threads)
+    loop = asyncio.get_running_loop()
 
     presigned: list[tuple[bytes, dict[str, str]]] = []
     if args.mode == "presigned":
@@ -234,12 +271,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--mode", choices=("presigned", "live"), default="presigned")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--run", default="")
+    p = sub.add_parser("presign", help="write signed Create requests as a Lua table for wrk")
+    p.add_argument("--url", required=True)
+    p.add_argument("--keys", required=True, help="JSON file: [{actor, key_id, private_key_pem}]")
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--run", default="")
     p = sub.add_parser("getload", help="GET one URL concurrently for some seconds")
     p.add_argument("--url", required=True)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
-    role = {"receiver": _receiver, "bare": _bare, "sender": _sender, "getload": _getload}[args.role]
+    role = {"receiver": _receiver, "bare": _bare, "sender": _sender, "presign": _presign,
+            "getload": _getload}[args.role]
     try:
         asyncio.run(role(args))
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ import orjson
 from federation.context import Federation
 from federation.errors import FetchError
 from federation.handlers import HANDLERS, Ignored
+from federation.handlers.base import batch_lookups, followed_actors
 from federation.queue import claim, settle
 from federation.retry import next_delay
 from federation.states import InboxState as S
@@ -39,8 +40,10 @@ class InboxWorker:
         now = now or datetime.now(timezone.utc)
         token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
                                   ready_state=S.RECEIVED, busy_state=S.PROCESSING)
-        for row in rows:  # in order: a Follow must be handled before its Undo
-            await self._process(token, row)
+        # The senders' follow state in one query for the batch, not one per item.
+        with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
+            for row in rows:  # in order: a Follow must be handled before its Undo
+                await self._process(token, row)
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:

@@ -148,3 +148,25 @@ async def test_parked_hosts__sees_other_processes_after_ttl_and_own_changes_at_o
             return before, still_cached, mine, seen
         before, still_cached, mine, seen = await baku.db(scenario)
         assert before == frozenset() and still_cached is False and mine is True and seen is True
+
+
+async def test_inbox_worker__accept_then_create_in_one_batch_stores_the_story(tmp_path):
+    """An Accept and the followed agency's first Create processed in one batch: the Create counts as followed."""
+    from node.models import Following, WireStory
+    from tests.nodes import running_node, settle
+
+    async with running_node(tmp_path, "baku") as baku, \
+            running_node(tmp_path, "ankara", manually_approves_followers=True) as ankara:
+        status, _ = await baku.api("POST", "/api/following", {"handle": ankara.handle})
+        assert status == 202
+        await settle(baku, ankara)
+        _, pending = await ankara.api("GET", "/api/followers?state=pending")
+        await ankara.api("POST", f"/api/followers/{pending['followers'][0]['id']}/approve")
+        assert await ankara.node.deliver_once() == 1  # the Accept, stored in Baku's inbox, not processed yet
+        status, _ = await ankara.api("POST", "/api/stories", {"headline": "Ankara wheat", "language": "tr",
+                                                             "body": "<p>Wheat prices fell.</p>"})
+        assert status == 201
+        assert await ankara.node.deliver_once() == 1  # the Create, behind the Accept
+        assert await baku.node.process_inbox_once() == 2  # one batch, in arrival order
+        assert await baku.db(lambda: Following.all().values_list("state", flat=True)) == ["accepted"]
+        assert await baku.db(lambda: WireStory.all().values_list("headline", flat=True)) == ["Ankara wheat"]
