@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from node import __version__
-from node.config import Config, ConfigError, hash_token, load_config
+from node.config import Config, ConfigError, hash_token, load_config, redact_url
 
 ENV_CONFIG = "AGENCY_NODE_CONFIG"
 EXIT_USAGE, EXIT_FAIL = 2, 1
@@ -75,11 +75,7 @@ async def _require_migrated(config: Config) -> None:
 
 def _safe_url(url: str) -> str:
     """A database URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
+    return redact_url(url)
 
 
 # -- commands ----------------------------------------------------------------------------------------------------
@@ -130,7 +126,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     try:
-        config = load_config(tmp, environ={})
+        config = load_config(tmp)  # with the environment's overrides: they decide which database init sets up
     except ConfigError as exc:
         tmp.unlink()
         raise CliError(str(exc).replace(str(tmp), "init")) from None
@@ -170,6 +166,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def _setup_logging(config: Config) -> None:
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Their DEBUG lines print every query's parameters: private keys, stored payloads. Secrets are never logged.
+    for name in ("tortoise.db_client", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

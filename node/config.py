@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError
 
 from schemas.config import ConfigSchema
+from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
 ENV_API_TOKEN = "AGENCY_NODE_API_TOKEN"
@@ -49,7 +50,7 @@ class Config:
     base_url: str
     listen_host: str
     listen_port: int
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password: keep it out of reprs and tracebacks
     log_level: str
     agency: AgencyIdentity
     api_token_sha256: str
@@ -68,16 +69,39 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def redact_url(url: str) -> str:
+    """A URL fit for logs and messages: the password (in user:password@ or a password= parameter) replaced."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        netloc = f"{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else netloc
+    query = "&".join("password=***" if q.lower().startswith("password=") else q for q in parts.query.split("&"))
+    out = f"{parts.scheme}://{netloc}{parts.path}"
+    return f"{out}?{query}" if query else out
+
+
+def _reads_on(message: str) -> str:
+    # marshmallow's own messages start with a capital ("Must be one of: ..."); ours read on from the key.
+    message = message.replace("Unknown field", "unknown key").replace("Missing data for required field", "missing")
+    message = message.rstrip(".")
+    return message[:1].lower() + message[1:] if message[1:2].islower() else message
+
+
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
     if isinstance(messages, dict):
         out: list[str] = []
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":  # a whole section is wrong (not a table): name the section
+                name = prefix
+            elif isinstance(key, int):  # an array entry
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out.extend(_flatten(value, name))
         return out
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        text = "; ".join(m.rstrip(".") for m in messages)
-        text = text.replace("Unknown field", "unknown key").replace("Missing data for required field", "missing")
+        text = "; ".join(_reads_on(m) for m in messages)
         return [f"{prefix}: {text}"]
     if isinstance(messages, list):
         return [line for item in messages for line in _flatten(item, prefix)]
@@ -110,6 +134,12 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         raise ConfigError(f"{source}: " + "; ".join(_flatten(exc.messages))) from None
     node, agency = loaded["node"], loaded["agency"]
     database_url = environ.get(ENV_DATABASE_URL) or node["database_url"]
+    if environ.get(ENV_DATABASE_URL):
+        try:
+            validate_database_url(database_url)
+        except ValidationError as exc:
+            raise ConfigError(f"{ENV_DATABASE_URL} (environment): " + "; ".join(_flatten(exc.messages))
+                              .lstrip(": ")) from None
     token_hash = loaded["api"]["token_sha256"]
     if environ.get(ENV_API_TOKEN):
         token_hash = hash_token(environ[ENV_API_TOKEN])
