@@ -25,6 +25,7 @@ from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
 ENV_API_TOKEN = "AGENCY_NODE_API_TOKEN"
+MIN_TOKEN_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -142,7 +143,12 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
                               .lstrip(": ")) from None
     token_hash = loaded["api"]["token_sha256"]
     if environ.get(ENV_API_TOKEN):
-        token_hash = hash_token(environ[ENV_API_TOKEN])
+        token = environ[ENV_API_TOKEN]
+        # The API compares the stripped bearer value; a short token is guessable. Never echo the token.
+        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+            raise ConfigError(f"{ENV_API_TOKEN} (environment): must be at least {MIN_TOKEN_LENGTH} characters "
+                              "with no spaces (agency-node init prints a good one)")
+        token_hash = hash_token(token)
     return Config(
         base_url=node["base_url"].rstrip("/"),
         listen_host=node["listen_host"],

@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 from marshmallow import Schema, fields
 
-from node.config import ENV_API_TOKEN, ENV_DATABASE_URL, ConfigError, config_from_dict, load_config, redact_url
+from node.config import (
+    ENV_API_TOKEN, ENV_DATABASE_URL, ConfigError, config_from_dict, hash_token, load_config, redact_url,
+)
 from schemas.config import ConfigSchema
 from tests.nodes import POSTGRES_ENV, free_port, node_config_data, postgres_database, running_node, write_config
 
@@ -143,6 +145,20 @@ def test_config__env_database_url_overrides_the_file():
     assert load({ENV_DATABASE_URL: url}, node={"database_url": "sqlite://x.sqlite3"}).database_url == url
 
 
+@pytest.mark.parametrize("token", ["short", "has a space in the middle of it", "x" * 15])
+def test_config__env_api_token_is_validated(token):
+    """AGENCY_NODE_API_TOKEN must be long enough and without spaces; the message does not repeat it."""
+    message = error({ENV_API_TOKEN: token})
+    assert message.startswith(f"{ENV_API_TOKEN} (environment): must be at least 16 characters")
+    assert token not in message
+
+
+def test_config__env_api_token_replaces_the_hash():
+    """A good token from the environment is stored only as its hash, replacing the file's."""
+    config = load({ENV_API_TOKEN: "t" * 16}, api={"token_sha256": "0" * 64})
+    assert config.api_token_sha256 == hash_token("t" * 16)
+
+
 # -- node.base_url, agency.url, agency.icon_url ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("url, reason", [
@@ -210,9 +226,12 @@ def test_config__agency_urls_may_be_empty(key):
     ("federation", "allow_private_addresses", "no", "must be a boolean"),
     ("delivery", "concurrency", 1.5, "must be an integer, not a float"),
     ("api", "token_sha256", 0, "must be a string, not an integer"),
+    ("api", "token_sha256", "ABC", "must be 64 lower-case hex characters"),
+    ("node", "listen_host", "", "must be an address or host name"),
 ])
 def test_config__types_are_strict(section, key, value, reason):
-    """No coercion: a string where a number or boolean belongs (or a list for a string) is an error."""
+    """No coercion: a string where a number or boolean belongs (or a list for a string) is an error; and a few
+    string formats."""
     message = error(**{section: {key: value}})
     assert f"{section}.{key}: {reason}" in message
 
