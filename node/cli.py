@@ -361,6 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
             ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(fn=fn, needs_config=needs_config)
+        if needs_config or name == "init":  # `agency-node run --config FILE` as well as `agency-node -c FILE run`
+            p.add_argument("-c", "--config", default=argparse.SUPPRESS, help="config file (as before COMMAND)")
         return p
 
     p = add("init", cmd_init, "write a config file, create the database and the key pairs", needs_config=False)

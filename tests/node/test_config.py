@@ -345,13 +345,16 @@ def one_line_failure(res: subprocess.CompletedProcess[str], *needles: str) -> st
     ("agency", {"colour": "red"}, "agency.colour"),
 ])
 def test_cli__bad_config_stops_with_one_line(tmp_path, command, section, values, key):
-    """`agency-node COMMAND --config bad.toml` exits 1 with one stderr line naming the key; nothing is created."""
+    """`agency-node COMMAND --config bad.toml` (the option before or after COMMAND) exits 1 with one stderr line
+    naming the key; nothing is created."""
     data = copy.deepcopy(MINIMAL)
     data["node"]["database_url"] = "sqlite://node.sqlite3"
     data[section].update(values)
     write_config(tmp_path / "bad.toml", data)
-    res = cli("--config", "bad.toml", command, cwd=tmp_path)
-    one_line_failure(res, f"agency-node {command}: bad.toml: {key}: ")
+    write_config(tmp_path / "node.toml", MINIMAL)  # the default file is fine: the option must win over it
+    for args in ((command, "--config", "bad.toml"), ("--config", "bad.toml", command), ("-c", "bad.toml", command)):
+        res = cli(*args, cwd=tmp_path)
+        one_line_failure(res, f"agency-node {command}: bad.toml: {key}: ")
     assert not (tmp_path / "node.sqlite3").exists()
 
 
