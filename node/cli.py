@@ -67,7 +67,8 @@ async def _require_migrated(config: Config) -> None:
     try:
         pending = await asyncio.get_running_loop().create_task(_check())
     except Exception as exc:  # cannot reach the database at all
-        raise CliError(f"cannot open the database {_safe_url(config.database_url)}: {exc}") from None
+        raise CliError(f"cannot open the database {_safe_url(config.database_url)} "
+                       f"({config.database_url_from}): {exc}") from None
     if pending:
         raise CliError(f"the database schema is not current ({', '.join(pending)} pending): "
                        "run `agency-node migrate` first")
@@ -153,7 +154,8 @@ def _migrate(config: Config) -> list[str]:
     try:
         applied = asyncio.run(_run())
     except Exception as exc:
-        raise CliError(f"migration failed on {_safe_url(config.database_url)}: {exc}") from None
+        raise CliError(f"migration failed on {_safe_url(config.database_url)} ({config.database_url_from}): {exc}"
+                       ) from None
     print(f"database {_safe_url(config.database_url)}: "
           + (f"applied {len(applied)} migration(s)" if applied else "schema already current"))
     return applied

@@ -58,6 +58,7 @@ class Config:
     federation: Mapping[str, Any] = field(default_factory=dict)
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
 
     @property
     def host(self) -> str:
@@ -125,6 +126,18 @@ def _sqlite_path_relative(url: str, base: Path) -> str:
     return f"sqlite://{resolved}?{query}"
 
 
+def _check_sqlite_folder(url: str, key: str) -> None:
+    # SQLite creates the file (and its -wal file) but not the folder. Say so here: tortoise 1.1.9 leaks its
+    # connection lock when the open fails, and `migrate` then waits forever instead of reporting the error.
+    if not url.startswith("sqlite://"):
+        return
+    folder = Path(url[len("sqlite://"):].partition("?")[0]).parent
+    if not folder.is_dir():
+        raise ConfigError(f"{key}: the folder {folder} does not exist (SQLite creates the file, not the folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{key}: the folder {folder} is not writable (SQLite needs to create files there)")
+
+
 def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_dir: Path | None = None,
                      environ: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed TOML document (plus environment overrides) into a `Config`."""
@@ -149,11 +162,15 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
             raise ConfigError(f"{ENV_API_TOKEN} (environment): must be at least {MIN_TOKEN_LENGTH} characters "
                               "with no spaces (agency-node init prints a good one)")
         token_hash = hash_token(token)
+    database_url = _sqlite_path_relative(database_url, base_dir or Path.cwd())
+    database_url_from = ENV_DATABASE_URL if environ.get(ENV_DATABASE_URL) else "node.database_url"
+    _check_sqlite_folder(database_url, f"{ENV_DATABASE_URL} (environment)" if environ.get(ENV_DATABASE_URL)
+                         else f"{source}: node.database_url")
     return Config(
         base_url=node["base_url"].rstrip("/"),
         listen_host=node["listen_host"],
         listen_port=node["listen_port"],
-        database_url=_sqlite_path_relative(database_url, base_dir or Path.cwd()),
+        database_url=database_url,
         log_level=node["log_level"],
         agency=AgencyIdentity(
             handle=agency["handle"], name=agency["name"], summary=agency["summary"],
@@ -165,6 +182,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         federation=dict(loaded["federation"]),
         delivery=dict(loaded["delivery"]),
         source=source,
+        database_url_from=database_url_from,
     )
 
 

@@ -159,6 +159,16 @@ def test_config__env_api_token_replaces_the_hash():
     assert config.api_token_sha256 == hash_token("t" * 16)
 
 
+def test_config__sqlite_folder_must_exist(tmp_path):
+    """SQLite creates its file but not the folder: a missing folder is named at load time (file or env)."""
+    url = f"sqlite://{tmp_path / 'nowhere' / 'node.sqlite3'}"
+    assert error(node={"database_url": url}).startswith(
+        f"node.toml: node.database_url: the folder {tmp_path / 'nowhere'} does not exist")
+    assert error({ENV_DATABASE_URL: url}).startswith(f"{ENV_DATABASE_URL} (environment): the folder")
+    (tmp_path / "nowhere").mkdir()
+    assert load(node={"database_url": url}).database_url.startswith(url)
+
+
 # -- node.base_url, agency.url, agency.icon_url ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("url, reason", [
@@ -365,6 +375,23 @@ def test_cli__bad_env_database_url_stops_with_one_line(tmp_path):
         res = cli(command, cwd=tmp_path, env={ENV_DATABASE_URL: "postgres://news:s3cret@/wire"})
         err = one_line_failure(res, f"agency-node {command}: {ENV_DATABASE_URL} (environment): ", "needs a host")
         assert "s3cret" not in err
+
+
+def test_cli__unusable_database_is_one_line(tmp_path):
+    """A database that cannot be opened is reported as such, naming where its URL came from (not "run
+    migrate first"); a SQLite folder that does not exist stops `migrate` at once instead of hanging."""
+    write_config(tmp_path / "node.toml", MINIMAL)
+    env = {ENV_DATABASE_URL: f"postgres://news:{PASSWORD}@127.0.0.1:1/wire"}
+    err = one_line_failure(cli("wire", cwd=tmp_path, env=env),
+                           f"cannot open the database postgres://news:***@127.0.0.1:1/wire ({ENV_DATABASE_URL})")
+    assert PASSWORD not in err
+    err = one_line_failure(cli("migrate", cwd=tmp_path, env=env),
+                           f"migration failed on postgres://news:***@127.0.0.1:1/wire ({ENV_DATABASE_URL})")
+    assert PASSWORD not in err
+    data = copy.deepcopy(MINIMAL)
+    data["node"]["database_url"] = "sqlite://missing/node.sqlite3"
+    write_config(tmp_path / "node.toml", data)
+    one_line_failure(cli("migrate", cwd=tmp_path, timeout=30), "node.toml: node.database_url: the folder ")
 
 
 def test_cli__init_reads_config_strictly(tmp_path):
