@@ -152,8 +152,8 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         try:
             validate_database_url(database_url)
         except ValidationError as exc:
-            raise ConfigError(f"{ENV_DATABASE_URL} (environment): " + "; ".join(_flatten(exc.messages))
-                              .lstrip(": ")) from None
+            raise ConfigError(f"{ENV_DATABASE_URL} (environment): "
+                              + "; ".join(_reads_on(str(m)) for m in exc.messages)) from None
     token_hash = loaded["api"]["token_sha256"]
     if environ.get(ENV_API_TOKEN):
         token = environ[ENV_API_TOKEN]

@@ -38,7 +38,7 @@ class _Section(Schema):
 class NodeSection(_Section):
     base_url = fields.String(required=True, validate=check_base_url)
     listen_host = fields.String(load_default="127.0.0.1", validate=validate.Regexp(
-        r"^[0-9A-Za-z.:_-]+$", error="must be an address or host name such as 127.0.0.1, 0.0.0.0 or ::"))
+        r"^[0-9A-Za-z.:_-]+\Z", error="must be an address or host name such as 127.0.0.1, 0.0.0.0 or ::"))
     listen_port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
     database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=validate_database_url)
     log_level = fields.String(
@@ -59,14 +59,14 @@ class AgencySection(_Section):
 
     @validates("handle")
     def _check_handle(self, value: str, **_: object) -> None:
-        if not _HANDLE.match(value):
+        if not _HANDLE.fullmatch(value):
             raise ValidationError("must be 1-30 characters of a-z, 0-9 and _")
 
 
 class ApiSection(_Section):
     # SHA-256 hex digest of the editor API bearer token; the token itself is never stored.
     token_sha256 = fields.String(load_default="", validate=validate.Regexp(
-        r"^([0-9a-f]{64})?$", error="must be 64 lower-case hex characters (the token's SHA-256) or empty"))
+        r"^([0-9a-f]{64})?\Z", error="must be 64 lower-case hex characters (the token's SHA-256) or empty"))
 
 
 class FederationSection(_Section):

@@ -238,6 +238,9 @@ def test_config__agency_urls_may_be_empty(key):
     ("api", "token_sha256", 0, "must be a string, not an integer"),
     ("api", "token_sha256", "ABC", "must be 64 lower-case hex characters"),
     ("node", "listen_host", "", "must be an address or host name"),
+    ("node", "listen_host", "127.0.0.1\n", "must be an address or host name"),
+    ("api", "token_sha256", "0" * 64 + "\n", "must be 64 lower-case hex characters"),
+    ("agency", "handle", "baku\n", "must be 1-30 characters"),
 ])
 def test_config__types_are_strict(section, key, value, reason):
     """No coercion: a string where a number or boolean belongs (or a list for a string) is an error; and a few
