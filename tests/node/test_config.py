@@ -273,15 +273,19 @@ def test_config__languages_are_normalised():
 
 @pytest.mark.parametrize("tag, reason", [
     ("xx", "unknown language 'xx'"),
-    ("en-", "not a language tag"),
-    ("e n", "not a language tag"),
-    ("", "not a language tag"),
+    ("en-", "not a BCP 47 language tag"),
+    ("e n", "not a BCP 47 language tag"),
     ("az-Qqqq", "unknown script"),
 ])
 def test_config__unknown_language_names_the_entry(tag, reason):
     """A bad tag is reported with its index and the tag itself."""
     message = error(agency={"languages": ["az", tag]})
     assert "agency.languages[1]: " in message and repr(tag) in message and reason in message
+
+
+def test_config__empty_language_entry():
+    """An empty entry is named by its index."""
+    assert "agency.languages[0]: a language tag is required" in error(agency={"languages": ["", "az"]})
 
 
 def test_config__duplicate_languages():
