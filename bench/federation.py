@@ -123,6 +123,12 @@ def rsa_verify_rate(seconds: float) -> float:
     return n / (time.monotonic() - start)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- child processes --------------------------------------------------------------------------------------------
 
 @dataclass
@@ -336,11 +342,13 @@ def get_rate(url: str, seconds: float, connections: int = 64) -> tuple[float, st
 
 # --- the phases ---------------------------------------------------------------------------------------------------
 
-def fan_out(node: NodeProcess, control: str, sizes: Sizes) -> list[float]:
+def fan_out(node: NodeProcess, control: str, sizes: Sizes, receiver_pid: int) -> list[float]:
     """Publish one story per round; deliveries per second from the publish call to the receiver's last 2xx."""
     rates = []
     for _ in range(sizes.fanout_rounds):
         _http("POST", f"{control}/_stats")  # reset
+        assert node.proc is not None
+        cpu_node, cpu_receiver = cpu_seconds(node.proc.pid), cpu_seconds(receiver_pid)
         start = time.monotonic()
         story = node.publish()
         published = time.monotonic()
@@ -358,6 +366,8 @@ def fan_out(node: NodeProcess, control: str, sizes: Sizes) -> list[float]:
             raise SystemExit(f"bench: {stats['inboxes']} inboxes served, {stats['duplicates']} duplicates")
         rate = stats["ok"] / (stats["last"] - start)
         rates.append(rate)
+        cpu_node = (cpu_seconds(node.proc.pid) - cpu_node) / stats["ok"] * 1000
+        cpu_receiver = (cpu_seconds(receiver_pid) - cpu_receiver) / stats["ok"] * 1000
         # The node must have recorded every 2xx too (a row that says "sending" would be sent again).
         deadline = time.monotonic() + 30
         while True:
@@ -370,7 +380,8 @@ def fan_out(node: NodeProcess, control: str, sizes: Sizes) -> list[float]:
                 raise SystemExit(f"bench: delivery rows not all recorded as delivered: {states}")
             time.sleep(0.05)
         _log(f"fan-out round: {stats['ok']} inboxes, {rate:,.0f}/s (publish call {published - start:.2f} s, "
-             f"first 2xx at {stats['first'] - start:.2f} s, last at {stats['last'] - start:.2f} s)")
+             f"first 2xx at {stats['first'] - start:.2f} s, last at {stats['last'] - start:.2f} s; CPU per delivery: "
+             f"node {cpu_node:.2f} ms, receiver {cpu_receiver:.2f} ms)")
     return rates
 
 
@@ -447,7 +458,9 @@ def memory(node: NodeProcess, receiver_port: int, sizes: Sizes) -> dict[str, Any
     def queued() -> int:
         return node.query("SELECT count(*) FROM delivery WHERE state = 'queued'")[0][0]
 
-    for _ in range(3):  # warm up: caches, connection pools, first allocations
+    # Warm up first: caches, first allocations, and SQLite's page cache, which fills to its bound (2 MiB) as the
+    # file grows and would otherwise show as growth in a short run.
+    for _ in range(8):
         node.publish()
     points = [(queued(), node.rss_kib())]
     for _ in range(sizes.memory_publishes):
@@ -539,7 +552,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if "fanout" in phases or "get" in phases:
             _log("fan-out")
-            rates = fan_out(node, control, sizes if "fanout" in phases else Sizes(fanout_rounds=1))
+            rates = fan_out(node, control, sizes if "fanout" in phases else Sizes(fanout_rounds=1),
+                            receiver.proc.pid)
             fan = statistics.median(rates)
             if "fanout" in phases:
                 report.add(f"(a) fan-out: deliveries/s, 1 story -> {sizes.followers} followers on {sizes.inboxes} "
