@@ -421,6 +421,8 @@ def inbox_wrk(node: NodeProcess, keys_file: Path, count: int, workdir: Path, bar
         def done() -> int:
             return _stored(node, made["run"])
     env = {**os.environ, "BENCH_REQUESTS": made["file"]}
+    assert node.proc is not None
+    cpu = cpu_seconds(node.proc.pid)
     start = time.monotonic()
     proc = subprocess.Popen(["wrk", "-t1", "-c64", "-d120s", "-s", str(ROOT / "bench" / "presigned.lua"), url],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -432,6 +434,9 @@ def inbox_wrk(node: NodeProcess, keys_file: Path, count: int, workdir: Path, bar
                                  f"{proc.communicate()[0][-2000:]}")
             time.sleep(0.01)
         elapsed = time.monotonic() - start
+        if not bare_port:
+            _log(f"inbox, pre-signed: {count / elapsed:,.0f}/s; node CPU per activity "
+                 f"{(cpu_seconds(node.proc.pid) - cpu) / count * 1000:.2f} ms (its inbox worker included)")
     finally:
         if proc.poll() is None:  # it has done its part: everything is stored (its own summary is not used)
             proc.kill()
