@@ -603,10 +603,16 @@ def main(argv: list[str] | None = None) -> int:
             targets = [("actor", f"{node.base_url}/actors/{HANDLE}", f"http://127.0.0.1:{bare_port}/actor"),
                        ("story object", story_url, f"http://127.0.0.1:{bare_port}/story")]
             for name, url, bare_url in targets:
-                rate, generator = get_rate(url, sizes.get_seconds)
-                ceiling, _ = get_rate(bare_url, sizes.get_seconds)
+                # Node and bare handler take turns, twice, and each keeps its best: a burst of load from
+                # elsewhere on the machine then spoils one turn rather than the ratio.
+                rates, ceilings = [], []
+                for _ in range(2):
+                    rate, generator = get_rate(url, sizes.get_seconds)
+                    rates.append(rate)
+                    ceilings.append(get_rate(bare_url, sizes.get_seconds)[0])
+                rate, ceiling = max(rates), max(ceilings)
                 ratio = rate / ceiling
-                report.add(f"(c) GET {name}/s ({generator}, 64 connections)", f"{rate:,.0f}",
+                report.add(f"(c) GET {name}/s ({generator}, 64 connections, best of 2)", f"{rate:,.0f}",
                            f"{ceiling:,.0f} bare JSON handler/s (same document)", f"{ratio:.2f}",
                            f">= {TARGETS['get_ratio']:.2f} of bare {_mark(ratio >= TARGETS['get_ratio'])}")
 
