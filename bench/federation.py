@@ -218,8 +218,8 @@ allow_private_addresses = true
         subprocess.run([sys.executable, "-m", "node.cli", "-c", str(self.config_path), "migrate"], cwd=ROOT,
                        check=True, capture_output=True)
 
-    def start(self) -> None:
-        command = [sys.executable, "-m", "node.cli", "-c", str(self.config_path), "run"]
+    def start(self, *extra: str) -> None:
+        command = [sys.executable, "-m", "node.cli", "-c", str(self.config_path), "run", *extra]
         if self.profile_base is not None:  # sample the node's event loop; the report is written when it stops
             base = self.profile_base
             base.parent.mkdir(parents=True, exist_ok=True)
@@ -436,7 +436,7 @@ def inbox_wrk(node: NodeProcess, keys_file: Path, count: int, workdir: Path, bar
         elapsed = time.monotonic() - start
         if not bare_port:
             _log(f"inbox, pre-signed: {count / elapsed:,.0f}/s; node CPU per activity "
-                 f"{(cpu_seconds(node.proc.pid) - cpu) / count * 1000:.2f} ms (its inbox worker included)")
+                 f"{(cpu_seconds(node.proc.pid) - cpu) / count * 1000:.2f} ms")
     finally:
         if proc.poll() is None:  # it has done its part: everything is stored (its own summary is not used)
             proc.kill()
@@ -615,6 +615,22 @@ def main(argv: list[str] | None = None) -> int:
                 report.add(f"(c) GET {name}/s ({generator}, 64 connections, best of 2)", f"{rate:,.0f}",
                            f"{ceiling:,.0f} bare JSON handler/s (same document)", f"{ratio:.2f}",
                            f">= {TARGETS['get_ratio']:.2f} of bare {_mark(ratio >= TARGETS['get_ratio'])}")
+
+        if "inbox" in phases:
+            # The same pre-signed load on the inbox alone (`run --no-workers`, as when workers run in processes of
+            # their own): how much of the figure above the in-process inbox worker takes.
+            _log("inbox: pre-signed, node without workers")
+            node.stop()
+            node.start("--no-workers")
+            if wrk_available():
+                alone = inbox_wrk(node, keys_file, sizes.inbox_presigned, workdir)
+            else:
+                alone = inbox(node, keys_file, sizes.inbox_presigned, "presigned")
+            report.add(f"(b) inbox: the same pre-signed load, node run with --no-workers (informative)",
+                       f"{alone['rate']:,.0f}", f"{bare_presigned['rate']:,.0f} bare POST handler/s (same load)",
+                       f"{alone['rate'] / bare_presigned['rate']:.2f}", "")
+            node.stop()
+            node.start()
 
         if "memory" in phases:
             _log("memory: RSS as the delivery queue grows")
