@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError
 
 from schemas.config import ConfigSchema
+from schemas.languages import normalize_tag
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
 ENV_API_TOKEN = "AGENCY_NODE_API_TOKEN"
@@ -56,6 +57,8 @@ class Config:
     federation: Mapping[str, Any] = field(default_factory=dict)
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    translation: Mapping[str, Any] = field(default_factory=dict)
+    channel_languages: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -129,6 +132,8 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         federation=dict(loaded["federation"]),
         delivery=dict(loaded["delivery"]),
         source=source,
+        translation=dict(loaded["translation"]),
+        channel_languages=tuple(dict.fromkeys(normalize_tag(t) for t in loaded["channels"]["languages"])),
     )
 
 
