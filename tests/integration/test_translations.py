@@ -107,6 +107,7 @@ async def test_translations__reviewed_languages_reach_partner_with_provenance(tm
         # Ankara's Baku story is still Baku's original text in the plain columns.
         _, wire = await ankara.api("GET", "/api/wire")
         assert wire["stories"][0]["language"] == "az" and wire["stories"][0]["headline"] == STORY["headline"]
+        assert wire["stories"][0]["languages"] == ["az", "en", "ru", "tr"]
 
 
 async def test_translations__edit_reject_and_audit_trail(tmp_path):
