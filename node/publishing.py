@@ -100,6 +100,11 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
     if story.state != "published":
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
+    if values["language"] != story.language and await StoryTranslation.filter(
+            story_id=story.id, language=values["language"]).exists():
+        raise StoryError(409, "Language has a translation",
+                         f"story {uuid} has a {values['language']} translation; reject or keep it, "
+                         "the original cannot take its language")
     async with in_transaction() as conn:
         now = datetime.now(timezone.utc)
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1, **values)

@@ -9,7 +9,7 @@ from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
 from federation.handlers.stories import _clean_object, _parse_time, wire_fields
 from federation.wire_languages import merge_languages
-from node.models import Follower, Following, RemoteActor, WireStory
+from node.models import Follower, Following, RemoteActor, WireStory, WireTranslation
 from schemas.activitystreams import object_id
 
 
@@ -62,4 +62,5 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
         state="deleted", deleted_at=now, content_html="", summary="")
     if not updated:
         raise Ignored(f"delete of unknown object {target}")
+    await WireTranslation.filter(story_id=story.id).delete()  # every language goes with the story
     return f"story {target} deleted"

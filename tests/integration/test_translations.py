@@ -280,6 +280,8 @@ async def test_translations__bad_input(tmp_path):
         assert status == 201 and doc["language"] == "en"
         status, doc = await baku.api("POST", path, EN)
         assert status == 409 and doc["title"] == "Translation exists"
+        status, doc = await baku.api("PATCH", f"/api/stories/{story['id']}", {"language": "en"})
+        assert status == 409 and doc["title"] == "Language has a translation"
         status, doc = await baku.api("POST", f"{path}/request", {"languages": ["ru"]})
         assert status in (202, 503), doc
         status, doc = await baku.api("POST", "/api/stories", {**STORY, "language": "qq"})
@@ -369,6 +371,7 @@ async def test_translations__language_channel_follower_gets_only_its_language(tm
         await settle(baku, ankara)
         deletes = [r.json() for r in remote.received if r.json()["type"] == "Delete"]
         assert len(deletes) == 1 and deletes[0]["object"]["id"] == story["url"] + "/ru"
+        assert await ankara.db(lambda: WireTranslation.all().count()) == 0
 
 
 async def test_translations__partner_cannot_replace_original(tmp_path):
