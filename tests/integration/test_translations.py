@@ -411,3 +411,68 @@ async def test_translations__partner_cannot_replace_original(tmp_path):
         refused = await astana.db(lambda: Delivery.filter(activity__type="Update").values_list("last_status",
                                                                                               flat=True))
         assert refused == [400]  # the object id is not on Astana's host: refused at the inbox
+
+
+async def test_translations__approval_is_all_or_nothing(tmp_path, monkeypatch):
+    """If queueing the Update fails, the approval did not happen: still pending, no decision recorded, same
+    story version; the next try succeeds."""
+    import node.story_fanout as fanout
+    from node.models import Story, TranslationDecision
+
+    async with _node(tmp_path, "baku", None) as baku:
+        story = await _publish_and_translate(baku, languages=(EN,))
+        real = fanout.enqueue
+
+        async def broken(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(fanout, "enqueue", broken)
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/en/approve", {})
+        assert status == 500 and doc["status"] == 500
+        assert await baku.db(lambda: StoryTranslation.get(language="en").values_list("status", flat=True)) == \
+            "pending_review"
+        assert await baku.db(lambda: TranslationDecision.all().values_list("action", flat=True)) == ["submitted"]
+        assert await baku.db(lambda: Story.get(uuid=story["id"]).values_list("version", flat=True)) == 1
+        assert await baku.db(lambda: OutboxActivity.filter(type="Update").count()) == 0
+
+        monkeypatch.setattr(fanout, "enqueue", real)
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/en/approve", {})
+        assert status == 200 and doc["status"] == "approved"
+        assert await baku.db(lambda: OutboxActivity.filter(type="Update").count()) == 1
+
+
+async def test_translations__offer_from_another_server_is_sanitized_or_refused(tmp_path):
+    """An offer from a follower on another server has its HTML sanitized before an editor sees it; a malformed
+    one (two languages at once) is refused with a Reject that says why, and nothing is stored."""
+    async with _node(tmp_path, "baku", None) as baku, FakeRemote() as remote:
+        remote.key_resolver = _key_of(baku, "baku")
+        alice = remote.url("/users/alice")
+        remote.serve_actor(remote.generated_actor(alice))
+        follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": remote.url("/follows/1"),
+                  "type": "Follow", "actor": alice, "object": baku.actor_id}
+        assert (await remote.post_signed(baku.base_url + "/inbox", follow))[0] == 202
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await settle(baku)
+
+        def offer(n: int, content_map: dict[str, str]) -> dict[str, Any]:
+            obj = {"id": remote.url(f"/translations/{n}"), "type": "Article", "attributedTo": alice,
+                   "name": "<b>Паром</b>", "content": next(iter(content_map.values())), "contentMap": content_map,
+                   "tag": [{"type": "Link", "rel": "https://agency-node.org/ns#translationOf",
+                            "mediaType": "application/activity+json", "href": story["url"]}]}
+            return {"@context": "https://www.w3.org/ns/activitystreams", "id": remote.url(f"/create/{n}"),
+                    "type": "Create", "actor": alice, "to": [baku.actor_id], "object": obj}
+
+        evil = '<p onclick="x()">Паром <script>alert(1)</script><a href="javascript:x()">тут</a></p>'
+        assert (await remote.post_signed(baku.base_url + "/inbox", offer(1, {"ru": evil})))[0] == 202
+        assert (await remote.post_signed(baku.base_url + "/inbox",
+                                         offer(2, {"ru": "<p>a</p>", "en": "<p>b</p>"})))[0] == 202
+        await settle(baku)
+
+        _, offers = await baku.api("GET", "/api/offers")
+        assert len(offers["offers"]) == 1
+        got = offers["offers"][0]
+        assert got["headline"] == "Паром" and "script" not in got["body_html"] and "onclick" not in got["body_html"]
+        assert "javascript" not in got["body_html"] and "Паром" in got["body_html"]
+        rejects = [r.json() for r in remote.received if r.json()["type"] == "Reject"]
+        assert len(rejects) == 1 and rejects[0]["object"]["id"] == remote.url("/translations/2")
+        assert "exactly one language" in rejects[0]["summary"]
