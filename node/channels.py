@@ -12,25 +12,18 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from federation.context import Federation
-from federation.outbox import follower_inboxes, new_uuid, enqueue
+from federation.outbox import enqueue, follower_inboxes, new_uuid
 from federation.vocab import PUBLIC, activity, tombstone
 from node.models import OutboxActivity, Story
 from node.story_documents import LanguageVersion, channel_object, channel_username
 
-__all__ = ["channel_for", "channel_languages", "retract", "sync"]
+__all__ = ["channel_for", "retract", "sync"]
 
 
 def channel_for(fed: Federation, agency: str, language: str) -> str | None:
     """The channel actor's username for a language, or None when no channel is configured for it."""
     name = channel_username(agency, language)
     return name if name in fed.local_actors and name != agency else None
-
-
-def channel_languages(fed: Federation, agency: str) -> dict[str, str]:
-    """username -> language of every configured channel (from the local actors the node registered)."""
-    prefix = agency + "_"
-    return {name: actor.language for name, actor in fed.local_actors.items()
-            if name.startswith(prefix) and getattr(actor, "language", "")}
 
 
 async def _send(fed: Federation, channel: str, story: Story, type_: str, obj: Any, conn: Any) -> None:

@@ -10,10 +10,10 @@ import orjson
 from aiohttp import web
 
 from federation.inbox import receive
-from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
+from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
+from node import channels
 from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
 from node.offers import offered_object
-from node import channels
 from node.runtime import Node
 from node.story_documents import channel_object, language_versions, story_document
 from node.web.pages import channel_actor_document, story_page
