@@ -91,7 +91,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     async def _go(node: Any) -> Any:
         story, row = await translations.get_translation(_story_id(args.story), args.language)
-        return translations.translation_json(row, story.uuid, args.locale)
+        return translations.translation_json(row, story.uuid, args.locale, story)
 
     _print_json(_run(args, _go))
     return 0

@@ -21,7 +21,9 @@ from federation.vocab import iso
 from node.models import OfferedTranslation, Story, StoryTranslation, TranslationOffer, WireStory
 from node.story_documents import wire_context
 from node.story_fanout import send_update
-from node.translations import TranslationError, check_not_original, clean_text, language_of, record_decision
+from node.translations import (
+    TranslationError, check_not_original, clean_text, language_of, record_decision, source_digest,
+)
 from schemas.languages import display_name
 from schemas.provenance import provenance_record, translation_link
 
@@ -103,7 +105,8 @@ async def accept_offer(fed: Federation, username: str, offer_id: int, editor: st
                 state="accepted", decided_at=now, decided_by=editor[:200] or "editor"):
             raise TranslationError(409, "Changed meanwhile", "the offer was decided by someone else; reload")
         fields = dict(headline=offer.headline, summary=offer.summary, body_html=offer.body_html,
-                      source_language=story.language, method=offer.method, engine=offer.engine,
+                      source_language=story.language, source_digest=source_digest(story),
+                      method=offer.method, engine=offer.engine,
                       translated_by=offer.actor.uri, translator=offer.translator, reviewer=editor[:200] or "editor",
                       status="approved", updated_at=now, approved_at=now)
         existing = await StoryTranslation.get_or_none(story_id=story.id, language=offer.language).using_db(conn)

@@ -120,7 +120,8 @@ def channel_object(fed_urls: Any, agency: str, story: Story, version: LanguageVe
     channel = channel_username(agency, version.language)
     obj = _base_article(fed_urls, channel, story, version,
                         object_id=f"{fed_urls.story(story.uuid)}/{version.language}")
-    obj["url"] = story.canonical_url or fed_urls.story(story.uuid)
+    # The human page in this language (readers following a channel land on the text they read).
+    obj["url"] = story.canonical_url or f"{fed_urls.story(story.uuid)}?lang={version.language}"
     obj["cc"] = [fed_urls.followers(channel)]
     obj["@context"] = wire_context()
     obj["languageProvenance"] = [version.provenance()]

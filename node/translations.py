@@ -9,6 +9,7 @@ labelled machine. The engine side (jobs, workers) calls `add_machine_translation
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,7 +24,7 @@ from schemas.languages import display_name, normalize_tag
 from schemas.provenance import can_move
 
 __all__ = [
-    "TranslationError", "add_machine_translation", "approve", "decisions", "record_decision", "edit_translation", "get_translation", "get_translation_story",
+    "TranslationError", "add_machine_translation", "approve", "decisions", "record_decision", "source_digest", "edit_translation", "get_translation", "get_translation_story",
     "list_translations", "reject", "request_machine_translations", "submit_translation", "translation_json",
 ]
 
@@ -86,6 +87,15 @@ def clean_text(fed: Federation, *, headline: str, summary: str, body: str, body_
     return {"headline": headline_text, "summary": html_to_text(summary or ""), "body_html": body_html}
 
 
+def source_digest(story: Story) -> str:
+    """A digest of the original text (a translation made from other text is stale)."""
+    h = hashlib.sha256()
+    for part in (story.language, story.headline, story.summary, story.body_html):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
 async def record_decision(conn: Any, story: Story, language: str, action: str, actor: str, before: str,
                           after: str, note: str = "") -> None:
     """Append one entry to the audit trail (in the caller's transaction)."""
@@ -118,6 +128,7 @@ async def submit_translation(fed: Federation, username: str, story_uuid: str, *,
                                    f"story {story_uuid} already has a {existing.status} {language} translation; "
                                    "edit, approve or reject it")
         fields = dict(values, source_language=source_language or story.language, method=method,
+                      source_digest=source_digest(story),
                       engine=engine, translated_by=translated_by or fed.urls.actor(username),
                       translator=translator[:200], reviewer="", status=status, updated_at=now,
                       approved_at=now if status == "approved" else None)
@@ -186,7 +197,9 @@ async def edit_translation(fed: Federation, username: str, story_uuid: str, lang
                             body_format="html" if body is None else body_format)
         method = "machine+human" if row.method in ("machine", "machine+human") else row.method
         now = datetime.now(timezone.utc)
-        await StoryTranslation.filter(id=row.id).using_db(conn).update(**values, method=method, updated_at=now)
+        # A person who edits the translation brings it up to date with the original as it is now.
+        await StoryTranslation.filter(id=row.id).using_db(conn).update(**values, method=method, updated_at=now,
+                                                                      source_digest=source_digest(story))
         changed = [k for k in values if values[k] != getattr(row, k)]
         await record_decision(conn, story, row.language, "edited", editor or "editor", row.status, row.status,
                       "changed " + (", ".join(changed) or "nothing") + (f"; method {row.method} -> {method}"
@@ -252,7 +265,9 @@ async def request_machine_translations(fed: Federation, username: str, story_uui
 
 # -- reading ------------------------------------------------------------------------------------------------------
 
-def translation_json(row: StoryTranslation, story_uuid: str, locale: str = "en") -> dict[str, Any]:
+def translation_json(row: StoryTranslation, story_uuid: str, locale: str = "en", story: Story | None = None
+                     ) -> dict[str, Any]:
+    """A translation for the API; `stale` (when the story is given) says the original changed since."""
     return {
         "story": story_uuid, "language": row.language, "language_name": display_name(row.language, locale),
         "headline": row.headline, "summary": row.summary, "body_html": row.body_html,
@@ -260,6 +275,7 @@ def translation_json(row: StoryTranslation, story_uuid: str, locale: str = "en")
         "engine": row.engine or None, "translated_by": row.translated_by, "translator": row.translator or None,
         "reviewer": row.reviewer or None, "status": row.status, "created": iso(row.created_at),
         "updated": iso(row.updated_at), "approved": iso(row.approved_at) if row.approved_at else None,
+        "stale": (row.source_digest != source_digest(story)) if story is not None else None,
     }
 
 
@@ -272,7 +288,7 @@ async def list_translations(*, story_uuid: str | None = None, status: str | None
     if status:
         query = query.filter(status=status)
     rows = await query.order_by("-updated_at", "-id").limit(limit)
-    return [translation_json(r, r.story.uuid, locale) for r in rows]
+    return [translation_json(r, r.story.uuid, locale, r.story) for r in rows]
 
 
 async def decisions(*, story_uuid: str | None = None, language: str | None = None, limit: int = 200

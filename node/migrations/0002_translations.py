@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('summary', fields.TextField(default='', unique=False)),
                 ('body_html', fields.TextField(unique=False)),
                 ('source_language', fields.CharField(max_length=35)),
+                ('source_digest', fields.CharField(default='', max_length=64)),
                 ('method', fields.CharField(max_length=32)),
                 ('engine', fields.CharField(default='', max_length=100)),
                 ('translated_by', fields.CharField(max_length=512)),

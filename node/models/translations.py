@@ -21,6 +21,9 @@ class StoryTranslation(Model):
     summary = fields.TextField(default="")
     body_html = fields.TextField()
     source_language = fields.CharField(max_length=35)
+    # SHA-256 of the original's headline, summary and body this translation was made from: when the original
+    # changes afterwards, the translation is shown as stale until someone edits it.
+    source_digest = fields.CharField(max_length=64, default="")
     method = fields.CharField(max_length=32)  # machine | human | machine+human
     engine = fields.CharField(max_length=100, default="")
     translated_by = fields.CharField(max_length=512)  # the translating agency's actor URI

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from node import offers, translations
-from node.models import WireStory, WireTranslation
+from node.models import Story, WireStory, WireTranslation
 from node.web.api import _body, _json, _load
 from node.web.keys import NODE
 from node.web.problems import ProblemError
@@ -33,6 +33,11 @@ def _locale(request: web.Request) -> str:
         if request.query.get("locale"):
             raise ProblemError(422, "Invalid locale", f"{wanted!r} is not a language tag babel knows") from None
         return "en"
+
+
+async def _out(request: web.Request, row: Any, status: int = 200) -> web.Response:
+    story = await Story.get(id=row.story_id)
+    return _json(translations.translation_json(row, story.uuid, _locale(request), story), status)
 
 
 def _int(value: str, what: str) -> int:
@@ -65,7 +70,7 @@ async def submit(request: web.Request) -> web.Response:
             translator=data["translator"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(translations.translation_json(row, request.match_info["uuid"], _locale(request)), 201)
+    return await _out(request, row, 201)
 
 
 async def request_machine(request: web.Request) -> web.Response:
@@ -100,7 +105,7 @@ async def show(request: web.Request) -> web.Response:
         story, row = await translations.get_translation(request.match_info["uuid"], request.match_info["language"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(translations.translation_json(row, story.uuid, _locale(request)))
+    return _json(translations.translation_json(row, story.uuid, _locale(request), story))
 
 
 async def edit(request: web.Request) -> web.Response:
@@ -113,7 +118,7 @@ async def edit(request: web.Request) -> web.Response:
             body_format=data["body_format"], editor=data["editor"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(translations.translation_json(row, request.match_info["uuid"], _locale(request)))
+    return await _out(request, row)
 
 
 async def decide(request: web.Request) -> web.Response:
@@ -126,7 +131,7 @@ async def decide(request: web.Request) -> web.Response:
                        request.match_info["language"], data["reviewer"], data["note"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(translations.translation_json(row, request.match_info["uuid"], _locale(request)))
+    return await _out(request, row)
 
 
 async def decision_log(request: web.Request) -> web.Response:
@@ -152,7 +157,7 @@ async def decide_offer(request: web.Request) -> web.Response:
     try:
         if request.match_info["decision"] == "accept":
             row = await offers.accept_offer(node.fed, node.agency, offer_id, data["editor"])  # type: ignore[arg-type]
-            return _json(translations.translation_json(row, (await row.story).uuid, _locale(request)))
+            return await _out(request, row)
         offer = await offers.decline_offer(node.fed, node.agency, offer_id,  # type: ignore[arg-type]
                                            data["editor"], data["reason"])
     except translations.TranslationError as exc:

@@ -118,8 +118,14 @@ async def test_translations__edit_reject_and_audit_trail(tmp_path):
         story = await _publish_and_translate(baku, ankara, languages=(EN,))
         base = f"/api/stories/{story['id']}/translations/en"
         await baku.api("POST", base + "/approve", {"reviewer": "Rashad"})
+        _, doc = await baku.api("GET", base)
+        assert doc["stale"] is False
+        await baku.api("PATCH", f"/api/stories/{story['id']}", {"summary": "Reyslər bazar ertəsi bərpa olunur."})
+        _, doc = await baku.api("GET", base)
+        assert doc["stale"] is True  # the original changed after the translation was made
         status, doc = await baku.api("PATCH", base, {"headline": "Baku-Aktau ferry reopens", "editor": "Nigar"})
         assert status == 200 and doc["status"] == "approved" and doc["method"] == "human"
+        assert doc["stale"] is False
         await settle(baku, ankara)
         assert (await _languages(ankara, story["url"]))["en"]["headline"] == "Baku-Aktau ferry reopens"
 
