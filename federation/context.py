@@ -12,6 +12,7 @@ from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
+from schemas.provenance import TranslationPolicy
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class LocalActor:
 
     username: str
     manually_approves_followers: bool = False
+    language: str = ""  # set for a language channel actor: the one language it publishes in
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
     parked: ParkedHosts = field(default_factory=ParkedHosts)
     inbox_writer: InboxWriter = field(default_factory=InboxWriter)
 
