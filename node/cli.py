@@ -243,7 +243,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         story = await publishing.publish(node.fed, node.agency, publishing.StoryInput(
             headline=data["headline"], body=data["body"], language=data["language"], summary=data["summary"],
             body_format=data["body_format"], hashtags=tuple(data["hashtags"]),
-            canonical_url=data.get("canonical_url")))
+            canonical_url=data.get("canonical_url")), hooks=node.story_hooks)
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
 

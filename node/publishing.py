@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable, Sequence
 
 from tortoise.transactions import in_transaction
 
@@ -16,6 +16,10 @@ from federation.outbox import enqueue, follower_inboxes, new_uuid
 from federation.sanitize import html_to_text, render_body
 from federation.vocab import PUBLIC, activity, article, tombstone
 from node.models import Story
+
+# Called inside the transaction that stores a published or updated story (e.g. queueing translation jobs), so
+# the story and what must follow it commit together.
+StoryHook = Callable[[Story, Any], Awaitable[None]]
 
 
 class StoryError(Exception):
@@ -66,13 +70,15 @@ async def _fan_out(fed: Federation, username: str, story: Story, type_: str, obj
                   story_id=story.id, public=True, connection=conn)
 
 
-async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
-    """Store a new story and queue its Create{Article} for every follower inbox."""
+async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Sequence[StoryHook] = ()) -> Story:
+    """Store a new story and queue its Create{Article} for every follower inbox (and run `hooks`, atomically)."""
     values = _clean(data)
     async with in_transaction() as conn:
         story = await Story.create(uuid=new_uuid(), published_at=datetime.now(timezone.utc), using_db=conn,
                                    **values)
         await _fan_out(fed, username, story, "Create", story_object(fed, username, story), conn)
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 
@@ -83,7 +89,8 @@ async def get_story(uuid: str) -> Story:
     return story
 
 
-async def update(fed: Federation, username: str, uuid: str, data: StoryInput) -> Story:
+async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
+                 hooks: Sequence[StoryHook] = ()) -> Story:
     """Change a published story and queue an Update (with `updated` set, so Mastodon shows it as an edit)."""
     story = await get_story(uuid)
     if story.state != "published":
@@ -94,6 +101,8 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
         await _fan_out(fed, username, story, "Update", story_object(fed, username, story), conn)
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from schemas.languages import normalize_tag
 
 _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 
@@ -90,6 +92,44 @@ class DeliverySection(_Section):
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
 
+def _language_tag(value: str) -> None:
+    try:
+        normalize_tag(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class TranslationSection(_Section):
+    """Machine translation. No engine (the default): no jobs are queued, translation is by hand only."""
+
+    engine = fields.String(load_default="", validate=validate.OneOf(["", "libretranslate"]))
+    url = fields.String(load_default="")  # the engine's base URL, e.g. http://127.0.0.1:5000
+    api_key = fields.String(load_default="")  # AGENCY_NODE_TRANSLATION_API_KEY overrides; never logged
+    allow_private_engine = fields.Boolean(load_default=False)  # a local engine must be allowed explicitly
+    targets = fields.List(fields.String(validate=_language_tag), load_default=list)
+    timeout_seconds = fields.Float(load_default=60.0, validate=validate.Range(min=0.1))
+    chunk_chars = fields.Integer(load_default=2000, validate=validate.Range(min=50, max=100_000))
+    batch_texts = fields.Integer(load_default=16, validate=validate.Range(min=1, max=1000))
+    concurrency = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
+    base_delay_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.01))
+    max_delay_seconds = fields.Float(load_default=3600.0, validate=validate.Range(min=0.01))
+    give_up_after_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0.0001))
+    lock_seconds = fields.Float(load_default=600.0, validate=validate.Range(min=1))
+    protected = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    glossary = fields.Dict(keys=fields.String(validate=_language_tag),
+                           values=fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                                              values=fields.String(validate=validate.Length(min=1, max=500))),
+                           load_default=dict)
+    glossary_file = fields.String(load_default="")  # a TOML (protected, [glossary.<lang>]) or CSV file
+
+    @validates_schema
+    def _engine_needs_url(self, data: dict, **_: object) -> None:
+        if data.get("engine") and not data.get("url"):
+            raise ValidationError("an engine needs its url", "url")
+        if data.get("url") and urlsplit(data["url"]).scheme not in ("http", "https"):
+            raise ValidationError("must be an http(s) URL", "url")
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -98,3 +138,4 @@ class ConfigSchema(_Section):
     api = fields.Nested(ApiSection, load_default=lambda: ApiSection().load({}))
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
+    translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))

@@ -1,0 +1,267 @@
+"""Machine translation through real nodes: publish -> jobs -> LibreTranslate stand-in -> sink; failures retry.
+
+Each node is a real aiohttp server on loopback with its own database (SQLite, and PostgreSQL when its URL is
+given); the engine is the LibreTranslate stand-in speaking the real wire API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from node.models import MachineReading, Story, TranslationJob
+from tests.libretranslate_stub import LibreTranslateStub
+from tests.nodes import node_config, postgres_database, running_node, settle
+
+STORY = {"headline": "SOCAR opens the Baku ferry terminal", "summary": "Crossings to Aktau resume.",
+         "body": "<p>The terminal in <b>Baku</b> opens.</p><p>SOCAR runs it.</p>", "language": "az"}
+
+
+@dataclass
+class RecordingSink:
+    """A sink with the signature of node.translations.add_machine_translation that records each call."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    fail: int = 0  # fail this many calls first
+
+    async def __call__(self, fed, username, story_uuid, language, headline, summary, body_html, *, engine,
+                       source_language):
+        if self.fail:
+            self.fail -= 1
+            raise RuntimeError("translation store unavailable")
+        self.calls.append(dict(username=username, story=story_uuid, language=language, headline=headline,
+                               summary=summary, body_html=body_html, engine=engine, source=source_language))
+
+
+def _translation(stub: LibreTranslateStub | None, **extra: Any) -> dict[str, Any]:
+    if stub is None:
+        return {}
+    return {"engine": "libretranslate", "url": stub.url, "allow_private_engine": True, "targets": ["ru", "tr", "az"],
+            "timeout_seconds": 1, "base_delay_seconds": 3, "max_delay_seconds": 5, "protected": ["SOCAR"],
+            **extra}
+
+
+@contextlib.asynccontextmanager
+async def mt_node(tmp_path, database_url, stub, handle="baku", **extra):
+    """A running node whose engine is `stub` (None: no engine), with a recording sink."""
+    sections = {"translation": _translation(stub, **extra)}
+    async with contextlib.AsyncExitStack() as stack:
+        db = await stack.enter_async_context(postgres_database()) if database_url == "postgres" else None
+        config = node_config(tmp_path, handle, database_url=db, sections=sections, languages=["az"])
+        node = await stack.enter_async_context(running_node(tmp_path, handle, config=config))
+        sink = RecordingSink()
+        if node.node.translation_worker is not None:
+            node.node.translation_worker.sink = sink
+        node.sink = sink  # type: ignore[attr-defined]
+        yield node
+
+
+async def _story_row(node, uuid: str) -> dict[str, Any]:
+    s = await node.db(Story.get, uuid=uuid)
+    return {"headline": s.headline, "summary": s.summary, "body": s.body_html, "version": s.version,
+            "updated": s.updated_at, "language": s.language}
+
+
+async def _jobs(node, uuid: str) -> dict[str, dict[str, Any]]:
+    status, doc = await node.api("GET", f"/api/stories/{uuid}/translation-jobs")
+    assert status == 200, doc
+    return {j["language"]: j for j in doc["jobs"]}
+
+
+def _later(minutes: float = 30) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+@pytest.mark.postgres
+async def test_translation_jobs__publish_queues_and_worker_stores_through_the_sink(tmp_path, database_url):
+    """Publishing queues one job per configured target except the story's own language; the worker sends the
+    story through the engine (protected terms never sent) and hands each translation to the sink."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, database_url, stub) as baku:
+        status, story = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201
+        jobs = await _jobs(baku, story["id"])
+        assert set(jobs) == {"ru", "tr"} and {j["state"] for j in jobs.values()} == {"pending"}
+        before = await _story_row(baku, story["id"])
+
+        assert await baku.node.translate_once() == 2
+        jobs = await _jobs(baku, story["id"])
+        assert {j["state"] for j in jobs.values()} == {"translated"}
+        assert jobs["ru"]["result"]["headline"] == "[ru] SOCAR opens the Baku ferry terminal"
+        by_lang = {c["language"]: c for c in baku.sink.calls}
+        assert set(by_lang) == {"ru", "tr"}
+        ru = by_lang["ru"]
+        assert ru["story"] == story["id"] and ru["username"] == "baku" and ru["engine"] == "libretranslate"
+        assert ru["source"] == "az" and ru["summary"] == "[ru] Crossings to Aktau resume."
+        assert ru["body_html"] == "<p>[ru] The terminal in <b>[ru] Baku</b> [ru] opens.</p><p>[ru] SOCAR runs it.</p>"
+        assert all("SOCAR" not in t for c in stub.calls for t in c.q)
+        assert {c.source for c in stub.calls} == {"az"} and {c.format for c in stub.calls} == {"text", "html"}
+        assert await _story_row(baku, story["id"]) == before  # the original is never touched
+        assert await baku.node.translate_once() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("failure", ["outage", "slow", "malformed", "500", "wrong_length"])
+async def test_translation_jobs__engine_failure_leaves_job_retrying_and_story_untouched(tmp_path, database_url,
+                                                                                       failure):
+    """Connection refused, timeout, malformed JSON, 500 or a short list: the job stays pending with the error
+    and a later attempt time, nothing reaches the sink, the story is unchanged; once the engine is back the
+    job completes."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, database_url, stub, targets=["ru"]) as baku:
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        before = await _story_row(baku, story["id"])
+        if failure == "outage":
+            await stub.outage()
+        else:
+            stub.mode, stub.delay = failure, 3
+        started = datetime.now(timezone.utc)
+        assert await baku.node.translate_once() == 1
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == "pending" and job["attempts"] == 1 and job["last_error"] and job["result"] is None
+        row = await baku.db(TranslationJob.get, language="ru")
+        assert row.next_attempt_at > started + timedelta(seconds=1)
+        assert baku.sink.calls == [] and await _story_row(baku, story["id"]) == before
+        assert await baku.node.translate_once() == 0  # not due yet
+
+        if failure == "outage":
+            await stub.restore()
+        stub.mode = "ok"
+        assert await baku.node.run(baku.node.translation_worker.run_once, _later()) == 1
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == "translated" and job["attempts"] == 2 and job["last_error"] is None
+        assert [c["language"] for c in baku.sink.calls] == ["ru"]
+
+
+async def test_translation_jobs__sink_failure_keeps_the_result_and_retries_without_the_engine(tmp_path):
+    """If storing the translation fails, the result stays on the job, the job retries, and the retry hands the
+    kept result to the sink without asking the engine again."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=["ru"]) as baku:
+        baku.sink.fail = 1
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == "pending" and "translation store unavailable" in job["last_error"]
+        assert job["result"]["headline"].startswith("[ru] ")
+        engine_calls = len(stub.calls)
+        await baku.node.run(baku.node.translation_worker.run_once, _later())
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "translated"
+        assert len(stub.calls) == engine_calls and baku.sink.calls[0]["headline"] == job["result"]["headline"]
+
+
+async def test_translation_jobs__dead_after_the_horizon_and_when_refused(tmp_path):
+    """Retries stop after give_up_after_hours (dead, saying so); an unsupported pair is dead at once."""
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, None, stub, targets=["ru", "hu"], give_up_after_hours=0.0001) as baku:
+        await stub.outage()
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        jobs = await _jobs(baku, story["id"])
+        assert jobs["ru"]["state"] == "dead" and jobs["ru"]["last_error"].startswith("gave up after 1 attempts")
+        assert jobs["hu"]["state"] == "dead"
+        await stub.restore()
+        _, second = await baku.api("POST", "/api/stories", {**STORY, "headline": "Second"})
+        await baku.node.translate_once()
+        jobs = await _jobs(baku, second["id"])
+        assert jobs["hu"]["state"] == "dead" and "cannot translate" in jobs["hu"]["last_error"]
+        assert jobs["hu"]["attempts"] == 1 and jobs["ru"]["state"] == "translated"
+        assert [c["story"] for c in baku.sink.calls] == [second["id"]]
+        # an editor asks again: the dead job is queued afresh and runs
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translation-jobs", {"languages": ["ru"]})
+        assert status == 202, doc
+        await baku.node.translate_once()
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "translated"
+
+
+async def test_translation_jobs__update_requeues_and_delete_cancels(tmp_path):
+    """Changing a story translates it again (the sink gets the new text); deleting it cancels pending jobs."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=["ru"]) as baku:
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}", {"headline": "Terminal opens late"})
+        assert status == 200
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "pending"
+        await baku.node.translate_once()
+        assert [c["headline"] for c in baku.sink.calls] == ["[ru] SOCAR opens the Baku ferry terminal",
+                                                            "[ru] Terminal opens late"]
+        _, other = await baku.api("POST", "/api/stories", {**STORY, "headline": "Second"})
+        await baku.api("DELETE", f"/api/stories/{other['id']}")
+        await baku.node.translate_once()
+        assert (await _jobs(baku, other["id"]))["ru"]["state"] == "cancelled"
+        assert len(baku.sink.calls) == 2
+
+
+async def test_translation_jobs__no_engine_means_no_jobs_and_a_working_node(tmp_path):
+    """Without an engine: publishing works, no jobs are queued, and asking for machine translation says why."""
+    async with mt_node(tmp_path, None, None) as baku:
+        assert baku.node.translation is None
+        status, story = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201
+        assert await baku.node.translate_once() == 0
+        assert await _jobs(baku, story["id"]) == {}
+        assert await baku.db(TranslationJob.all().count) == 0
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translation-jobs", {"languages": ["ru"]})
+        assert status == 501 and doc["title"] == "No translation engine"
+        status, doc = await baku.api("GET", "/api/wire/read?id=https://x.example/s/1&lang=ru")
+        assert status == 501
+
+
+async def test_translation_jobs__request_validation(tmp_path):
+    """Asking for translations: unknown tags, the story's own language, unsupported pairs and bad bodies are
+    clear errors that queue nothing."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=[]) as baku:
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        path = f"/api/stories/{story['id']}/translation-jobs"
+        for body, status in (({"languages": ["qq"]}, 422), ({"languages": ["az"]}, 422),
+                             ({"languages": ["hu"]}, 422), ({"languages": []}, 422), ({}, 422)):
+            got, doc = await baku.api("POST", path, body)
+            assert got == status and doc["status"] == status, (body, doc)
+        assert await baku.db(TranslationJob.all().count) == 0
+        got, _ = await baku.api("POST", "/api/stories/00000000-0000-0000-0000-000000000000/translation-jobs",
+                                {"languages": ["ru"]})
+        assert got == 404
+        got, doc = await baku.api("POST", path, {"languages": ["RU", "tr"]})
+        assert got == 202 and {j["language"] for j in doc["jobs"]} == {"ru", "tr"}
+        got, doc = await baku.api("GET", "/api/translation-jobs?state=pending")
+        assert got == 200 and len(doc["jobs"]) == 2
+        got, doc = await baku.api("GET", "/api/translation-jobs?state=bogus")
+        assert got == 400
+
+
+@pytest.mark.postgres
+async def test_wire_read__on_demand_translation_is_local_and_cached(tmp_path, database_url):
+    """An editor reads a partner's story in Russian: translated once through the engine, then from the cache;
+    the partner's own language needs no engine; nothing is published or queued; outages answer 503."""
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, database_url, stub, targets=["ru"]) as baku, \
+            mt_node(tmp_path, database_url, None, handle="ankara") as ankara:
+        status, doc = await baku.api("POST", "/api/following", {"handle": ankara.handle})
+        assert status == 202, doc
+        await settle(baku, ankara)
+        _, story = await ankara.api("POST", "/api/stories", {**STORY, "language": "tr", "headline": "Feribot"})
+        await settle(baku, ankara)
+        _, wire = await baku.api("GET", "/api/wire")
+        uri = wire["stories"][0]["id"]
+        deliveries = await baku.api("GET", "/api/stories")
+
+        status, doc = await baku.api("GET", f"/api/wire/read?id={uri}&lang=ru")
+        assert status == 200, doc
+        assert doc["headline"] == "[ru] Feribot" and doc["machine"] and not doc["cached"]
+        assert doc["source_language"] == "tr" and doc["body_html"].startswith("<p>[ru] ")
+        calls = len(stub.calls)
+        status, again = await baku.api("GET", f"/api/wire/read?id={uri}&lang=RU")
+        assert again["cached"] and again["headline"] == doc["headline"] and len(stub.calls) == calls
+        status, own = await baku.api("GET", f"/api/wire/read?id={uri}&lang=tr")
+        assert status == 200 and own["headline"] == "Feribot" and not own["machine"] and len(stub.calls) == calls
+
+        await stub.outage()
+        status, problem = await baku.api("GET", f"/api/wire/read?id={uri}&lang=kk")
+        assert status == 503 and problem["title"] == "Translation engine unavailable"
+        assert await baku.db(MachineReading.filter(language="kk").count) == 0
+        for query, code in ((f"id={uri}&lang=qq", 400), ("id=https://nowhere.example/x&lang=ru", 404),
+                            ("lang=ru", 400)):
+            status, problem = await baku.api("GET", f"/api/wire/read?{query}")
+            assert status == code, (query, problem)
+        assert await baku.db(TranslationJob.all().count) == 0 and await baku.api("GET", "/api/stories") == deliveries
