@@ -35,7 +35,9 @@ log = logging.getLogger("agency_node.translation")
 class TranslationSink(Protocol):
     """Where a finished machine translation goes (the translation store with its provenance and review).
 
-    Same signature as `node.translations.add_machine_translation`; raising means "not stored": the job retries.
+    Same signature as `node.translations.add_machine_translation`. Raising means "not stored": the job retries,
+    unless the exception carries an HTTP-like `status` of 4xx, the store's way of saying "never" (409: a person's
+    translation is there, or the story is gone -> the job is cancelled; other 4xx -> dead, with the reason).
     """
 
     async def __call__(self, fed: Federation, username: str, story_uuid: str, language: str, headline: str,
@@ -166,6 +168,13 @@ class TranslationWorker:
             await self.sink(self.fed, self.username, story.uuid, job.language, result["headline"],
                             result["summary"], result["body_html"], engine=engine, source_language=story.language)
         except Exception as exc:  # the result is on the row; retry storing it later
+            status = getattr(exc, "status", None)
+            if isinstance(status, int) and 400 <= status < 500:
+                reason = f"the translation store refused it ({status}): {getattr(exc, 'detail', '') or exc}"[:300]
+                await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING,
+                             to_state=S.CANCELLED if status == 409 else S.DEAD, last_error=reason)
+                log.info("translation.refused_by_store", extra={"story": story.uuid, "language": job.language})
+                return
             log.exception("translation.sink_failed", extra={"story": story.uuid, "language": job.language})
             await self._failed(token, job, EngineUnavailable(f"storing the translation failed: "
                                                              f"{type(exc).__name__}: {exc}"[:300]))

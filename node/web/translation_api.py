@@ -66,9 +66,10 @@ async def request_jobs(request: web.Request) -> web.Response:
         raise ProblemError(422, "Invalid language", str(exc)) from None
     if story.state != "published":
         raise ProblemError(409, "Story deleted", f"story {story.uuid} was deleted")
-    if all(t == story.language for t in tags):
+    own = _tag_or_none(story.language)
+    if all(t == own for t in tags):
         raise ProblemError(422, "Nothing to translate", f"the story is already in {story.language}")
-    unsupported = [t for t in tags if t != story.language and not await _supports(node, story.language, t)]
+    unsupported = [t for t in tags if t != own and not await _supports(node, story.language, t)]
     if unsupported:
         raise ProblemError(422, "Unsupported language", f"the engine cannot translate {story.language} into "
                                                         f"{', '.join(unsupported)}")
@@ -76,6 +77,13 @@ async def request_jobs(request: web.Request) -> web.Response:
     if node.translation_worker is not None:
         node.translation_worker.wakeup.set()
     return _json({"story": story.uuid, "jobs": await list_jobs(story.uuid)}, 202)
+
+
+def _tag_or_none(tag: str) -> str | None:
+    try:
+        return normalize_tag(tag)
+    except ValueError:
+        return None
 
 
 async def _supports(node: Any, source: str, target: str) -> bool:

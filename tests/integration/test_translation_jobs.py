@@ -6,6 +6,7 @@ given); the engine is the LibreTranslate stand-in speaking the real wire API.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,18 +22,29 @@ STORY = {"headline": "SOCAR opens the Baku ferry terminal", "summary": "Crossing
          "body": "<p>The terminal in <b>Baku</b> opens.</p><p>SOCAR runs it.</p>", "language": "az"}
 
 
+class StoreRefused(Exception):
+    """Shaped like the translation store's error: status, title, detail."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
 @dataclass
 class RecordingSink:
     """A sink with the signature of node.translations.add_machine_translation that records each call."""
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     fail: int = 0  # fail this many calls first
+    refuse: int | None = None  # refuse every call with this status (like node.translations.TranslationError)
 
     async def __call__(self, fed, username, story_uuid, language, headline, summary, body_html, *, engine,
                        source_language):
         if self.fail:
             self.fail -= 1
             raise RuntimeError("translation store unavailable")
+        if self.refuse:
+            raise StoreRefused(self.refuse, "Translation exists", "a translation people wrote is there")
         self.calls.append(dict(username=username, story=story_uuid, language=language, headline=headline,
                                summary=summary, body_html=body_html, engine=engine, source=source_language))
 
@@ -149,6 +161,53 @@ async def test_translation_jobs__sink_failure_keeps_the_result_and_retries_witho
         await baku.node.run(baku.node.translation_worker.run_once, _later())
         assert (await _jobs(baku, story["id"]))["ru"]["state"] == "translated"
         assert len(stub.calls) == engine_calls and baku.sink.calls[0]["headline"] == job["result"]["headline"]
+
+
+@pytest.mark.parametrize(("status", "state"), [(409, "cancelled"), (413, "dead")])
+async def test_translation_jobs__store_refusal_ends_the_job(tmp_path, status, state):
+    """A translation store that says "never" (a 4xx status: a person's translation exists, body too large) ends
+    the job with the reason instead of retrying for a day."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=["ru"]) as baku:
+        baku.sink.refuse = status
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == state and f"refused it ({status})" in job["last_error"]
+        assert "a translation people wrote is there" in job["last_error"] and job["result"]
+
+
+async def test_translation_jobs__worker_killed_mid_job_loses_nothing(tmp_path):
+    """A worker that claimed a job and died leaves it locked; after the lock expires another worker runs it."""
+    from federation.queue import claim
+
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=["ru"], lock_seconds=60) as baku:
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        now = datetime.now(timezone.utc)
+        token, rows = await baku.db(claim, TranslationJob, now=now, limit=5, lock_for=timedelta(seconds=60),
+                                    ready_state="pending", busy_state="translating")
+        assert len(rows) == 1 and token  # ... and the worker process dies here
+        assert await baku.node.translate_once() == 0  # still locked
+        assert await baku.node.run(baku.node.translation_worker.run_once, now + timedelta(seconds=61)) == 1
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == "translated" and job["attempts"] == 2 and len(baku.sink.calls) == 1
+
+
+@pytest.mark.postgres
+async def test_translation_jobs__two_workers_never_run_a_job_twice(tmp_path, database_url):
+    """Two workers on one database claim disjoint jobs: every translation reaches the sink exactly once."""
+    from node.translation_jobs import TranslationWorker
+
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, database_url, stub, targets=["ru", "tr", "en", "kk"], concurrency=3) as baku:
+        for i in range(3):
+            await baku.api("POST", "/api/stories", {**STORY, "headline": f"Story {i}"})
+        first = baku.node.translation_worker
+        second = TranslationWorker(first.fed, first.username, first.mt, first.sink)
+        while sum(await asyncio.gather(baku.node.run(first.run_once), baku.node.run(second.run_once))):
+            pass
+        keys = [(c["story"], c["language"]) for c in baku.sink.calls]
+        assert len(keys) == 12 and len(set(keys)) == 12
+        assert await baku.db(TranslationJob.filter(state="translated").count) == 12
 
 
 async def test_translation_jobs__dead_after_the_horizon_and_when_refused(tmp_path):
