@@ -59,6 +59,7 @@ class LibreTranslateStub:
     batch_limit: int = -1
     mode: str = "ok"
     delay: float = 5.0
+    retry_after: str | None = None        # a Retry-After header on 429 answers (flask-limiter can send one)
     calls: list[Call] = field(default_factory=list)
     port: int = field(default_factory=_free_port)
 
@@ -145,7 +146,10 @@ class LibreTranslateStub:
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         elif self.mode == "429":
-            return self._error(429, "Slowdown: 10 per 1 minute")
+            answer = self._error(429, "Slowdown: 10 per 1 minute")
+            if self.retry_after:
+                answer.headers["Retry-After"] = self.retry_after
+            return answer
         elif self.mode == "500":
             return self._error(500, "Cannot translate text: model crashed")
         elif self.mode == "malformed":

@@ -147,6 +147,37 @@ async def test_translation_jobs__engine_failure_leaves_job_retrying_and_story_un
         assert [c["language"] for c in baku.sink.calls] == ["ru"]
 
 
+async def test_translation_jobs__429_retry_after_is_honoured(tmp_path):
+    """An engine that says "slow down, come back in 10 minutes" is not asked again before then."""
+    async with LibreTranslateStub(mode="429", retry_after="600") as stub, \
+            mt_node(tmp_path, None, stub, targets=["ru"]) as baku:
+        started = datetime.now(timezone.utc)
+        await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        row = await baku.db(TranslationJob.get, language="ru")
+        assert row.state == "pending" and "Slowdown" in row.last_error
+        assert row.next_attempt_at >= started + timedelta(seconds=600)
+
+
+@pytest.mark.parametrize(("chunk_chars", "state"), [(60, "translated"), (500, "dead")])
+async def test_translation_jobs__engine_text_limit(tmp_path, chunk_chars, state):
+    """Pieces cut under the engine's character limit go through; pieces over it are refused by the engine and
+    end the job as dead, with LibreTranslate's reason and the story untouched."""
+    body = "".join(f"<p>Paragraph {i} of a long story.</p>" for i in range(20))
+    async with LibreTranslateStub(char_limit=100) as stub, \
+            mt_node(tmp_path, None, stub, targets=["ru"], chunk_chars=chunk_chars) as baku:
+        _, story = await baku.api("POST", "/api/stories", {**STORY, "body": body})
+        before = await _story_row(baku, story["id"])
+        await baku.node.translate_once()
+        job = (await _jobs(baku, story["id"]))["ru"]
+        assert job["state"] == state
+        if state == "dead":
+            assert "exceeds text limit (100)" in job["last_error"] and baku.sink.calls == []
+        else:
+            assert baku.sink.calls[0]["body_html"].count("<p>[ru] Paragraph") == 20
+        assert await _story_row(baku, story["id"]) == before
+
+
 async def test_translation_jobs__sink_failure_keeps_the_result_and_retries_without_the_engine(tmp_path):
     """If storing the translation fails, the result stays on the job, the job retries, and the retry hands the
     kept result to the sink without asking the engine again."""
