@@ -65,6 +65,8 @@ class Node:
 
     async def start(self) -> None:
         """Open the database (already migrated), load or create keys, build the federation wiring."""
+        # Machine translation first: a bad glossary file is a ConfigError before anything is opened.
+        self.translation = await MachineTranslation.from_config(self.config)
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
         self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR])
@@ -94,7 +96,6 @@ class Node:
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
-        self.translation = await MachineTranslation.from_config(self.config)
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
 

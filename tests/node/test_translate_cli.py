@@ -93,3 +93,10 @@ async def test_translate_cli__failures_are_one_line_and_nonzero(tmp_path):
         assert code == 1 and err.count("\n") == 1 and "Invalid API key" in err and "wrong-key" not in err + out
         code, out, _ = await acli("translation-jobs", "--state", "pending", cwd=tmp_path)
         assert code == 0 and " ru " in out and "pending" in out
+
+
+async def test_translate_cli__bad_glossary_file_stops_with_one_line(tmp_path):
+    """A missing glossary file is reported on one line and the command exits (nothing left open)."""
+    _init(tmp_path, 'engine = "libretranslate"\nurl = "http://127.0.0.1:9"\nglossary_file = "missing.toml"\n')
+    code, _, err = await acli("translation-jobs", cwd=tmp_path)
+    assert code == 1 and err.count("\n") == 1 and "missing.toml: cannot read the glossary file" in err
