@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 import aiohttp
@@ -82,7 +83,7 @@ class LibreTranslateEngine(TranslationEngine):
         except (orjson.JSONDecodeError, AttributeError):
             message = body[:200].decode("utf-8", "replace")
         text = f"{self.name}: HTTP {status}: {message}"[:300]
-        wait = parse_retry_after(retry_after, _utcnow())
+        wait = parse_retry_after(retry_after, datetime.now(timezone.utc))
         if status == 400 and "api key" not in message.lower():
             raise EngineRefused(text)  # unsupported language, over the text limit: asking again will not help
         if status in (400, 403):
@@ -133,8 +134,3 @@ class LibreTranslateEngine(TranslationEngine):
             raise EngineAnswerInvalid(f"{self.name}: sent {len(texts)} texts, got {len(out)} translations")
         return out
 
-
-def _utcnow():  # noqa: ANN202
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc)

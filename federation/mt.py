@@ -22,7 +22,7 @@ from typing import Awaitable, Callable, Iterable, Mapping
 
 from babel.core import get_global
 
-from federation.glossary import Glossary, PlaceholderLost, mask, unmask
+from federation.glossary import Glossary, Masked, PlaceholderLost, mask, unmask
 from federation.htmlchunks import Piece, join, split_html, split_text
 from federation.sanitize import sanitize_html
 
@@ -110,7 +110,7 @@ class Progress:
 class _Field:
     name: str
     html: bool
-    masked: object  # Masked
+    masked: Masked
     pieces: list[Piece]
 
 
@@ -180,7 +180,7 @@ async def translate_fields(engine: TranslationEngine, fields: Mapping[str, tuple
         mine = results[f.html][cursor[f.html]:cursor[f.html] + n]
         cursor[f.html] += n
         try:
-            text = unmask(join(f.pieces, mine), f.masked)  # type: ignore[arg-type]
+            text = unmask(join(f.pieces, mine), f.masked)
         except PlaceholderLost as exc:
             raise EngineAnswerInvalid(f"{engine.name}: {f.name}: {exc}") from None
         translated[f.name] = sanitize_html(text) if f.html else text.strip()
