@@ -7,38 +7,40 @@ back as marshmallow messages keyed by section and key, which `node.config` turns
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
-from schemas.languages import normalize_tag
+from schemas.configcheck import (
+    LanguageTag, check_base_url, check_delivery_timing, check_http_url, check_ip_network, check_unique,
+    type_problem, validate_database_url,
+)
 
 _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
-
-
-def _base_url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("must be an absolute http(s) URL such as https://news.example.org")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValidationError("must be the site root, with no path, query or fragment")
-
-
-def _database_url(value: str) -> None:
-    if not re.match(r"^(sqlite|postgres|postgresql|asyncpg)://", value):
-        raise ValidationError("must start with sqlite://, postgres:// or postgresql://")
 
 
 class _Section(Schema):
     class Meta:
         unknown = RAISE
 
+    @pre_load
+    def _strict_types(self, data: Any, **_: object) -> Any:
+        if not isinstance(data, dict):
+            return data
+        by_key = {f.data_key or name: f for name, f in self.fields.items()}
+        errors = {key: p for key, value in data.items()
+                  if key in by_key and (p := type_problem(by_key[key], value)) is not None}
+        if errors:
+            raise ValidationError(errors)
+        return data
+
 
 class NodeSection(_Section):
-    base_url = fields.String(required=True, validate=_base_url)
-    listen_host = fields.String(load_default="127.0.0.1")
+    base_url = fields.String(required=True, validate=check_base_url)
+    listen_host = fields.String(load_default="127.0.0.1", validate=validate.Regexp(
+        r"^[0-9A-Za-z.:_-]+\Z", error="must be an address or host name such as 127.0.0.1, 0.0.0.0 or ::"))
     listen_port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
-    database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=_database_url)
+    database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=validate_database_url)
     log_level = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
@@ -48,26 +50,23 @@ class AgencySection(_Section):
     handle = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     summary = fields.String(load_default="", validate=validate.Length(max=2000))
-    icon_url = fields.String(load_default="")
-    url = fields.String(load_default="")
-    languages = fields.List(fields.String(), load_default=lambda: ["en"], validate=validate.Length(min=1))
+    icon_url = fields.String(load_default="", validate=check_http_url)
+    url = fields.String(load_default="", validate=check_http_url)
+    languages = fields.List(LanguageTag(), load_default=lambda: ["en"],
+                            validate=[validate.Length(min=1, error="must list at least one language"), check_unique])
     manually_approves_followers = fields.Boolean(load_default=False)
     discoverable = fields.Boolean(load_default=True)
 
     @validates("handle")
     def _check_handle(self, value: str, **_: object) -> None:
-        if not _HANDLE.match(value):
+        if not _HANDLE.fullmatch(value):
             raise ValidationError("must be 1-30 characters of a-z, 0-9 and _")
-
-    @validates("icon_url")
-    def _check_icon(self, value: str, **_: object) -> None:
-        if value and urlsplit(value).scheme not in ("http", "https"):
-            raise ValidationError("must be an http(s) URL or empty")
 
 
 class ApiSection(_Section):
     # SHA-256 hex digest of the editor API bearer token; the token itself is never stored.
-    token_sha256 = fields.String(load_default="", validate=validate.Regexp(r"^([0-9a-f]{64})?$"))
+    token_sha256 = fields.String(load_default="", validate=validate.Regexp(
+        r"^([0-9a-f]{64})?\Z", error="must be 64 lower-case hex characters (the token's SHA-256) or empty"))
 
 
 class FederationSection(_Section):
@@ -77,7 +76,7 @@ class FederationSection(_Section):
     fetch_timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5))
     max_response_bytes = fields.Integer(load_default=2 * 1024 * 1024, validate=validate.Range(min=1024))
     allow_private_addresses = fields.Boolean(load_default=False)
-    allowed_private_networks = fields.List(fields.String(), load_default=list)
+    allowed_private_networks = fields.List(fields.String(validate=check_ip_network), load_default=list)
 
 
 class DeliverySection(_Section):
@@ -91,22 +90,20 @@ class DeliverySection(_Section):
     signing_threads = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
-
-def _language_tag(value: str) -> None:
-    try:
-        normalize_tag(value)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    @validates_schema
+    def _check_timing(self, data: dict[str, object], **_: object) -> None:
+        check_delivery_timing(data)
 
 
 class TranslationSection(_Section):
     """Machine translation. No engine (the default): no jobs are queued, translation is by hand only."""
 
-    engine = fields.String(load_default="", validate=validate.OneOf(["", "libretranslate"]))
-    url = fields.String(load_default="")  # the engine's base URL, e.g. http://127.0.0.1:5000
+    engine = fields.String(load_default="", validate=validate.OneOf(
+        ["", "libretranslate"], error='must be "" (no machine translation) or "libretranslate"'))
+    url = fields.String(load_default="", validate=check_http_url)  # the engine's base URL
     api_key = fields.String(load_default="")  # AGENCY_NODE_TRANSLATION_API_KEY overrides; never logged
     allow_private_engine = fields.Boolean(load_default=False)  # a local engine must be allowed explicitly
-    targets = fields.List(fields.String(validate=_language_tag), load_default=list)
+    targets = fields.List(LanguageTag(), load_default=list, validate=check_unique)
     timeout_seconds = fields.Float(load_default=60.0, validate=validate.Range(min=0.1))
     chunk_chars = fields.Integer(load_default=2000, validate=validate.Range(min=50, max=100_000))
     batch_texts = fields.Integer(load_default=16, validate=validate.Range(min=1, max=1000))
@@ -116,18 +113,16 @@ class TranslationSection(_Section):
     give_up_after_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0.0001))
     lock_seconds = fields.Float(load_default=600.0, validate=validate.Range(min=1))
     protected = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
-    glossary = fields.Dict(keys=fields.String(validate=_language_tag),
+    glossary = fields.Dict(keys=LanguageTag(),
                            values=fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
                                               values=fields.String(validate=validate.Length(min=1, max=500))),
                            load_default=dict)
     glossary_file = fields.String(load_default="")  # a TOML (protected, [glossary.<lang>]) or CSV file
 
     @validates_schema
-    def _engine_needs_url(self, data: dict, **_: object) -> None:
+    def _engine_needs_url(self, data: dict[str, Any], **_: object) -> None:
         if data.get("engine") and not data.get("url"):
             raise ValidationError("an engine needs its url", "url")
-        if data.get("url") and urlsplit(data["url"]).scheme not in ("http", "https"):
-            raise ValidationError("must be an http(s) URL", "url")
 
 
 class ConfigSchema(_Section):

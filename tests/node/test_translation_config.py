@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from federation.glossary import mask, unmask
@@ -22,10 +24,10 @@ def test_translation_config__defaults_mean_no_engine(tmp_path):
 
 
 def test_translation_config__targets_normalised_and_key_from_env_kept_out_of_repr(tmp_path):
-    """Targets are BCP 47 in canonical case, deduplicated; the API key comes from the environment first and
+    """Targets are BCP 47 in canonical case; the API key comes from the environment first and
     never shows in the config's repr or its translation mapping."""
     data = node_config_data(tmp_path, "baku", sections={"translation": {
-        "engine": "libretranslate", "url": "http://127.0.0.1:5000", "targets": ["RU", "uz_latn", "ru"],
+        "engine": "libretranslate", "url": "http://127.0.0.1:5000", "targets": ["RU", "uz_latn"],
         "api_key": "file-key"}})
     config = config_from_dict(data, environ={"AGENCY_NODE_TRANSLATION_API_KEY": "env-key"})
     assert config.translation["targets"] == ["ru", "uz-Latn"]
@@ -37,15 +39,16 @@ def test_translation_config__targets_normalised_and_key_from_env_kept_out_of_rep
 @pytest.mark.parametrize(("translation", "message"), [
     ({"engine": "libretranslate"}, "translation.url: an engine needs its url"),
     ({"engine": "deepl", "url": "http://x"}, "translation.engine"),
-    ({"engine": "libretranslate", "url": "ftp://x"}, "translation.url: must be an http(s) URL"),
-    ({"targets": ["qq"]}, "translation.targets.0: 'qq': unknown language"),
+    ({"engine": "libretranslate", "url": "ftp://x"}, "translation.url: must be an absolute http(s) URL"),
+    ({"targets": ["qq"]}, "translation.targets[0]: 'qq': unknown language"),
+    ({"targets": ["ru", "RU"]}, "translation.targets: 'ru' is listed twice"),
     ({"glossary": {"xx-YY": {"a": "b"}}}, "translation.glossary"),
     ({"chunk_chars": 10}, "translation.chunk_chars"),
     ({"unknown_key": 1}, "translation.unknown_key: unknown key"),
 ])
 def test_translation_config__bad_values_name_the_key(tmp_path, translation, message):
     """A bad [translation] value stops the node with a line naming the key."""
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         _config(tmp_path, **translation)
 
 
