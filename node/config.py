@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError
 
 from schemas.config import ConfigSchema
+from schemas.languages import normalize_tag
 from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
@@ -60,6 +61,7 @@ class Config:
     federation: Mapping[str, Any] = field(default_factory=dict)
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    channel_languages: tuple[str, ...] = ()
     database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
     translation: Mapping[str, Any] = field(default_factory=dict)  # without the API key
     translation_api_key: str = field(default="", repr=False)  # a secret: kept out of reprs and logs
@@ -186,6 +188,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         federation=dict(loaded["federation"]),
         delivery=dict(loaded["delivery"]),
         source=source,
+        channel_languages=tuple(dict.fromkeys(normalize_tag(t) for t in loaded["channels"]["languages"])),
         database_url_from=database_url_from,
         translation=_translation(loaded["translation"], base_dir or Path.cwd()),
         translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],

@@ -25,7 +25,11 @@ from node.config import Config
 from node.db import activate, open_context
 from node.machine_translation import MachineTranslation
 from node.models import ActorKey, Story
-from node.translation_jobs import TranslationWorker, default_sink, queue_jobs
+from node.story_documents import channel_username
+from node.translation_jobs import (
+    TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
+)
+from schemas.provenance import TranslationPolicy
 
 log = logging.getLogger("agency_node")
 T = TypeVar("T")
@@ -69,7 +73,8 @@ class Node:
         self.translation = await MachineTranslation.from_config(self.config)
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
-        self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR])
+        channels = {channel_username(self.agency, lang): lang for lang in self.config.channel_languages}
+        self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR, *channels])
         policy = HttpPolicy(
             user_agent=f"agency-node/{__version__} (+{self.config.base_url})",
             timeout=float(fed_cfg["fetch_timeout_seconds"]),
@@ -84,12 +89,17 @@ class Node:
         fetcher = Fetcher(http, signers[INSTANCE_ACTOR], key_ttl=float(fed_cfg["key_cache_ttl_seconds"]))
         self.fed = Federation(
             urls=self.urls, http=http, fetcher=fetcher, signers=signers,
-            local_actors={self.agency: LocalActor(self.agency, self.config.agency.manually_approves_followers)},
+            local_actors={self.agency: LocalActor(self.agency, self.config.agency.manually_approves_followers),
+                          **{name: LocalActor(name, language=lang) for name, lang in channels.items()}},
             retry=RetryPolicy(base_delay=float(dcfg["base_delay_seconds"]),
                               max_delay=float(dcfg["max_delay_seconds"]),
                               give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
                               park_after_failures=int(dcfg["park_after_failures"])),
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+            translation_policy=TranslationPolicy(
+                review_machine=bool(self.config.translation.get("review_machine", True)),
+                max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
+                accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
@@ -98,6 +108,7 @@ class Node:
         self.inbox_worker = InboxWorker(self.fed)
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
+        install_request_hook(self.fed, self.translation, self.translation_worker)
 
     @property
     def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:
@@ -160,6 +171,7 @@ class Node:
             await self.translation.close()
             self.translation = None
         if self.fed is not None:
+            remove_request_hook(self.fed)
             await self.fed.http.close()
         if self.db is not None:
             activate(self.db)

@@ -198,6 +198,74 @@ class TranslationWorker:
         log.warning("translation.dead", extra={"job": job.id, "language": job.language})
 
 
+# -- editors asking for machine translations (node.translations.request_machine_translations) ----------------------
+
+_REQUESTERS: dict[int, tuple[MachineTranslation, "TranslationWorker | None"]] = {}
+
+
+class RequestRefused(Exception):
+    """Machine translation cannot be requested as asked (status, title, detail for a problem document)."""
+
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+
+
+async def request_jobs(mt: MachineTranslation, worker: "TranslationWorker | None", story: Story,
+                       languages: list[str]) -> list[dict[str, Any]]:
+    """Queue (or re-queue) jobs for `languages` (normalised tags) after checking the engine can do them;
+    return those jobs. RequestRefused(422) for a pair the engine does not offer."""
+    wanted = [t for t in dict.fromkeys(languages) if not _same_language(t, story.language)]
+    if not wanted:
+        raise RequestRefused(422, "Nothing to translate", f"the story is already in {story.language}")
+    unsupported = []
+    for tag in wanted:
+        try:
+            if not await mt.engine.supports(story.language, tag):
+                unsupported.append(tag)
+        except TranslationFailed:
+            pass  # the engine is down now: queue anyway; the job retries and says why if it cannot
+    if unsupported:
+        raise RequestRefused(422, "Unsupported language",
+                             f"the engine cannot translate {story.language} into {', '.join(unsupported)}")
+    await queue_jobs(story, wanted)
+    if worker is not None:
+        worker.wakeup.set()
+    return [j for j in await list_jobs(story.uuid) if j["language"] in wanted]
+
+
+async def machine_request_hook(fed: Federation, username: str, story: Story,
+                               languages: list[str]) -> list[dict[str, Any]]:
+    """`node.translations.MACHINE_REQUEST_HOOK`: queue jobs on the node that owns `fed` (several nodes may share
+    a process, each with its own engine or none)."""
+    from node.translations import TranslationError
+
+    found = _REQUESTERS.get(id(fed))
+    if found is None:
+        raise TranslationError(503, "No translation engine",
+                               "this node has no machine translation engine; submit a human translation instead")
+    try:
+        return await request_jobs(found[0], found[1], story, languages)
+    except RequestRefused as exc:
+        raise TranslationError(exc.status, exc.title, exc.detail) from None
+
+
+def install_request_hook(fed: Federation, mt: MachineTranslation | None, worker: "TranslationWorker | None") -> None:
+    """Route the translation store's machine requests for `fed` to this engine (or to a 503 when None)."""
+    import node.translations as store
+
+    store.MACHINE_REQUEST_HOOK = machine_request_hook
+    if mt is None:
+        _REQUESTERS.pop(id(fed), None)
+    else:
+        _REQUESTERS[id(fed)] = (mt, worker)
+
+
+def remove_request_hook(fed: Federation) -> None:
+    """Forget `fed` (its node stopped)."""
+    _REQUESTERS.pop(id(fed), None)
+
+
 def job_json(job: TranslationJob, story_uuid: str | None = None) -> dict[str, Any]:
     """A job as the API and CLI show it."""
     return {

@@ -96,8 +96,17 @@ class DeliverySection(_Section):
 
 
 class TranslationSection(_Section):
-    """Machine translation. No engine (the default): no jobs are queued, translation is by hand only."""
+    """Translations: human review and offers, and machine translation (no engine, the default: no jobs are
+    queued, translation is by hand only)."""
 
+    # true: machine translations wait for a person to review them; false: they go out at once, labelled machine.
+    review_machine = fields.Boolean(load_default=True)
+    # Largest translated body (characters of HTML) accepted from an editor or a partner's offer.
+    max_body_chars = fields.Integer(load_default=500_000, validate=validate.Range(min=1000))
+    # Accept offered translations from agencies that follow us or that we follow; others are refused.
+    accept_offers = fields.Boolean(load_default=True)
+
+    # -- machine translation --
     engine = fields.String(load_default="", validate=validate.OneOf(
         ["", "libretranslate"], error='must be "" (no machine translation) or "libretranslate"'))
     url = fields.String(load_default="", validate=check_http_url)  # the engine's base URL
@@ -125,6 +134,12 @@ class TranslationSection(_Section):
             raise ValidationError("an engine needs its url", "url")
 
 
+class ChannelsSection(_Section):
+    # One followable actor per language (<handle>_<language>, e.g. baku_ru), each publishing single-language
+    # objects for social-network readers (Mastodon reads one language per post).
+    languages = fields.List(LanguageTag(), load_default=list)
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -134,3 +149,4 @@ class ConfigSchema(_Section):
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
     translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
+    channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))

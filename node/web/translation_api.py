@@ -18,7 +18,7 @@ from federation.mt import TranslationFailed
 from federation.states import TranslationJobState
 from node import publishing
 from node.machine_translation import ReadingError
-from node.translation_jobs import list_jobs, queue_jobs
+from node.translation_jobs import RequestRefused, list_jobs, request_jobs
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.languages import normalize_tag
@@ -66,31 +66,11 @@ async def request_jobs(request: web.Request) -> web.Response:
         raise ProblemError(422, "Invalid language", str(exc)) from None
     if story.state != "published":
         raise ProblemError(409, "Story deleted", f"story {story.uuid} was deleted")
-    own = _tag_or_none(story.language)
-    if all(t == own for t in tags):
-        raise ProblemError(422, "Nothing to translate", f"the story is already in {story.language}")
-    unsupported = [t for t in tags if t != own and not await _supports(node, story.language, t)]
-    if unsupported:
-        raise ProblemError(422, "Unsupported language", f"the engine cannot translate {story.language} into "
-                                                        f"{', '.join(unsupported)}")
-    await queue_jobs(story, tags)
-    if node.translation_worker is not None:
-        node.translation_worker.wakeup.set()
+    try:
+        await request_jobs(node.translation, node.translation_worker, story, tags)
+    except RequestRefused as exc:
+        raise ProblemError(exc.status, exc.title, exc.detail) from None
     return _json({"story": story.uuid, "jobs": await list_jobs(story.uuid)}, 202)
-
-
-def _tag_or_none(tag: str) -> str | None:
-    try:
-        return normalize_tag(tag)
-    except ValueError:
-        return None
-
-
-async def _supports(node: Any, source: str, target: str) -> bool:
-    try:
-        return await node.translation.engine.supports(source, target)
-    except TranslationFailed:
-        return True  # the engine is down now: queue anyway, the job retries and says why if it cannot
 
 
 async def all_jobs(request: web.Request) -> web.Response:

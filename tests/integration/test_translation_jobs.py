@@ -58,15 +58,16 @@ def _translation(stub: LibreTranslateStub | None, **extra: Any) -> dict[str, Any
 
 
 @contextlib.asynccontextmanager
-async def mt_node(tmp_path, database_url, stub, handle="baku", **extra):
-    """A running node whose engine is `stub` (None: no engine), with a recording sink."""
+async def mt_node(tmp_path, database_url, stub, handle="baku", *, real_sink=False, **extra):
+    """A running node whose engine is `stub` (None: no engine), with a recording sink (or the node's own
+    translation store, `node.translations.add_machine_translation`, with `real_sink`)."""
     sections = {"translation": _translation(stub, **extra)}
     async with contextlib.AsyncExitStack() as stack:
         db = await stack.enter_async_context(postgres_database()) if database_url == "postgres" else None
         config = node_config(tmp_path, handle, database_url=db, sections=sections, languages=["az"])
         node = await stack.enter_async_context(running_node(tmp_path, handle, config=config))
         sink = RecordingSink()
-        if node.node.translation_worker is not None:
+        if node.node.translation_worker is not None and not real_sink:
             node.node.translation_worker.sink = sink
         node.sink = sink  # type: ignore[attr-defined]
         yield node
@@ -359,3 +360,50 @@ async def test_wire_read__on_demand_translation_is_local_and_cached(tmp_path, da
             status, problem = await baku.api("GET", f"/api/wire/read?{query}")
             assert status == code, (query, problem)
         assert await baku.db(TranslationJob.all().count) == 0 and await baku.api("GET", "/api/stories") == deliveries
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("review_machine", [True, False])
+async def test_translation_jobs__into_the_translation_store(tmp_path, database_url, review_machine):
+    """The real sink: published -> job -> engine -> node.translations, labelled machine with the engine's name;
+    with review it waits as pending_review, without it is approved at once and an Update goes to followers.
+    Editors can also ask through the translation store's own route, which queues jobs here."""
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, database_url, stub, targets=["ru"], real_sink=True,
+                    review_machine=review_machine) as baku, \
+            mt_node(tmp_path, database_url, None, handle="ankara") as ankara:
+        status, doc = await ankara.api("POST", "/api/following", {"handle": baku.handle})
+        assert status == 202, doc
+        await settle(baku, ankara)
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await settle(baku, ankara)
+        await baku.node.translate_once()
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "translated"
+        status, doc = await baku.api("GET", f"/api/stories/{story['id']}/translations")
+        assert status == 200, doc
+        (ru,) = [t for t in doc["translations"] if t["language"] == "ru"]
+        assert ru["method"] == "machine" and ru["engine"] == "libretranslate" and ru["source_language"] == "az"
+        assert ru["headline"] == "[ru] SOCAR opens the Baku ferry terminal"
+        assert ru["status"] == ("pending_review" if review_machine else "approved")
+        await settle(baku, ankara)
+        status, langs = await ankara.api("GET", f"/api/wire/languages?story={story['url']}")
+        assert status == 200, langs
+        by_language = {item["language"]: item for item in langs["languages"]}
+        if review_machine:
+            assert "ru" not in by_language  # nothing leaves the node before a person approves it
+        else:
+            assert by_language["ru"]["method"] == "machine" and by_language["ru"]["engine"] == "libretranslate"
+
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/request",
+                                     {"languages": ["tr"]})
+        assert status == 202, doc
+        assert [j["language"] for j in doc["jobs"]] == ["tr"] and doc["jobs"][0]["state"] == "pending"
+        await baku.node.translate_once()
+        assert (await _jobs(baku, story["id"]))["tr"]["state"] == "translated"
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/request",
+                                     {"languages": ["hu"]})
+        assert status == 422 and doc["title"] == "Unsupported language"
+        _, other = await ankara.api("POST", "/api/stories", STORY)
+        status, doc = await ankara.api("POST", f"/api/stories/{other['id']}/translations/request",
+                                       {"languages": ["ru"]})
+        assert status == 503 and doc["title"] == "No translation engine"

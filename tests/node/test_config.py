@@ -302,6 +302,7 @@ def test_config__duplicate_languages():
 def test_config__unknown_keys_and_sections():
     """A key or section the schema does not know is an error, not silently ignored."""
     assert "node.toml: node.listen: unknown key" in error(node={"listen": 1})
+    # [translation] exists since issue 3; a misspelt section is still refused.
     assert "node.toml: translations: unknown key" in error(translations={"engine": "x"})
 
 
