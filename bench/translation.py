@@ -6,9 +6,11 @@ publishes stories through the editor API, runs the translation worker, and repor
 - queueing: publish with translation jobs minus publish on an identical node without an engine;
 - engine: wall time inside `engine.translate` (HTTP round trips to the engine and its work);
 - node overhead in the worker: worker time minus engine time (claim, story load, glossary masking, chunking,
-  reassembly, sanitizing, row writes, the sink);
+  reassembly, sanitizing, row writes, and the sink: storing the translation with its provenance and queueing
+  the Update, `node.translations.add_machine_translation`);
 - the pure pipeline part of that (mask + split + join + unmask + sanitize), measured alone;
-- Update fan-out after translation, when the translation store (node.translations) sends Updates.
+- Update fan-out after translation (machine translations approved at once, `review_machine = false`): signing
+  and delivering each Update to a follower node, which verifies and merges it.
 
 The stand-in engine answers in well under a millisecond; a real LibreTranslate needs tens to hundreds of
 milliseconds per request, so the ratio printed is an upper bound for the node's share. Usage:
@@ -71,7 +73,9 @@ async def run(stories: int, paragraphs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         async with LibreTranslateStub() as stub:
+            # review_machine off: machine translations go out at once, so their Update fan-out is measured too
             translation = {"engine": "libretranslate", "url": stub.url, "allow_private_engine": True,
+                           "review_machine": False,
                            "targets": TARGETS, "protected": PROTECTED, "chunk_chars": chunk, "batch_texts": 16,
                            # one job at a time, so engine time and worker time are both wall time
                            "concurrency": 1}
@@ -137,10 +141,10 @@ async def run(stories: int, paragraphs: int) -> None:
     print(f"  node overhead per job       {_ms(overhead_job)}")
     print(f"    of which pure pipeline    {_ms(pure)}   (glossary, chunking, reassembly, sanitize)")
     if updates:
-        print(f"Update fan-out per job        {_ms(fanout_time / jobs)}   ({updates} deliveries)")
+        print(f"Update fan-out per job        {_ms(fanout_time / jobs)}   ({updates} deliveries, merged by the "
+              "follower)")
     else:
-        print("Update fan-out per job             n/a   (no translation store on this branch: the sink keeps "
-              "results on the job row)")
+        print("Update fan-out per job             n/a   (no Update was sent)")
     node_story = queueing + len(TARGETS) * overhead_job + (fanout_time / stories if updates else 0.0)
     engine_story = len(TARGETS) * per_job_engine
     print(f"per translated story          node {_ms(node_story)}   engine {_ms(engine_story)}   "

@@ -18,7 +18,8 @@ from federation.mt import TranslationFailed
 from federation.states import TranslationJobState
 from node import publishing
 from node.machine_translation import ReadingError
-from node.translation_jobs import RequestRefused, list_jobs, request_jobs
+from node.translation_jobs import RequestRefused, list_jobs
+from node.translation_jobs import request_jobs as queue_requested
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.languages import normalize_tag
@@ -67,7 +68,7 @@ async def request_jobs(request: web.Request) -> web.Response:
     if story.state != "published":
         raise ProblemError(409, "Story deleted", f"story {story.uuid} was deleted")
     try:
-        await request_jobs(node.translation, node.translation_worker, story, tags)
+        await queue_requested(node.translation, node.translation_worker, story, tags)
     except RequestRefused as exc:
         raise ProblemError(exc.status, exc.title, exc.detail) from None
     return _json({"story": story.uuid, "jobs": await list_jobs(story.uuid)}, 202)
