@@ -244,7 +244,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         story = await publishing.publish(node.fed, node.agency, publishing.StoryInput(
             headline=data["headline"], body=data["body"], language=data["language"], summary=data["summary"],
             body_format=data["body_format"], hashtags=tuple(data["hashtags"]),
-            canonical_url=data.get("canonical_url")))
+            canonical_url=data.get("canonical_url")), hooks=node.story_hooks)
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
 
@@ -344,6 +344,69 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    from node import publishing
+    from node.models import TranslationJob
+    from node.translation_jobs import queue_jobs
+    from schemas.languages import normalize_tag
+
+    try:
+        targets = list(dict.fromkeys(normalize_tag(t) for t in args.to.split(",") if t.strip()))
+    except ValueError as exc:
+        raise CliError(f"--to: {exc}") from None
+    if not targets:
+        raise CliError("--to needs at least one language, e.g. --to ru,tr")
+
+    async def _go(node: Any) -> list[Any]:
+        if node.translation is None or node.translation_worker is None:
+            raise CliError("no machine-translation engine is configured ([translation] engine and url)")
+        story = await publishing.get_story(args.story.rstrip("/").rsplit("/", 1)[-1])
+        if story.state != "published":
+            raise CliError(f"story {story.uuid} was deleted")
+        wanted = [t for t in targets if normalize_tag(story.language) != t]
+        if not wanted:
+            raise CliError(f"the story is already in {story.language}")
+        await queue_jobs(story, wanted)
+        done = []
+        for tag in wanted:
+            job = await TranslationJob.get(story_id=story.id, language=tag)
+            print(f"{tag}: translating from {story.language} with {node.translation.engine.name}", flush=True)
+
+            def _progress(p: Any, tag: str = tag) -> None:
+                print(f"{tag}: chunk {p.done}/{p.total} sent ({p.chars} characters so far)", flush=True)
+
+            job = await node.translation_worker.run_job(job.id, progress=_progress)
+            done.append(job)
+            if job.state == "translated":
+                print(f"{tag}: translated", flush=True)
+            else:
+                print(f"{tag}: {job.state}: {job.last_error}", flush=True)
+        return done
+
+    try:
+        jobs = asyncio.run(_with_node(args.cfg, _go))
+    except publishing.StoryError as exc:
+        raise CliError(exc.detail) from None
+    failed = [j for j in jobs if j.state != "translated"]
+    if failed:
+        raise CliError(f"{len(failed)} of {len(jobs)} translation(s) not done: "
+                       + "; ".join(f"{j.language} {j.state} ({j.last_error})" for j in failed)
+                       + " - pending jobs are retried by the running node")
+    return 0
+
+
+def cmd_translation_jobs(args: argparse.Namespace) -> int:
+    from node.translation_jobs import list_jobs
+
+    rows = asyncio.run(_with_node(args.cfg, lambda node: list_jobs(
+        args.story.rstrip("/").rsplit("/", 1)[-1] if args.story else None, args.state, args.limit)))
+    if args.json:
+        _print_json(rows)
+    else:
+        _table(rows, ["id", "story", "language", "state", "attempts", "next_attempt_at", "last_error"])
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from node.demo import run_demo
 
@@ -418,6 +481,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("deliveries", cmd_deliveries, "delivery status of own stories (or of one story per inbox)")
     p.add_argument("story", nargs="?", help="a story id or URL: show each inbox")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("translate", cmd_translate,
+            "machine-translate one of our stories now (engine from [translation]), showing progress per chunk")
+    p.add_argument("story", help="a story id or URL")
+    p.add_argument("--to", required=True, metavar="LANGS", help="target languages, comma-separated: ru,tr")
+    p = add("translation-jobs", cmd_translation_jobs, "list machine-translation jobs and their state")
+    p.add_argument("--story", help="only the jobs of this story (id or URL)")
+    p.add_argument("--state", choices=["pending", "translating", "translated", "dead", "cancelled"])
+    p.add_argument("--limit", type=int, default=100)
     p.add_argument("--json", action="store_true", help="print JSON")
     p = add("demo", cmd_demo, "run three agency nodes on loopback, federate them, and show what each received",
             needs_config=False)

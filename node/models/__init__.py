@@ -3,6 +3,7 @@
 from node.models.actors import ActorKey, Follower, Following, RemoteActor
 from node.models.queue import Delivery, HostHealth, InboxItem, OutboxActivity
 from node.models.stories import Boost, Story, WireStory
+from node.models.translation_jobs import MachineReading, TranslationJob
 from node.models.translations import (
     OfferedTranslation, StoryTranslation, TranslationDecision, TranslationOffer, WireTranslation,
 )
@@ -11,4 +12,5 @@ __all__ = [
     "ActorKey", "Boost", "Delivery", "Follower", "Following", "HostHealth", "InboxItem", "OutboxActivity",
     "RemoteActor", "Story", "WireStory",
     "OfferedTranslation", "StoryTranslation", "TranslationDecision", "TranslationOffer", "WireTranslation",
+    "MachineReading", "TranslationJob",
 ]

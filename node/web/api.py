@@ -69,7 +69,8 @@ async def create_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     data = _load(StoryInputSchema(), await _body(request))
     try:
-        story = await publishing.publish(node.fed, node.agency, _story_input(data))  # type: ignore[arg-type]
+        story = await publishing.publish(node.fed, node.agency, _story_input(data),  # type: ignore[arg-type]
+                                         hooks=node.story_hooks)
     except publishing.StoryError as exc:
         raise _guard(exc) from None
     return _json(queries.story_json(story, node.urls.story(story.uuid)), 201)
@@ -102,7 +103,7 @@ async def update_story(request: web.Request) -> web.Response:
         explicit = (await _body(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
         story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
-                                        _story_input(merged))
+                                        _story_input(merged), hooks=node.story_hooks)
     except publishing.StoryError as exc:
         raise _guard(exc) from None
     return _json(queries.story_json(story, node.urls.story(story.uuid)))
@@ -176,7 +177,9 @@ async def decide_follower(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    return [
+    from node.web import translation_api
+
+    return translation_api.routes() + [
         web.post("/api/stories", create_story),
         web.get("/api/stories", list_stories),
         web.get("/api/stories/{uuid}", get_story),
