@@ -29,7 +29,8 @@ FIRST_PARTY = (*PACKAGES, "tests")
 
 PURE_FEDERATION = frozenset(
     f"federation.{name}"
-    for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states")
+    for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states", "multikey",
+                 "integrity", "policy")
 ) | {"federation"}
 
 LAYER_NAMES = {
