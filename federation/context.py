@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from federation.fetch import Fetcher
 from federation.http import HttpClient, Signer
+from federation.integrity import ProofSigner
+from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
 
@@ -33,6 +35,9 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Object integrity proofs (FEP-8b32): the Ed25519 signer of each local actor that signs what it sends.
+    proof_signers: dict[str, ProofSigner] = field(default_factory=dict)
+    trust: TrustPolicy = field(default_factory=TrustPolicy)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -60,6 +60,10 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
     except ValidationError as exc:
         return Verdict(400, "Invalid activity", _first_message(exc.messages), {"errors": exc.messages})
 
+    # 0. The trust policy: a blocked domain gets a clear refusal and nothing is fetched or stored for it.
+    if not fed.trust.allows_host(activity["actor"]):
+        return Verdict(403, "Domain blocked", f"{urlsplit(activity['actor']).netloc} may not federate with this node")
+
     # 1. The signature, before anything is stored.
     try:
         pending = inspect_request(method, raw_path, headers, body, now=datetime.now(timezone.utc),

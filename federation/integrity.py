@@ -30,7 +30,7 @@ from federation.errors import ProofError
 from federation.multikey import MultikeyError, decode_multibase, encode_multibase
 
 __all__ = [
-    "CRYPTOSUITE", "DATA_INTEGRITY_CONTEXT", "PROOF_TYPE", "ProofOptions", "canonical", "check_options", "create_proof",
+    "CRYPTOSUITE", "DATA_INTEGRITY_CONTEXT", "PROOF_TYPE", "ProofOptions", "ProofSigner", "canonical", "check_options", "create_proof",
     "hash_data", "parse_xsd_datetime", "proof_of", "sign_document", "verify_document",
 ]
 
@@ -58,6 +58,19 @@ def parse_xsd_datetime(value: Any, what: str) -> datetime:
     if parsed.tzinfo is None:
         raise ProofError("malformed-proof", f"{what} has no time zone")
     return parsed
+
+
+@dataclass(frozen=True)
+class ProofSigner:
+    """Who signs object proofs for a local actor: its current Multikey id and Ed25519 private key."""
+
+    verification_method: str
+    private_key: Ed25519PrivateKey
+
+    def sign(self, document: dict[str, Any], created: datetime) -> dict[str, Any]:
+        """`document` with a fresh proof by this key."""
+        return sign_document(document, self.private_key, verification_method=self.verification_method,
+                             created=created)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.db import activate, open_context
-from node.models import ActorKey
+from node.models import ActorKey, ProofKey
+from node.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
+from node.trust import build_policy
 
 log = logging.getLogger("agency_node")
 T = TypeVar("T")
@@ -50,6 +52,7 @@ class Node:
         self.db: Any = None
         self.fed: Federation | None = None
         self.keys: dict[str, ActorKey] = {}
+        self.proof_keys: dict[str, list[ProofKey]] = {}
         self.delivery_worker: DeliveryWorker | None = None
         self.inbox_worker: InboxWorker | None = None
         self._stop = asyncio.Event()
@@ -84,12 +87,28 @@ class Node:
                               give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
                               park_after_failures=int(dcfg["park_after_failures"])),
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+            trust=build_policy(self.config),
         )
+        self.proof_keys = await ensure_proof_keys(self.urls, [self.agency])
+        await self.reload_keys()
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
+
+    async def reload_keys(self) -> None:
+        """Load the stored keys into the signers (after a rotation, or at start)."""
+        assert self.fed is not None
+        names = list(self.keys)
+        self.keys = {k.actor: k for k in await ActorKey.filter(actor__in=names)}
+        for name, key in self.keys.items():
+            self.fed.signers[name] = Signer(self.urls.key_id(name), load_private_key(key.private_key_pem))
+        self.proof_keys = await load_proof_keys([self.agency])
+        for name, keys in self.proof_keys.items():
+            signer = proof_signer(keys)
+            if signer is not None:
+                self.fed.proof_signers[name] = signer
 
     def start_workers(self) -> None:
         """Run the delivery and inbox workers in the background until `stop()`."""

@@ -90,6 +90,14 @@ class DeliverySection(_Section):
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
 
+class TrustSection(_Section):
+    # Partner agencies (trusted): actor URIs or name@host handles. Domains: blocked (blocklist mode) or the only
+    # ones allowed besides partners (allowlist mode). See federation/policy.py.
+    mode = fields.String(load_default="blocklist", validate=validate.OneOf(["blocklist", "allowlist"]))
+    partners = fields.List(fields.String(validate=validate.Length(min=3)), load_default=list)
+    domains = fields.List(fields.String(validate=validate.Length(min=1, max=255)), load_default=list)
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -98,3 +106,4 @@ class ConfigSchema(_Section):
     api = fields.Nested(ApiSection, load_default=lambda: ApiSection().load({}))
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
+    trust = fields.Nested(TrustSection, load_default=lambda: TrustSection().load({}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from federation import provenance
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
 from federation.handlers.stories import _clean_object, wire_fields
@@ -31,8 +32,12 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
             return await handle_create(fed, activity, signature)
         if story.state != "live":
             raise Ignored("update of a deleted story")
+        verdict = await provenance.check(fed, obj, activity=activity)
+        if verdict.status == provenance.INVALID:
+            raise Ignored(f"update refused, proof invalid ({verdict.code}): {verdict.reason}")
         values = wire_fields(_clean_object(obj))
         await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
+        await provenance.record(story, verdict, via=activity["actor"])
         return f"story {story.uri} updated"
     raise Ignored(f"Update of a {obj.get('type')}")
 

@@ -12,6 +12,8 @@ from aiohttp import web
 from federation.inbox import receive
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
 from node.models import Follower, Following, OutboxActivity, Story
+from federation.proofs import sign_object
+from node.proofkeys import assertion_methods
 from node.publishing import story_object
 from node.runtime import Node
 from node.web.keys import NODE
@@ -19,6 +21,11 @@ from node.web.negotiation import ap_response, wants_html
 from node.web.problems import ProblemError, problem
 
 PAGE_SIZE = 20
+
+
+def actor_document_of(node: Node, username: str) -> dict[str, Any]:
+    """The served actor document of a local actor (also what Update(actor) carries after a key rotation)."""
+    return _actor_doc(node, username)
 
 
 def _actor_doc(node: Node, username: str) -> dict[str, Any]:
@@ -33,6 +40,7 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
         manually_approves_followers=agency.manually_approves_followers, discoverable=agency.discoverable,
         published=key.created_at,
+        assertion_method=assertion_methods(node.urls, username, node.proof_keys.get(username, [])),
     )
 
 
@@ -129,6 +137,7 @@ async def story(request: web.Request) -> web.Response:
                         deleted=row.deleted_at or datetime.now(timezone.utc))
         return ap_response(doc, status=410)
     doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
+    doc = sign_object(node.fed, node.agency, doc)  # type: ignore[arg-type]
     if wants_html(request):
         body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
                 f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
