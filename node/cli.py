@@ -314,7 +314,9 @@ def cmd_wire(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
     else:
-        _table(rows, ["received", "agency", "language", "headline", "signature", "id"])
+        for r in rows:
+            r["proof_status"] = r["proof"]["status"]
+        _table(rows, ["received", "agency", "language", "headline", "signature", "proof_status", "id"])
     return 0
 
 
