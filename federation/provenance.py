@@ -76,14 +76,14 @@ def _listed_key(actor_doc: dict[str, Any], key_id: str) -> dict[str, Any] | None
     return None
 
 
-async def _origin_actor(fed: Federation, origin: str, *, refresh: bool) -> RemoteActor | None:
-    """The origin's actor, cached or fetched; our own actors are answered by the caller instead."""
+async def _origin_actor(fed: Federation, origin: str, *, refresh: bool) -> tuple[RemoteActor | None, bool]:
+    """The origin's actor, cached or fetched, and whether a fetch asked for was refused (origin unreachable)."""
     try:
-        return await fed.fetcher.actor(origin, refresh=refresh)
+        return await fed.fetcher.actor(origin, refresh=refresh), False
     except (FetchError, KeyUnavailable):
         if refresh:
-            return await RemoteActor.get_or_none(uri=origin, deleted_at=None)
-        return None
+            return await RemoteActor.get_or_none(uri=origin, deleted_at=None), True
+        return None, True
 
 
 async def check(fed: Federation, obj: dict[str, Any], *, activity: dict[str, Any] | None = None,
@@ -112,18 +112,22 @@ async def check(fed: Federation, obj: dict[str, Any], *, activity: dict[str, Any
         return ProofVerdict(INVALID, "controller-mismatch",
                             f"the proof's key {options.verification_method} is not on the host of {origin}", **base)
 
-    refreshed = False
+    refreshed = unreachable = False
     local = (local_actor_docs or {}).get(origin)
     while True:
         if local is not None:
             actor_doc: dict[str, Any] | None = local
         else:
-            actor = await _origin_actor(fed, origin, refresh=refreshed)
+            actor, unreachable = await _origin_actor(fed, origin, refresh=refreshed)
             actor_doc = actor.document if actor is not None else None
         if actor_doc is None:
             return ProofVerdict(UNKNOWN_KEY, "unknown-key",
                                 f"the origin {origin} cannot be reached and its keys are not cached", **base)
         verdict = _check_with(actor_doc, doc, options.verification_method, origin, now, base)
+        if refreshed and unreachable and verdict.code == "key-not-listed":
+            # Only our cached copy lacks the key; the origin may list it now, but cannot be asked.
+            return ProofVerdict(UNKNOWN_KEY, "unknown-key", f"{options.verification_method} is not in the cached "
+                                f"actor {origin}, which cannot be reached now", **base)
         if verdict.verified or refreshed or local is not None or \
                 verdict.code not in ("key-not-listed", "bad-signature", "key-expired"):
             return verdict

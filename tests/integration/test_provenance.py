@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
 import orjson
@@ -192,13 +192,13 @@ async def test_provenance__key_rotation_old_and_new_stories_verify(tmp_path, dat
         # The retired key signs nothing any more: a proof it made after its end date is refused.
         forged = sign_document({k: v for k, v in old_copy.items() if k != "proof"},
                                Ed25519PrivateKey.generate(), verification_method=old_key,
-                               created=datetime.now(timezone.utc))
+                               created=datetime.now(timezone.utc) + timedelta(seconds=2))
         status, report = await c.api("POST", "/api/verify", {"document": forged})
         assert report["status"] == "invalid" and report["code"] == "key-expired" and report["exit_code"] == 6
 
 
 async def test_provenance__bad_proofs_are_refused_with_reason_and_not_stored(tmp_path):
-    """Wrong cryptosuite, missing method, a key the actor does not list: inbound Create refused, reason kept."""
+    """Wrong cryptosuite, missing method, unlisted key, expired proof: verify says why; inbound Create refused."""
     async with running_node(tmp_path, "alpha") as a, running_node(tmp_path, "bravo") as b:
         await _follow(b, a)
         story = await _publish(a, "Good one")
@@ -213,7 +213,13 @@ async def test_provenance__bad_proofs_are_refused_with_reason_and_not_stored(tmp
             "key-not-listed": sign_document({k: v for k, v in good.items() if k != "proof"}, stranger,
                                             verification_method=unlisted, created=datetime.now(timezone.utc)),
         }
-        expected_exit = {"wrong-cryptosuite": 7, "missing-verification-method": 7, "key-not-listed": 5}
+        signer = a.node.fed.proof_signers["alpha"]
+        cases["expired"] = sign_document({k: v for k, v in good.items() if k != "proof"}, signer.private_key,
+                                         verification_method=signer.verification_method,
+                                         created=datetime.now(timezone.utc) - timedelta(days=2),
+                                         expires=datetime.now(timezone.utc) - timedelta(days=1))
+        expected_exit = {"wrong-cryptosuite": 7, "missing-verification-method": 7, "key-not-listed": 5,
+                         "expired": 6}
         for code, obj in cases.items():
             status, report = await b.api("POST", "/api/verify", {"document": obj})
             assert report["status"] == "invalid" and report["code"] == code, report
@@ -230,7 +236,7 @@ async def test_provenance__bad_proofs_are_refused_with_reason_and_not_stored(tmp
         await settle(a, b)
         notes = await _notes(b, "Create")
         refused = [n for n in notes if n.startswith("ignored: proof invalid")]
-        assert len(refused) == 3, notes
+        assert len(refused) == 4, notes
         for code in cases:
             assert any(f"({code})" in n for n in refused), (code, notes)
         assert await b.db(lambda: WireStory.all().count()) == 1  # only the good story
