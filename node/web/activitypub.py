@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.inbox import receive
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
 from node.models import Follower, Following, OutboxActivity, Story
-from federation.proofs import sign_object
+from federation.proofs import ServedProofCache
 from node.proofkeys import assertion_methods
 from node.publishing import story_object
 from node.runtime import Node
@@ -21,6 +21,7 @@ from node.web.negotiation import ap_response, wants_html
 from node.web.problems import ProblemError, problem
 
 PAGE_SIZE = 20
+_SERVED_PROOFS = ServedProofCache()
 
 
 def actor_document_of(node: Node, username: str) -> dict[str, Any]:
@@ -137,7 +138,7 @@ async def story(request: web.Request) -> web.Response:
                         deleted=row.deleted_at or datetime.now(timezone.utc))
         return ap_response(doc, status=410)
     doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
-    doc = sign_object(node.fed, node.agency, doc)  # type: ignore[arg-type]
+    doc = _SERVED_PROOFS.sign(node.fed, node.agency, doc)  # type: ignore[arg-type]
     if wants_html(request):
         body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
                 f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"

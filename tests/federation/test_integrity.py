@@ -166,3 +166,24 @@ def test_multikey_document__fep521a_shape():
     assert doc == {"id": "https://a.example/actors/a#z6Mk1", "type": "Multikey",
                    "controller": "https://a.example/actors/a", "publicKeyMultibase": "z6Mk1",
                    "expires": "2026-11-29T12:00:00Z"}
+
+
+def test_served_proof_cache__reuses_until_document_or_key_changes(key):
+    """The same document and key give the same signed copy; a changed document or a new key sign afresh."""
+    from types import SimpleNamespace
+
+    from federation.integrity import ProofSigner
+    from federation.proofs import ServedProofCache
+
+    fed = SimpleNamespace(proof_signers={"a": ProofSigner("https://a.example/actors/a#k1", key)})
+    cache = ServedProofCache(size=2)
+    doc = {"id": "https://a.example/stories/1", "type": "Article", "name": "One"}
+    first = cache.sign(fed, "a", doc)
+    assert cache.sign(fed, "a", dict(doc)) is first
+    changed = cache.sign(fed, "a", {**doc, "name": "Two"})
+    assert changed["proof"] != first["proof"] and changed["name"] == "Two"
+    other = Ed25519PrivateKey.generate()
+    fed.proof_signers["a"] = ProofSigner("https://a.example/actors/a#k2", other)
+    rotated = cache.sign(fed, "a", doc)
+    assert rotated["proof"]["verificationMethod"].endswith("#k2")
+    verify_document(rotated, other.public_key())
