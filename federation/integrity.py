@@ -183,12 +183,26 @@ def verify_document(document: dict[str, Any], public_key: Ed25519PublicKey, *,
         raise ProofError("malformed-proof", f"proofValue: {exc}") from None
     if len(signature) != 64:
         raise ProofError("malformed-proof", f"proofValue holds {len(signature)} bytes, not a 64-byte signature")
-    try:
-        public_key.verify(signature, hash_data(unsecured, proof_options))
-    except InvalidSignature:
-        raise ProofError("bad-signature",
-                         "the signature does not match this copy of the document (altered, or another key)") from None
-    return options
+    for candidate in _candidates(unsecured):
+        try:
+            public_key.verify(signature, hash_data(candidate, proof_options))
+            return options
+        except InvalidSignature:
+            continue
+    raise ProofError("bad-signature", "the signature does not match this copy of the document (altered, or another key)")
+
+
+def _candidates(unsecured: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document as signed: as it is, and without a Linked Data Signature added after the proof.
+
+    Fedify (and Mastodon-compatible servers) attach an RsaSignature2017 ``signature`` after creating the proof,
+    so the proof covers the document without it; that signature is not part of what the proof vouches for.
+    """
+    found = [unsecured]
+    ld = unsecured.get("signature")
+    if isinstance(ld, dict) and "signatureValue" in ld:
+        found.append({k: v for k, v in unsecured.items() if k != "signature"})
+    return found
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -93,6 +93,8 @@ async def check(fed: Federation, obj: dict[str, Any], *, activity: dict[str, Any
     now = now or datetime.now(timezone.utc)
     origin = object_id(obj.get("attributedTo")) or ""
     doc = obj
+    if activity is not None:
+        activity = getattr(activity, "raw", activity)  # the proof covers the activity as received
     try:
         proof = proof_of(obj)
         if proof is None and activity is not None and proof_of(activity) is not None \

@@ -187,3 +187,13 @@ def test_served_proof_cache__reuses_until_document_or_key_changes(key):
     rotated = cache.sign(fed, "a", doc)
     assert rotated["proof"]["verificationMethod"].endswith("#k2")
     verify_document(rotated, other.public_key())
+
+
+def test_verify_document__ld_signature_added_after_the_proof_is_ignored(story, key):
+    """An RsaSignature2017 `signature` attached after the proof (Fedify, Mastodon style) does not break it."""
+    with_ld = {**story, "signature": {"type": "RsaSignature2017", "creator": "https://a.example/actors/a#main-key",
+                                      "created": "2026-11-29T12:00:00Z", "signatureValue": "AAAA"}}
+    verify_document(with_ld, key.public_key(), now=NOW)
+    with_ld["name"] = "Altered"
+    with pytest.raises(ProofError):
+        verify_document(with_ld, key.public_key(), now=NOW)
