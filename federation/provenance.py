@@ -91,7 +91,8 @@ async def check(fed: Federation, obj: dict[str, Any], *, activity: dict[str, Any
                 ) -> ProofVerdict:
     """Verify a story object's proof against its origin's key (see the module docstring)."""
     now = now or datetime.now(timezone.utc)
-    origin = object_id(obj.get("attributedTo")) or ""
+    # A story's origin is its author; an activity's (a forwarded one) is its actor.
+    origin = object_id(obj.get("attributedTo")) or object_id(obj.get("actor")) or ""
     doc = obj
     if activity is not None:
         activity = getattr(activity, "raw", activity)  # the proof covers the activity as received
