@@ -43,7 +43,8 @@ class Migration(migrations.Migration):
                 ('checked_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'wire_proof', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': "How a wire story's object integrity proof checked out."},
+                     'table_description': "How a wire story's object integrity proof checked out when it arrived "
+                                          "(or was last re-checked)."},
             bases=['Model'],
         ),
     ]
