@@ -118,6 +118,12 @@ async def test_provenance__forwarded_story_verifies_against_origin_also_while_or
         assert report["origin"] == a.actor_id
         assert report["origin_copy"]["checked"] is False  # Alpha cannot be reached
         assert "could not be reached" in report["origin_copy"]["detail"]
+        # Asked by URL while Alpha is down, Charlie checks the copy it holds, exactly as Alpha signed it.
+        status, report = await c.api("POST", "/api/verify", {"url": second["url"]})
+        assert status == 200 and report["status"] == "verified", report
+        assert report["source"] == f"our stored copy of {second['url']}" and report["fetch_error"]
+        status, problem = await c.api("POST", "/api/verify", {"url": a.base_url + "/stories/unknown"})
+        assert status == 502 and problem["title"] == "Story unreadable"
 
 
 async def test_provenance__copy_altered_in_transit_is_refused_with_reason(tmp_path):
