@@ -100,7 +100,9 @@ async def outbox(request: web.Request) -> web.Response:
     items = None
     if page is not None:
         rows = await query.order_by("-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).only("body")
-        items = [{k: v for k, v in orjson.loads(r.body).items() if k != "@context"} for r in rows]
+        # A signed activity keeps its @context: its proof covers it, and must stay checkable from the page.
+        items = [doc if "proof" in doc else {k: v for k, v in doc.items() if k != "@context"}
+                 for doc in (orjson.loads(r.body) for r in rows)]
     return ap_response(_collection(node.urls.outbox(username), total, page, items))
 
 

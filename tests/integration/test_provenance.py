@@ -78,6 +78,8 @@ async def test_provenance__actor_lists_multikey_beside_rsa_key(tmp_path):
         assert create["object"]["proof"]["proofPurpose"] == "assertionMethod"
         verify_document(create, ed25519_from_multibase(key["publicKeyMultibase"]))
         verify_document(create["object"], ed25519_from_multibase(key["publicKeyMultibase"]))
+        _, page, _ = await baku.get("/actors/baku/outbox?page=1")
+        verify_document(page["orderedItems"][0], ed25519_from_multibase(key["publicKeyMultibase"]))
 
 
 @pytest.mark.postgres
