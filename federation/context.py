@@ -12,6 +12,7 @@ from federation.integrity import ProofSigner
 from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
+from schemas.provenance import TranslationPolicy
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class LocalActor:
 
     username: str
     manually_approves_followers: bool = False
+    language: str = ""  # set for a language channel actor: the one language it publishes in
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Federation:
     # Object integrity proofs (FEP-8b32): the Ed25519 signer of each local actor that signs what it sends.
     proof_signers: dict[str, ProofSigner] = field(default_factory=dict)
     trust: TrustPolicy = field(default_factory=TrustPolicy)
+    translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -15,7 +15,10 @@ from federation.context import Federation
 from federation.outbox import enqueue, follower_inboxes, new_uuid
 from federation.sanitize import html_to_text, render_body
 from federation.vocab import PUBLIC, activity, article, tombstone
-from node.models import Story
+from node import channels
+from node.models import Story, StoryTranslation
+from node.story_fanout import fan_out_story
+from schemas.languages import normalize_tag
 
 
 class StoryError(Exception):
@@ -46,6 +49,13 @@ def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]
                    canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at)
 
 
+def _language(tag: str) -> str:
+    try:
+        return normalize_tag(tag)
+    except ValueError as exc:
+        raise StoryError(422, "Invalid language tag", str(exc)) from None
+
+
 def _clean(data: StoryInput) -> dict[str, Any]:
     try:
         body_html = render_body(data.body, data.body_format)
@@ -54,7 +64,7 @@ def _clean(data: StoryInput) -> dict[str, Any]:
     if not html_to_text(body_html).strip():
         raise StoryError(400, "Empty body", "the story body has no text after sanitizing")
     return dict(headline=html_to_text(data.headline)[:500], summary=html_to_text(data.summary),
-                body_html=body_html, language=data.language,
+                body_html=body_html, language=_language(data.language),
                 hashtags=[t.lstrip("#") for t in data.hashtags if t.lstrip("#")],
                 canonical_url=data.canonical_url or None)
 
@@ -72,7 +82,8 @@ async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
     async with in_transaction() as conn:
         story = await Story.create(uuid=new_uuid(), published_at=datetime.now(timezone.utc), using_db=conn,
                                    **values)
-        await _fan_out(fed, username, story, "Create", story_object(fed, username, story), conn)
+        # Every language goes out (with provenance), and the original on its language channel if there is one.
+        await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
     return story
 
 
@@ -89,11 +100,16 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
     if story.state != "published":
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
+    if values["language"] != story.language and await StoryTranslation.filter(
+            story_id=story.id, language=values["language"]).exists():
+        raise StoryError(409, "Language has a translation",
+                         f"story {uuid} has a {values['language']} translation; reject or keep it, "
+                         "the original cannot take its language")
     async with in_transaction() as conn:
         now = datetime.now(timezone.utc)
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
-        await _fan_out(fed, username, story, "Update", story_object(fed, username, story), conn)
+        await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
     return story
 
 
@@ -108,4 +124,7 @@ async def delete(fed: Federation, username: str, uuid: str) -> Story:
         story = await Story.get(id=story.id).using_db(conn)
         await _fan_out(fed, username, story, "Delete",
                        tombstone(fed.urls.story(story.uuid), former_type="Article", deleted=now), conn)
+        languages = [story.language, *await StoryTranslation.filter(story_id=story.id, status="approved")
+                     .using_db(conn).values_list("language", flat=True)]
+        await channels.retract(fed, username, story, languages, conn)
     return story

@@ -49,7 +49,7 @@ async def story_deliveries(story: Story) -> list[dict[str, Any]]:
 async def wire(*, agency: str | None = None, language: str | None = None, limit: int = 50,
                include_deleted: bool = False) -> list[dict[str, Any]]:
     """Stories received from followed agencies, newest first."""
-    query = WireStory.all().prefetch_related("actor")
+    query = WireStory.all().prefetch_related("actor", "translations")
     if not include_deleted:
         query = query.filter(state="live")
     if agency:
@@ -78,6 +78,8 @@ def proof_json(proof: WireProof | None) -> dict[str, Any]:
 def _wire_item(r: WireStory) -> dict[str, Any]:
     return {"id": r.uri, "agency": r.actor.handle, "agency_name": r.actor.name, "actor": r.actor.uri,
              "type": r.type, "language": r.language, "headline": r.headline, "summary": r.summary,
+             "languages": [t.language for t in sorted(r.translations, key=lambda t: (t.kind != "original",
+                                                                                      t.language))],
              "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
              "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
              "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at)}

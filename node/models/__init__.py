@@ -4,9 +4,13 @@ from node.models.actors import ActorKey, Follower, Following, RemoteActor
 from node.models.proofs import ProofKey, WireProof
 from node.models.queue import Delivery, HostHealth, InboxItem, OutboxActivity
 from node.models.stories import Boost, Story, WireStory
+from node.models.translations import (
+    OfferedTranslation, StoryTranslation, TranslationDecision, TranslationOffer, WireTranslation,
+)
 
 __all__ = [
     "ActorKey", "Boost", "Delivery", "Follower", "Following", "HostHealth", "InboxItem", "OutboxActivity",
     "RemoteActor", "Story", "WireStory",
     "ProofKey", "WireProof",
+    "OfferedTranslation", "StoryTranslation", "TranslationDecision", "TranslationOffer", "WireTranslation",
 ]
