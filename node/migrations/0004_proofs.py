@@ -8,7 +8,7 @@ from orjson import loads
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0001_initial")]
+    dependencies = [("models", "0002_translations")]
 
     operations = [
         ops.CreateModel(
