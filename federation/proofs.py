@@ -28,11 +28,14 @@ _AS = "https://www.w3.org/ns/activitystreams"
 
 
 def with_proof_context(context: Any) -> list[Any]:
-    """`context` with the Data Integrity context added (right after ActivityStreams) when it is missing."""
+    """`context` with the Data Integrity context appended when it is missing.
+
+    Appended, not inserted: the entries before it (inline term definitions included) keep their places, and the
+    Data Integrity context's protected terms (`proof`, `DataIntegrityProof`) are not redefined by any of them.
+    """
     items = list(context) if isinstance(context, list) else ([context] if context else [_AS])
     if DATA_INTEGRITY_CONTEXT not in items:
-        at = items.index(_AS) + 1 if _AS in items else len(items)
-        items.insert(at, DATA_INTEGRITY_CONTEXT)
+        items.append(DATA_INTEGRITY_CONTEXT)
     return items
 
 
