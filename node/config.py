@@ -65,6 +65,7 @@ class Config:
     database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
     translation: Mapping[str, Any] = field(default_factory=dict)  # without the API key
     translation_api_key: str = field(default="", repr=False)  # a secret: kept out of reprs and logs
+    trust: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def host(self) -> str:
@@ -192,6 +193,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         database_url_from=database_url_from,
         translation=_translation(loaded["translation"], base_dir or Path.cwd()),
         translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],
+        trust=dict(loaded["trust"]),
     )
 
 

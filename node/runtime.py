@@ -24,11 +24,13 @@ from node import __version__
 from node.config import Config
 from node.db import activate, open_context
 from node.machine_translation import MachineTranslation
-from node.models import ActorKey, Story
+from node.models import ActorKey, ProofKey, Story
+from node.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
 from node.story_documents import channel_username
 from node.translation_jobs import (
     TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
 )
+from node.trust import build_policy
 from schemas.provenance import TranslationPolicy
 
 log = logging.getLogger("agency_node")
@@ -56,6 +58,7 @@ class Node:
         self.db: Any = None
         self.fed: Federation | None = None
         self.keys: dict[str, ActorKey] = {}
+        self.proof_keys: dict[str, list[ProofKey]] = {}
         self.delivery_worker: DeliveryWorker | None = None
         self.inbox_worker: InboxWorker | None = None
         self.translation: MachineTranslation | None = None  # None: no engine configured (human translation only)
@@ -96,11 +99,14 @@ class Node:
                               give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
                               park_after_failures=int(dcfg["park_after_failures"])),
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+            trust=build_policy(self.config),
             translation_policy=TranslationPolicy(
                 review_machine=bool(self.config.translation.get("review_machine", True)),
                 max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
                 accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
+        self.proof_keys = await ensure_proof_keys(self.urls, [self.agency])
+        await self.reload_keys()
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
@@ -120,6 +126,19 @@ class Node:
         if await queue_jobs(story, self.translation.settings.targets, connection=connection) and \
                 self.translation_worker is not None:
             self.translation_worker.wakeup.set()
+
+    async def reload_keys(self) -> None:
+        """Load the stored keys into the signers (after a rotation, or at start)."""
+        assert self.fed is not None
+        names = list(self.keys)
+        self.keys = {k.actor: k for k in await ActorKey.filter(actor__in=names)}
+        for name, key in self.keys.items():
+            self.fed.signers[name] = Signer(self.urls.key_id(name), load_private_key(key.private_key_pem))
+        self.proof_keys = await load_proof_keys([self.agency])
+        for name, keys in self.proof_keys.items():
+            signer = proof_signer(keys)
+            if signer is not None:
+                self.fed.proof_signers[name] = signer
 
     def start_workers(self) -> None:
         """Run the delivery and inbox workers in the background until `stop()`."""

@@ -95,6 +95,14 @@ class DeliverySection(_Section):
         check_delivery_timing(data)
 
 
+class TrustSection(_Section):
+    # Partner agencies (trusted): actor URIs or name@host handles. Domains: blocked (blocklist mode) or the only
+    # ones allowed besides partners (allowlist mode). See federation/policy.py.
+    mode = fields.String(load_default="blocklist", validate=validate.OneOf(["blocklist", "allowlist"]))
+    partners = fields.List(fields.String(validate=validate.Length(min=3)), load_default=list)
+    domains = fields.List(fields.String(validate=validate.Length(min=1, max=255)), load_default=list)
+
+
 class TranslationSection(_Section):
     """Translations: human review and offers, and machine translation (no engine, the default: no jobs are
     queued, translation is by hand only)."""
@@ -148,5 +156,6 @@ class ConfigSchema(_Section):
     api = fields.Nested(ApiSection, load_default=lambda: ApiSection().load({}))
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
+    trust = fields.Nested(TrustSection, load_default=lambda: TrustSection().load({}))
     translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
     channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))

@@ -30,7 +30,7 @@ FIRST_PARTY = (*PACKAGES, "tests")
 PURE_FEDERATION = frozenset(
     f"federation.{name}"
     for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states",
-                 "glossary", "htmlchunks", "mt")
+                 "glossary", "htmlchunks", "mt", "multikey", "integrity", "policy")
 ) | {"federation"}
 
 LAYER_NAMES = {

@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 from marshmallow import ValidationError
 
+from node import forwarding, rotation, verification
 from node import following as follow_uc
 from node import publishing, queries
 from node.config import hash_token
@@ -133,6 +134,45 @@ async def wire(request: web.Request) -> web.Response:
     return _json({"stories": items})
 
 
+async def announce_wire_story(request: web.Request) -> web.Response:
+    """Forward a wire story to our followers (Announce, with the origin's signed copy embedded)."""
+    node = request.app[NODE]
+    data = await _body(request)
+    uri = data.get("uri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or not uri:
+        raise ProblemError(422, "Invalid input", "uri: the wire story's id is required")
+    try:
+        row = await forwarding.announce(node.fed, node.agency, uri)  # type: ignore[arg-type]
+    except forwarding.ForwardError as exc:
+        raise _guard(exc) from None
+    return _json({"activity": row.activity_id, "story": uri}, 202)
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Check a story's proof and origin: body ``{"url": ...}`` or ``{"document": {...}}``; see node/verification."""
+    node = request.app[NODE]
+    data = await _body(request)
+    if not isinstance(data, dict) or (("url" in data) == ("document" in data)):
+        raise ProblemError(422, "Invalid input", "send exactly one of url (a story URL) or document (a JSON object)")
+    try:
+        if "url" in data:
+            if not isinstance(data["url"], str) or not data["url"].startswith(("http://", "https://")):
+                raise ProblemError(422, "Invalid input", "url: must be an http(s) URL")
+            report = await verification.verify_url(node, data["url"])
+        else:
+            if not isinstance(data["document"], dict):
+                raise ProblemError(422, "Invalid input", "document: must be a JSON object")
+            report = await verification.verify_document(node, data["document"], source="document")
+    except verification.Unreadable as exc:
+        raise ProblemError(502, "Story unreadable", str(exc)) from None
+    return _json(report)
+
+
+async def rotate_keys(request: web.Request) -> web.Response:
+    """Rotate the agency's RSA and Ed25519 keys in the running node and send Update(actor) to followers."""
+    return _json(await rotation.rotate_keys(request.app[NODE]), 201)
+
+
 async def list_following(request: web.Request) -> web.Response:
     return _json({"following": await queries.following(request.app[NODE].agency)})
 
@@ -187,6 +227,9 @@ def routes() -> list[web.RouteDef]:
         web.delete("/api/stories/{uuid}", delete_story),
         web.get("/api/stories/{uuid}/deliveries", story_deliveries),
         web.get("/api/wire", wire),
+        web.post("/api/wire/announce", announce_wire_story),
+        web.post("/api/verify", verify),
+        web.post("/api/keys/rotate", rotate_keys),
         web.get("/api/following", list_following),
         web.post("/api/following", follow),
         web.post("/api/following/unfollow", unfollow),
