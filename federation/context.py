@@ -10,6 +10,8 @@ from federation.fetch import Fetcher
 from federation.hosts import ParkedHosts
 from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
+from federation.integrity import ProofSigner
+from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
 from schemas.provenance import TranslationPolicy
@@ -37,6 +39,9 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Object integrity proofs (FEP-8b32): the Ed25519 signer of each local actor that signs what it sends.
+    proof_signers: dict[str, ProofSigner] = field(default_factory=dict)
+    trust: TrustPolicy = field(default_factory=TrustPolicy)
     translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
     parked: ParkedHosts = field(default_factory=ParkedHosts)
     inbox_writer: InboxWriter = field(default_factory=InboxWriter)

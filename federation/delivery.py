@@ -78,6 +78,10 @@ class DeliveryWorker:
             self._bodies = keep
 
     async def _deliver(self, token: str, row: Delivery) -> None:
+        if not self.fed.trust.allows_host(row.host):
+            # Blocked after the row was queued: never send; the row says why.
+            await self._record(token, row, Outcome.PERMANENT, None, "domain blocked by the trust policy", None)
+            return
         body, username = self._bodies[row.activity_id]  # type: ignore[attr-defined]
         signer = self.fed.signers[username]
         status: int | None = None

@@ -14,6 +14,7 @@ import orjson
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
+from federation.proofs import sign_activity
 from federation.signatures import body_digest
 from federation.vocab import activity as build_activity
 from node.models import Delivery, OutboxActivity, RemoteActor
@@ -35,9 +36,14 @@ async def follower_inboxes(username: str) -> list[str]:
 
 async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], inboxes: Iterable[str],
                   story_id: int | None = None, public: bool = False, connection: Any = None) -> OutboxActivity:
-    """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker."""
+    """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker.
+
+    Create, Update, Delete and Announce are signed here with an object integrity proof (federation.proofs), on
+    the final document; inboxes on domains the trust policy refuses get no row.
+    """
+    activity = sign_activity(fed, username, activity)
     body = orjson.dumps(activity)
-    targets = sorted({i for i in inboxes if not i.startswith(fed.urls.base_url + "/")})
+    targets = sorted({i for i in inboxes if not i.startswith(fed.urls.base_url + "/") and fed.trust.allows_host(i)})
     now = datetime.now(timezone.utc)
 
     async def _write(conn: Any) -> OutboxActivity:

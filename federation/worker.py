@@ -27,6 +27,13 @@ log = logging.getLogger("agency_node.inbox_worker")
 MAX_ATTEMPTS = 8
 
 
+class ReceivedActivity(dict):
+    """A normalised activity that also keeps the document exactly as received (`raw`): an object integrity
+    proof on the activity covers the received form (``to`` as a string, say), not the normalised one."""
+
+    raw: dict
+
+
 class InboxWorker:
     """Processes `InboxItem` rows in arrival order."""
 
@@ -69,7 +76,9 @@ class InboxWorker:
                     w.cancel()
 
     async def _process(self, token: str, row: InboxItem) -> None:
-        activity = parse_activity(orjson.loads(row.body))
+        raw = orjson.loads(row.body)
+        activity = ReceivedActivity(parse_activity(raw))
+        activity.raw = raw
         handler = HANDLERS.get(activity["type"])
         now = datetime.now(timezone.utc)
         try:

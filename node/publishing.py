@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable, Sequence
 
 from tortoise.transactions import in_transaction
 
@@ -19,6 +19,10 @@ from node import channels
 from node.models import Story, StoryTranslation
 from node.story_fanout import fan_out_story
 from schemas.languages import normalize_tag
+
+# Called inside the transaction that stores a published or updated story (e.g. queueing translation jobs), so
+# the story and what must follow it commit together.
+StoryHook = Callable[[Story, Any], Awaitable[None]]
 
 
 class StoryError(Exception):
@@ -76,14 +80,16 @@ async def _fan_out(fed: Federation, username: str, story: Story, type_: str, obj
                   story_id=story.id, public=True, connection=conn)
 
 
-async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
-    """Store a new story and queue its Create{Article} for every follower inbox."""
+async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Sequence[StoryHook] = ()) -> Story:
+    """Store a new story and queue its Create{Article} for every follower inbox (and run `hooks`, atomically)."""
     values = _clean(data)
     async with in_transaction() as conn:
         story = await Story.create(uuid=new_uuid(), published_at=datetime.now(timezone.utc), using_db=conn,
                                    **values)
         # Every language goes out (with provenance), and the original on its language channel if there is one.
         await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 
@@ -94,7 +100,8 @@ async def get_story(uuid: str) -> Story:
     return story
 
 
-async def update(fed: Federation, username: str, uuid: str, data: StoryInput) -> Story:
+async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
+                 hooks: Sequence[StoryHook] = ()) -> Story:
     """Change a published story and queue an Update (with `updated` set, so Mastodon shows it as an edit)."""
     story = await get_story(uuid)
     if story.state != "published":
@@ -110,6 +117,8 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
         await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 

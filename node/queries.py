@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from federation.vocab import iso
-from node.models import Delivery, Follower, Following, Story, WireStory
+from node.models import Delivery, Follower, Following, Story, WireProof, WireStory
 
 
 async def delivery_summary(story_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -62,14 +62,27 @@ async def wire(*, agency: str | None = None, language: str | None = None, limit:
     if language:
         query = query.filter(language=language)
     rows = await query.order_by("-id").limit(limit)
-    return [{"id": r.uri, "agency": r.actor.handle, "agency_name": r.actor.name, "actor": r.actor.uri,
+    proofs = {p.story_id: p for p in await WireProof.filter(story_id__in=[r.id for r in rows])}  # type: ignore
+    return [{**_wire_item(r), "proof": proof_json(proofs.get(r.id))} for r in rows]
+
+
+def proof_json(proof: WireProof | None) -> dict[str, Any]:
+    """A wire story's proof verdict for the API and CLI (``unchecked`` when none was recorded)."""
+    if proof is None:
+        return {"status": "unchecked"}
+    return {"status": proof.status, "code": proof.code or None, "reason": proof.reason or None,
+            "key_id": proof.key_id or None, "origin": proof.origin or None, "via": proof.via or None,
+            "checked": iso(proof.checked_at)}
+
+
+def _wire_item(r: WireStory) -> dict[str, Any]:
+    return {"id": r.uri, "agency": r.actor.handle, "agency_name": r.actor.name, "actor": r.actor.uri,
              "type": r.type, "language": r.language, "headline": r.headline, "summary": r.summary,
              "languages": [t.language for t in sorted(r.translations, key=lambda t: (t.kind != "original",
                                                                                       t.language))],
              "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
              "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
              "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at)}
-            for r in rows]
 
 
 async def followers(username: str, state: str | None = None) -> list[dict[str, Any]]:

@@ -10,10 +10,12 @@ import orjson
 from aiohttp import web
 
 from federation.inbox import receive
+from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
 from node import channels
 from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
 from node.offers import offered_object
+from node.proofkeys import assertion_methods
 from node.runtime import Node
 from node.story_documents import channel_object, language_versions, story_document
 from node.web.pages import channel_actor_document, story_page
@@ -22,6 +24,12 @@ from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
 
 PAGE_SIZE = 20
+_SERVED_PROOFS = ServedProofCache()
+
+
+def actor_document_of(node: Node, username: str) -> dict[str, Any]:
+    """The served actor document of a local actor (also what Update(actor) carries after a key rotation)."""
+    return _actor_doc(node, username)
 
 
 def _actor_doc(node: Node, username: str) -> dict[str, Any]:
@@ -39,6 +47,7 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
         manually_approves_followers=agency.manually_approves_followers, discoverable=agency.discoverable,
         published=key.created_at,
+        assertion_method=assertion_methods(node.urls, username, node.proof_keys.get(username, [])),
     )
 
 
@@ -106,7 +115,9 @@ async def outbox(request: web.Request) -> web.Response:
     items = None
     if page is not None:
         rows = await query.order_by("-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).only("body")
-        items = [{k: v for k, v in orjson.loads(r.body).items() if k != "@context"} for r in rows]
+        # A signed activity keeps its @context: its proof covers it, and must stay checkable from the page.
+        items = [doc if "proof" in doc else {k: v for k, v in doc.items() if k != "@context"}
+                 for doc in (orjson.loads(r.body) for r in rows)]
     return ap_response(_collection(node.urls.outbox(username), total, page, items))
 
 
@@ -151,8 +162,8 @@ async def story(request: web.Request) -> web.Response:
     if html_wanted:
         return web.Response(text=story_page(row, versions, request.query.get("lang", "")),
                             content_type="text/html")
-    # Cached briefly (node/web/doccache.py); a 410 never is.
-    doc = story_document(node.urls, node.agency, row, versions)
+    # Signed (FEP-8b32) and cached briefly (node/web/doccache.py); a 410 never is.
+    doc = _SERVED_PROOFS.sign(node.fed, node.agency, story_document(node.urls, node.agency, row, versions))
     return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
 
 
