@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from schemas.lifecycle import TERMS as LIFECYCLE_TERMS
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -26,7 +28,7 @@ _EXTRA_TERMS = {
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, _EXTRA_TERMS]
-OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}]
+OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS}]
 
 INSTANCE_ACTOR = "__instance__"  # key-store name of the instance (application) actor
 

@@ -56,6 +56,7 @@ class Config:
     federation: Mapping[str, Any] = field(default_factory=dict)
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    trust: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def host(self) -> str:
@@ -129,6 +130,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         federation=dict(loaded["federation"]),
         delivery=dict(loaded["delivery"]),
         source=source,
+        trust=dict(loaded["trust"]),
     )
 
 

@@ -23,6 +23,7 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.db import activate, open_context
+from node.embargo import EmbargoScheduler, use_partners
 from node.models import ActorKey
 
 log = logging.getLogger("agency_node")
@@ -52,6 +53,7 @@ class Node:
         self.keys: dict[str, ActorKey] = {}
         self.delivery_worker: DeliveryWorker | None = None
         self.inbox_worker: InboxWorker | None = None
+        self.scheduler: EmbargoScheduler | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -90,13 +92,16 @@ class Node:
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
+        use_partners(self.db, self.config.trust.get("partners", ()))
+        self.scheduler = EmbargoScheduler(self.fed, self.agency)
 
     def start_workers(self) -> None:
         """Run the delivery and inbox workers in the background until `stop()`."""
-        assert self.delivery_worker and self.inbox_worker
+        assert self.delivery_worker and self.inbox_worker and self.scheduler
         self._tasks += [
             self._spawn(self.delivery_worker.run_forever, self._stop),
             self._spawn(self.inbox_worker.run_forever, self._stop),
+            self._spawn(self.scheduler.run_forever, self._stop),
         ]
 
     def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Task[Any]:
@@ -121,6 +126,11 @@ class Node:
         """Process one batch of received activities now."""
         assert self.inbox_worker
         return await self.run(self.inbox_worker.run_once)
+
+    async def release_once(self, now: Any = None) -> int:
+        """Release the embargoed stories due at `now` (tests pass a time instead of waiting)."""
+        assert self.scheduler
+        return await self.run(self.scheduler.run_once, now)
 
     async def stop(self) -> None:
         """Stop workers, close the HTTP client and the database."""

@@ -27,6 +27,12 @@ def _database_url(value: str) -> None:
         raise ValidationError("must start with sqlite://, postgres:// or postgresql://")
 
 
+def _http_url_value(value: str) -> None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("must be an actor URL such as https://news.example/actors/ankara")
+
+
 class _Section(Schema):
     class Meta:
         unknown = RAISE
@@ -90,6 +96,11 @@ class DeliverySection(_Section):
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
 
+class TrustSection(_Section):
+    # Actor URIs of trusted partner agencies: they receive embargoed stories before release.
+    partners = fields.List(fields.String(validate=_http_url_value), load_default=list)
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -98,3 +109,4 @@ class ConfigSchema(_Section):
     api = fields.Nested(ApiSection, load_default=lambda: ApiSection().load({}))
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
+    trust = fields.Nested(TrustSection, load_default=lambda: TrustSection().load({}))

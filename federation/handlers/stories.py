@@ -8,6 +8,7 @@ from typing import Any
 from federation.context import Federation
 from federation.errors import FetchError
 from federation.handlers.base import STORY_TYPES, Ignored, followed_actor
+from federation.lifecycle import record_wire_revision, wire_columns
 from federation.sanitize import html_to_text, sanitize_html
 from node.models import Boost, RemoteActor, WireStory
 from schemas.activitystreams import object_id, same_origin
@@ -59,6 +60,7 @@ def wire_fields(obj: dict[str, Any]) -> dict[str, Any]:
         summary=html_to_text(str(obj.get("summary") or summary or "")),
         content_html=str(content or ""), url=str(url or "")[:1024], object=obj,
         published_at=_parse_time(obj.get("published")), updated_at=_parse_time(obj.get("updated")),
+        **wire_columns(obj),
     )
 
 
@@ -70,6 +72,8 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
     if not created and story.state == "live":
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
+    if story.state == "live":
+        await record_wire_revision(story, values["object"])
     return story
 
 

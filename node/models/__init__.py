@@ -1,10 +1,11 @@
 """Storage models (tortoise-orm). One app label, ``models``; schema changes go through `node.migrations`."""
 
 from node.models.actors import ActorKey, Follower, Following, RemoteActor
+from node.models.lifecycle import StoryRevision, WireRevision
 from node.models.queue import Delivery, HostHealth, InboxItem, OutboxActivity
 from node.models.stories import Boost, Story, WireStory
 
 __all__ = [
     "ActorKey", "Boost", "Delivery", "Follower", "Following", "HostHealth", "InboxItem", "OutboxActivity",
-    "RemoteActor", "Story", "WireStory",
+    "RemoteActor", "Story", "StoryRevision", "WireRevision", "WireStory",
 ]

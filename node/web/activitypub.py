@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.inbox import receive
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
 from node.models import Follower, Following, OutboxActivity, Story
-from node.publishing import story_object
+from node import kills, revisions
 from node.runtime import Node
 from node.web.keys import NODE
 from node.web.negotiation import ap_response, wants_html
@@ -122,13 +122,11 @@ async def following(request: web.Request) -> web.Response:
 async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
-    if row is None:
+    if row is None or row.state == "scheduled":  # under embargo: not served to anyone before its release
         raise ProblemError(404, "No such story", "")
     if row.state == "deleted":
-        doc = tombstone(node.urls.story(row.uuid), former_type="Article",
-                        deleted=row.deleted_at or datetime.now(timezone.utc))
-        return ap_response(doc, status=410)
-    doc = story_object(node.fed, node.agency, row)  # type: ignore[arg-type]
+        return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
+    doc = await revisions.article(node.fed, node.agency, row)  # type: ignore[arg-type]
     if wants_html(request):
         body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
                 f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
@@ -136,6 +134,16 @@ async def story(request: web.Request) -> web.Response:
                 f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
         return web.Response(text=body, content_type="text/html")
     return ap_response(doc)
+
+
+async def story_revisions(request: web.Request) -> web.Response:
+    """The revision history of a story (also of a killed one: the record stays)."""
+    node = request.app[NODE]
+    row = await Story.get_or_none(uuid=request.match_info["uuid"])
+    if row is None or row.state == "scheduled":
+        raise ProblemError(404, "No such story", "")
+    items = await revisions.story_revisions(row)
+    return ap_response(revisions.revisions_collection(node.urls.story(row.uuid) + "/revisions", items))
 
 
 async def activity(request: web.Request) -> web.Response:
@@ -186,5 +194,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/actor/inbox", inbox),
         web.post("/inbox", inbox),
         web.get("/stories/{uuid}", story),
+        web.get("/stories/{uuid}/revisions", story_revisions),
         web.get("/activities/{uuid}", activity),
     ]

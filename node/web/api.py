@@ -10,11 +10,11 @@ from aiohttp import web
 from marshmallow import ValidationError
 
 from node import following as follow_uc
-from node import publishing, queries
+from node import kills, publishing, queries, revisions
 from node.config import hash_token
 from node.web.keys import NODE
 from node.web.problems import ProblemError
-from schemas.editor import FollowInputSchema, StoryInputSchema
+from schemas.editor import FollowInputSchema, KillInputSchema, StoryInputSchema
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:
@@ -58,7 +58,10 @@ def _load(schema: Any, data: Any, **kw: Any) -> dict[str, Any]:
 def _story_input(data: dict[str, Any]) -> publishing.StoryInput:
     return publishing.StoryInput(headline=data["headline"], body=data["body"], language=data["language"],
                                  summary=data.get("summary", ""), body_format=data.get("body_format", "html"),
-                                 hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"))
+                                 hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"),
+                                 urgency=data.get("urgency"), subjects=tuple(data.get("subjects") or ()),
+                                 embargoed_until=data.get("embargoed_until"),
+                                 correction_note=data.get("correction_note") or {})
 
 
 def _guard(exc: Exception) -> ProblemError:
@@ -98,7 +101,8 @@ async def update_story(request: web.Request) -> web.Response:
         changes = _load(StoryInputSchema(), await _body(request), partial=True)
         current = {"headline": story.headline, "summary": story.summary, "body": story.body_html,
                    "body_format": "html", "language": story.language, "hashtags": story.hashtags,
-                   "canonical_url": story.canonical_url}
+                   "canonical_url": story.canonical_url, "urgency": story.urgency, "subjects": story.subjects,
+                   "embargoed_until": story.embargoed_until}
         explicit = (await _body(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
         story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
@@ -109,12 +113,33 @@ async def update_story(request: web.Request) -> web.Response:
 
 
 async def delete_story(request: web.Request) -> web.Response:
+    """DELETE (optionally with `{reason}`) and POST .../kill `{reason}`: retract the story (see node.kills)."""
     node = request.app[NODE]
+    data = _load(KillInputSchema(), await _body(request)) if request.can_read_body else {"reason": ""}
     try:
-        story = await publishing.delete(node.fed, node.agency, request.match_info["uuid"])  # type: ignore[arg-type]
+        story = await kills.kill(node.fed, node.agency, request.match_info["uuid"],  # type: ignore[arg-type]
+                                 data["reason"])
     except publishing.StoryError as exc:
         raise _guard(exc) from None
-    return _json(queries.story_json(story, node.urls.story(story.uuid)))
+    summary = await queries.delivery_summary([story.id])
+    return _json(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
+
+
+async def story_revisions(request: web.Request) -> web.Response:
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json({"story": story.uuid, "revisions": await revisions.story_revisions(story)})
+
+
+async def wire_story(request: web.Request) -> web.Response:
+    """One wire story by its id (`?id=URI`), whatever its state, with the revisions this node has seen."""
+    uri = request.query.get("id", "")
+    doc = await queries.wire_story(uri)
+    if doc is None:
+        raise ProblemError(404, "No such wire story", f"no wire story {uri}")
+    return _json(doc)
 
 
 async def story_deliveries(request: web.Request) -> web.Response:
@@ -128,7 +153,8 @@ async def story_deliveries(request: web.Request) -> web.Response:
 async def wire(request: web.Request) -> web.Response:
     q = request.query
     items = await queries.wire(agency=q.get("agency") or None, language=q.get("language") or None,
-                               limit=min(int(q.get("limit", "50") or 50), 500))
+                               limit=min(int(q.get("limit", "50") or 50), 500),
+                               include_deleted=q.get("include_killed", "") in ("1", "true"))
     return _json({"stories": items})
 
 
@@ -183,7 +209,10 @@ def routes() -> list[web.RouteDef]:
         web.patch("/api/stories/{uuid}", update_story),
         web.delete("/api/stories/{uuid}", delete_story),
         web.get("/api/stories/{uuid}/deliveries", story_deliveries),
+        web.get("/api/stories/{uuid}/revisions", story_revisions),
+        web.post("/api/stories/{uuid}/kill", delete_story),
         web.get("/api/wire", wire),
+        web.get("/api/wire/story", wire_story),
         web.get("/api/following", list_following),
         web.post("/api/following", follow),
         web.post("/api/following/unfollow", unfollow),

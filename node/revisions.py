@@ -1,0 +1,92 @@
+"""Revisions and corrections of our own stories: every change is a stored revision with a content hash.
+
+Revision 1 is the first publication; each update adds the next number (the story's `version`). A correction is a
+revision that carries a note in every language of the story; the notes are shown, oldest first, at the end of the
+story's `content` and every `contentMap` entry, and the latest one travels as `correctionNoteMap`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from federation.context import Federation
+from federation.vocab import AS_CONTEXT, iso
+from node.models import Story, StoryRevision, WireRevision, WireStory
+from schemas.lifecycle import TERMS, content_hash, decorate_article
+
+
+def story_languages(story: Story) -> list[str]:
+    """The languages a story is published in (a correction note is needed for each)."""
+    return [story.language]
+
+
+def snapshot(story: Story) -> dict[str, Any]:
+    """The fields a revision covers, as plain JSON values (what the content hash is computed over)."""
+    return {
+        "headline": story.headline, "summary": story.summary, "body_html": story.body_html,
+        "language": story.language, "hashtags": list(story.hashtags or []), "canonical_url": story.canonical_url,
+        "urgency": story.urgency, "subjects": [dict(s) for s in story.subjects or []],
+        "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
+    }
+
+
+async def record(story: Story, *, correction_note: Mapping[str, str] | None = None,
+                 connection: Any = None) -> StoryRevision:
+    """Store the story's current state as revision `story.version` (in the caller's transaction)."""
+    fields = snapshot(story)
+    note = dict(correction_note or {})
+    if note:
+        fields["correction_note"] = note
+    return await StoryRevision.create(
+        story_id=story.id, number=story.version, content_hash=content_hash(fields), snapshot=fields,
+        correction=bool(note), correction_note=note,
+        created_at=story.updated_at or story.published_at or datetime.now(timezone.utc), using_db=connection)
+
+
+async def article(fed: Federation, username: str, story: Story, *, connection: Any = None) -> dict[str, Any]:
+    """The Article of a stored story with our lifecycle terms and its correction notes (see schemas.lifecycle)."""
+    from node.publishing import story_object  # noqa: PLC0415 (publishing calls us while building activities)
+
+    revs = await StoryRevision.filter(story_id=story.id).using_db(connection).order_by("number")
+    latest = revs[-1] if revs else None
+    scheduled = story.state == "scheduled"
+    return decorate_article(
+        story_object(fed, username, story), revision=story.version,
+        hash_=latest.content_hash if latest else content_hash(snapshot(story)),
+        revisions_url=fed.urls.story(story.uuid) + "/revisions",
+        corrections=[r.correction_note for r in revs if r.correction],
+        correction=bool(latest and latest.correction and latest.number == story.version),
+        urgency=story.urgency, subjects=story.subjects or [],
+        embargoed_until=story.embargoed_until if scheduled else None)
+
+
+def revision_json(rev: StoryRevision | WireRevision) -> dict[str, Any]:
+    """One revision for the editor API and the revisions collection."""
+    when = rev.created_at if isinstance(rev, StoryRevision) else rev.updated_at
+    doc: dict[str, Any] = {"revision": rev.number, "contentHash": rev.content_hash,
+                           "updated": iso(when) if when else None, "correction": rev.correction}
+    if rev.correction:
+        doc["correctionNoteMap"] = rev.correction_note
+    if isinstance(rev, WireRevision):
+        doc["headline"] = rev.headline
+        doc["received"] = iso(rev.received_at)
+    return doc
+
+
+async def story_revisions(story: Story) -> list[dict[str, Any]]:
+    """Every revision of one of our stories, oldest first."""
+    return [revision_json(r) for r in await StoryRevision.filter(story_id=story.id).order_by("number")]
+
+
+async def wire_revisions(story: WireStory) -> list[dict[str, Any]]:
+    """The revisions of a wire story this node has seen, oldest first."""
+    return [revision_json(r) for r in await WireRevision.filter(wire_story_id=story.id).order_by("number")]
+
+
+def revisions_collection(collection_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ActivityPub OrderedCollection of a story's revisions (small, so inline and unpaged)."""
+    return {"@context": [AS_CONTEXT, TERMS], "id": collection_id, "type": "OrderedCollection",
+            "totalItems": len(items),
+            "orderedItems": [{"id": f"{collection_id}#{i['revision']}", "type": "an:Revision", **i}
+                             for i in reversed(items)]}
