@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from federation.inbox import receive
-from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso, tombstone
+from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso
+from node import kills, ninjs_exchange, revisions
 from node.models import Follower, Following, OutboxActivity, Story
-from node import kills, revisions
 from node.runtime import Node
 from node.web.keys import NODE
 from node.web.negotiation import ap_response, wants_html
 from node.web.problems import ProblemError, problem
+from schemas import ninjs
 
 PAGE_SIZE = 20
 
@@ -124,6 +124,9 @@ async def story(request: web.Request) -> web.Response:
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
     if row is None or row.state == "scheduled":  # under embargo: not served to anyone before its release
         raise ProblemError(404, "No such story", "")
+    if request.query.get("format") == "ninjs" or "application/ninjs+json" in request.headers.get("Accept", ""):
+        doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
+        return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":
         return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
     doc = await revisions.article(node.fed, node.agency, row)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from aiohttp import web
 from marshmallow import ValidationError
 
 from node import following as follow_uc
-from node import kills, publishing, queries, revisions
+from node import kills, ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
 from node.web.keys import NODE
 from node.web.problems import ProblemError
@@ -38,7 +38,7 @@ async def auth_middleware(request: web.Request,
 
 
 async def _body(request: web.Request) -> Any:
-    if request.content_type != "application/json":
+    if request.content_type not in ("application/json", "application/ninjs+json"):
         raise ProblemError(415, "Unsupported media type", "send application/json")
     raw = await request.read()
     try:
@@ -133,6 +133,31 @@ async def story_revisions(request: web.Request) -> web.Response:
     return _json({"story": story.uuid, "revisions": await revisions.story_revisions(story)})
 
 
+async def story_ninjs(request: web.Request) -> web.Response:
+    """Any of our stories as IPTC ninjs 3.x (also scheduled and killed ones: editors see everything)."""
+    node = request.app[NODE]
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, story)  # type: ignore[arg-type]
+    return web.Response(body=orjson.dumps(doc), content_type="application/ninjs+json")
+
+
+async def import_story(request: web.Request) -> web.Response:
+    """A ninjs 3.x or 2.x document from a newsroom CMS, published as a story (422 naming the problem if not)."""
+    node = request.app[NODE]
+    doc = await _body(request)
+    try:
+        story, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
+            node.fed, node.agency, doc, default_language=node.config.agency.languages[0])
+    except ninjs_exchange.NinjsError as exc:
+        raise ProblemError(422, "Invalid ninjs", str(exc)) from None
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json({**queries.story_json(story, node.urls.story(story.uuid)), "notes": notes}, 201)
+
+
 async def wire_story(request: web.Request) -> web.Response:
     """One wire story by its id (`?id=URI`), whatever its state, with the revisions this node has seen."""
     uri = request.query.get("id", "")
@@ -211,6 +236,8 @@ def routes() -> list[web.RouteDef]:
         web.get("/api/stories/{uuid}/deliveries", story_deliveries),
         web.get("/api/stories/{uuid}/revisions", story_revisions),
         web.post("/api/stories/{uuid}/kill", delete_story),
+        web.get("/api/stories/{uuid}/ninjs", story_ninjs),
+        web.post("/api/import", import_story),
         web.get("/api/wire", wire),
         web.get("/api/wire/story", wire_story),
         web.get("/api/following", list_following),

@@ -1,0 +1,65 @@
+"""ninjs in and out of the node: our stories as IPTC ninjs 3.x, and ninjs 3.x or 2.x from a newsroom CMS published
+as stories. The mapping itself is the pure `schemas.ninjs`; this module only gathers and stores."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError
+
+from federation.context import Federation
+from node import publishing
+from node.models import Story, StoryRevision
+from schemas.editor import StoryInputSchema
+from schemas.ninjs import NinjsError, from_ninjs, to_ninjs
+
+__all__ = ["NinjsError", "import_ninjs", "story_ninjs"]
+
+_HASHTAG = re.compile(r"^[\w]{1,100}$")
+
+
+async def story_ninjs(fed: Federation, agency_name: str, story: Story) -> dict[str, Any]:
+    """One of our stories as a ninjs 3.x document (pubStatus withheld under embargo, canceled once killed)."""
+    revs = await StoryRevision.filter(story_id=story.id, correction=True).order_by("number")
+    return to_ninjs({
+        "uri": fed.urls.story(story.uuid), "url": story.canonical_url, "language": story.language,
+        "headline": story.headline, "summary": story.summary, "body_html": story.body_html,
+        "version": story.version, "published": story.published_at, "updated": story.updated_at,
+        "state": story.state, "urgency": story.urgency, "subjects": story.subjects, "hashtags": story.hashtags,
+        "embargoed_until": story.embargoed_until, "kill_reason": story.kill_reason,
+        "corrections": [r.correction_note for r in revs], "agency": agency_name,
+        # The proof status of our own stories is added here once object proofs (node/proofs) are merged.
+        "proof": None, "revisions_url": fed.urls.story(story.uuid) + "/revisions",
+    })
+
+
+async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_language: str | None = None
+                       ) -> tuple[Story, list[str]]:
+    """Publish a ninjs 3.x or 2.x document as a new story (scheduled when it carries a future embargo).
+
+    Returns the story and notes on what was not imported. Raises NinjsError (bad document) or StoryError (the
+    story itself is refused); in both cases nothing is stored."""
+    fields = from_ninjs(doc, default_language=default_language)
+    notes = []
+    if fields["translations"]:
+        notes.append("translations not imported (languages: " + ", ".join(sorted(fields["translations"])) + ")")
+    if fields["corrections"]:
+        notes.append("correction notes of earlier versions not imported (this is a new story here)")
+    # The same checks as a story typed into the editor API (language tag, lengths, URL).
+    raw = {"headline": fields["headline"], "body": fields["body"], "body_format": fields["body_format"],
+           "language": fields["language"], "summary": fields["summary"],
+           "hashtags": [t for t in fields["hashtags"] if _HASHTAG.match(t)][:30], "urgency": fields["urgency"],
+           "subjects": fields["subjects"], "canonical_url": fields["canonical_url"],
+           "embargoed_until": fields["embargoed_until"].isoformat() if fields["embargoed_until"] else None}
+    try:
+        data = StoryInputSchema().load(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
+                             for k, v in exc.messages.items()) if isinstance(exc.messages, dict) else str(exc)
+        raise NinjsError(f"the item cannot be a story here: {problems}") from None
+    story = await publishing.publish(fed, username, publishing.StoryInput(
+        headline=data["headline"], body=data["body"], body_format=data["body_format"], language=data["language"],
+        summary=data["summary"], hashtags=tuple(data["hashtags"]), canonical_url=data["canonical_url"],
+        urgency=data["urgency"], subjects=tuple(data["subjects"]), embargoed_until=data["embargoed_until"]))
+    return story, notes
