@@ -321,6 +321,38 @@ def cmd_kill(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from node import ninjs_exchange, publishing, queries
+
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file} is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    config: Config = args.cfg
+
+    async def _go(node: Any) -> Any:
+        story, notes = await ninjs_exchange.import_ninjs(node.fed, node.agency, doc,
+                                                         default_language=config.agency.languages[0])
+        summary = await queries.delivery_summary([story.id])
+        return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})), notes
+
+    try:
+        doc_out, notes = asyncio.run(_with_node(config, _go))
+    except ninjs_exchange.NinjsError as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    except publishing.StoryError as exc:
+        raise CliError(f"{args.file}: {exc.detail}") from None
+    verb = "scheduled" if doc_out["state"] == "scheduled" else "published"
+    print(f"{verb} {doc_out['url']} from {args.file} (queued for {sum(doc_out['deliveries'].values())} inbox(es))")
+    for note in notes:
+        print(f"  note: {note}")
+    return 0
+
+
 def cmd_revisions(args: argparse.Namespace) -> int:
     from node import publishing, revisions
 
@@ -499,6 +531,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("kill", cmd_kill, "retract a story: send Delete with the reason, cancel its pending deliveries")
     p.add_argument("story", help="the story id or URL")
     p.add_argument("--reason", required=True, help="why the story is retracted (sent to every follower)")
+
+    p = add("import", cmd_import, "publish a story from an IPTC ninjs 3.x or 2.x file (as a newsroom CMS exports)")
+    p.add_argument("file", help="the ninjs JSON file ('-' for standard input)")
 
     p = add("revisions", cmd_revisions, "list the stored revisions of a story")
     p.add_argument("story", help="the story id or URL")
