@@ -292,7 +292,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
             headline=args.headline or story.headline, body=body or story.body_html,
             body_format="markdown" if (body and args.markdown) else "html", language=story.language,
             summary=story.summary if args.summary is None else args.summary, hashtags=tuple(story.hashtags),
-            canonical_url=story.canonical_url, urgency=story.urgency, subjects=tuple(story.subjects),
+            canonical_url=story.canonical_url, urgency=story.urgency, subjects=tuple(story.subjects or ()),
             embargoed_until=story.embargoed_until, correction_note=notes)
         story = await publishing.update(node.fed, node.agency, story.uuid, data)
         return story.uuid, story.version, len(await revisions.story_revisions(story))

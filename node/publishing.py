@@ -125,6 +125,7 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
     if story.state == "scheduled" and (values["embargoed_until"] is None or values["embargoed_until"] <= now):
         values["embargoed_until"] = now  # lifting the embargo: the scheduler releases it on its next pass
     async with in_transaction() as conn:
+        await revisions.ensure_baseline(story, connection=conn)
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=F("version") + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
         await revisions.record(story, correction_note=note, connection=conn)

@@ -28,7 +28,7 @@ def story_json(story: Story, url: str, deliveries: dict[str, int] | None = None)
         "published": iso(story.published_at),
         "updated": iso(story.updated_at) if story.updated_at else None,
         "deleted": iso(story.deleted_at) if story.deleted_at else None,
-        "urgency": story.urgency, "subjects": story.subjects,
+        "urgency": story.urgency, "subjects": story.subjects or [],
         "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
         "kill_reason": story.kill_reason,
     }
@@ -77,7 +77,7 @@ def wire_json(r: WireStory) -> dict[str, Any]:
             "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
             "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
             "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at),
-            "revision": r.revision, "urgency": r.urgency, "subjects": r.subjects,
+            "revision": r.revision, "urgency": r.urgency, "subjects": r.subjects or [],
             "embargoed": held(r), "embargoed_until": iso(r.embargoed_until) if r.embargoed_until else None,
             "killed": r.state == "killed", "kill_reason": r.kill_reason,
             "deleted": iso(r.deleted_at) if r.deleted_at else None}

@@ -44,6 +44,12 @@ async def record(story: Story, *, correction_note: Mapping[str, str] | None = No
         created_at=story.updated_at or story.published_at or datetime.now(timezone.utc), using_db=connection)
 
 
+async def ensure_baseline(story: Story, *, connection: Any = None) -> None:
+    """Record the story as it stands when it has no revision yet (published before revisions were stored)."""
+    if not await StoryRevision.filter(story_id=story.id).using_db(connection).exists():
+        await record(story, connection=connection)
+
+
 async def article(fed: Federation, username: str, story: Story, *, connection: Any = None) -> dict[str, Any]:
     """The Article of a stored story with our lifecycle terms and its correction notes (see schemas.lifecycle)."""
     from node.publishing import story_object  # noqa: PLC0415 (publishing calls us while building activities)

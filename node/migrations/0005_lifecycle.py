@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Story',
             name='subjects',
-            field=fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads),
+            field=fields.JSONField(default=list, null=True, encoder=JSON_DUMPS, decoder=loads),
         ),
         ops.AddField(
             model_name='Story',
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='WireStory',
             name='subjects',
-            field=fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads),
+            field=fields.JSONField(default=list, null=True, encoder=JSON_DUMPS, decoder=loads),
         ),
         ops.AddField(
             model_name='WireStory',

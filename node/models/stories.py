@@ -24,7 +24,7 @@ class Story(Model):
     deleted_at = fields.DatetimeField(null=True)
     # Life of a story (migration 0005): IPTC urgency 1-9, Media Topic subjects, embargo, kill reason.
     urgency = fields.IntField(null=True)
-    subjects = fields.JSONField(default=list)  # [{"code": "medtop:...", "name": "..."}]
+    subjects = fields.JSONField(null=True, default=list)  # [{"code": "medtop:...", "name": "..."}]; NULL on old rows
     embargoed_until = fields.DatetimeField(null=True, db_index=True)
     kill_reason = fields.TextField(null=True)
 
@@ -56,7 +56,7 @@ class WireStory(Model):
     # Life of a story (migration 0005). state is then live | deleted | killed.
     revision = fields.IntField(null=True)
     urgency = fields.IntField(null=True)
-    subjects = fields.JSONField(default=list)
+    subjects = fields.JSONField(null=True, default=list)
     embargoed_until = fields.DatetimeField(null=True)
     kill_reason = fields.TextField(null=True)
 
