@@ -133,7 +133,7 @@ async def story(request: web.Request) -> web.Response:
     if wants_html(request):
         body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
                 f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
-                f"<p><em>{html.escape(row.summary)}</em></p>{row.body_html}"
+                f"<p><em>{html.escape(row.summary)}</em></p>{doc['content']}"
                 f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
         return web.Response(text=body, content_type="text/html")
     return ap_response(doc)

@@ -88,6 +88,8 @@ async def test_lifecycle__correction_reaches_every_follower_with_note_and_histor
         assert NOTE["az"] in obj["content"] and NOTE["az"] in obj["contentMap"]["az"]
         assert obj["revision"] == 2 and obj["contentHash"] == newest["contentHash"]
         assert {"revision", "correctionNoteMap"} <= set(obj["@context"][1])
+        status, page, _ = await baku.get(f"/stories/{story['id']}", accept="text/html")
+        assert status == 200 and "<strong>Correction:</strong> " + NOTE["az"] in page
 
         for name in ("ankara", "astana"):
             (wire,) = await _wire(nodes[name])
