@@ -10,11 +10,12 @@ from marshmallow import ValidationError
 
 from federation.context import Federation
 from node import publishing
-from node.models import Story, StoryRevision
+from node.embargo import held
+from node.models import Story, StoryRevision, WireRevision, WireStory
 from schemas.editor import StoryInputSchema
 from schemas.ninjs import NinjsError, from_ninjs, to_ninjs
 
-__all__ = ["NinjsError", "import_ninjs", "story_ninjs"]
+__all__ = ["NinjsError", "import_ninjs", "story_ninjs", "wire_ninjs"]
 
 _HASHTAG = re.compile(r"^[\w]{1,100}$")
 
@@ -31,6 +32,21 @@ async def story_ninjs(fed: Federation, agency_name: str, story: Story) -> dict[s
         "corrections": [r.correction_note for r in revs], "agency": agency_name,
         # The proof status of our own stories is added here once object proofs (node/proofs) are merged.
         "proof": None, "revisions_url": fed.urls.story(story.uuid) + "/revisions",
+    })
+
+
+async def wire_ninjs(story: WireStory) -> dict[str, Any]:
+    """A wire story (its actor prefetched) as ninjs 3.x: withheld while held under embargo, canceled once killed."""
+    revs = await WireRevision.filter(wire_story_id=story.id, correction=True).order_by("number")
+    state = "deleted" if story.state != "live" else "scheduled" if held(story) else "published"
+    return to_ninjs({
+        "uri": story.uri, "url": story.url, "language": story.language or "und", "headline": story.headline,
+        "summary": story.summary, "body_html": story.content_html, "version": story.revision or 1,
+        "published": story.published_at, "updated": story.updated_at, "state": state, "urgency": story.urgency,
+        "subjects": story.subjects or [], "embargoed_until": story.embargoed_until, "kill_reason": story.kill_reason,
+        "corrections": [r.correction_note for r in revs], "agency": story.actor.name or story.actor.handle,
+        # The verified proof status of wire copies is added here once object proofs (node/proofs) are merged.
+        "proof": None,
     })
 
 

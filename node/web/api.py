@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from node import following as follow_uc
 from node import kills, ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
+from node.models import WireStory
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.editor import FollowInputSchema, KillInputSchema, StoryInputSchema
@@ -161,6 +162,12 @@ async def import_story(request: web.Request) -> web.Response:
 async def wire_story(request: web.Request) -> web.Response:
     """One wire story by its id (`?id=URI`), whatever its state, with the revisions this node has seen."""
     uri = request.query.get("id", "")
+    if request.query.get("format") == "ninjs":
+        row = await WireStory.get_or_none(uri=uri).prefetch_related("actor")
+        if row is None:
+            raise ProblemError(404, "No such wire story", f"no wire story {uri}")
+        return web.Response(body=orjson.dumps(await ninjs_exchange.wire_ninjs(row)),
+                            content_type="application/ninjs+json")
     doc = await queries.wire_story(uri)
     if doc is None:
         raise ProblemError(404, "No such wire story", f"no wire story {uri}")

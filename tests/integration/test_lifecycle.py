@@ -155,6 +155,9 @@ async def test_lifecycle__kill_reaches_every_follower_and_cancels_pending(tmp_pa
             assert await node.db(lambda: InboxItem.filter(type="Update").count()) == 0
             _, detail = await node.api("GET", f"/api/wire/story?id={story['url']}")
             assert detail["killed"] is True and [r["revision"] for r in detail["revisions"]] == [1]
+            _, canceled = await node.api("GET", f"/api/wire/story?id={story['url']}&format=ninjs")
+            assert canceled["pubStatus"] == "canceled"
+            assert canceled["edNote"] == "Killed: The ferry operator withdrew its announcement."
 
 
 @pytest.mark.postgres
@@ -181,6 +184,8 @@ async def test_lifecycle__embargo_reaches_partner_early_and_goes_public_after_re
         assert outbox["totalItems"] == 0
         _, partner_outbox, _ = await ankara.get("/actors/ankara/outbox")
         assert partner_outbox["totalItems"] == 0
+        _, held_ninjs = await ankara.api("GET", f"/api/wire/story?id={story['url']}&format=ninjs")
+        assert held_ninjs["pubStatus"] == "withheld" and held_ninjs["embargoedUntil"] == early["embargoed_until"]
 
         # Restart the origin: the schedule is in its database only.
         restarted = await restart("baku")
@@ -196,6 +201,8 @@ async def test_lifecycle__embargo_reaches_partner_early_and_goes_public_after_re
         assert public["embargoed"] is False and public["headline"] == STORY["headline"]
         (released,) = await _wire(ankara)
         assert released["embargoed"] is False
+        _, usable = await ankara.api("GET", f"/api/wire/story?id={story['url']}&format=ninjs")
+        assert usable["pubStatus"] == "usable" and usable["urgency"] == 3 and "embargoedUntil" not in usable
         _, outbox, _ = await restarted.get("/actors/baku/outbox")
         assert outbox["totalItems"] == 1
         assert await astana.db(lambda: WireStory.all().count()) == 1
