@@ -115,7 +115,9 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
     try:
-        note = clean_correction_note(data.correction_note, [values["language"]])
+        # Every language of the story needs the note (the main one as it is after this change).
+        others = [lang for lang in revisions.story_languages(story) if lang != story.language]
+        note = clean_correction_note(data.correction_note, [values["language"], *others])
     except LifecycleError as exc:
         raise StoryError(400, "Invalid correction", str(exc)) from None
     now = datetime.now(timezone.utc)
