@@ -207,3 +207,33 @@ async def test_lifecycle__embargo_reaches_partner_early_and_goes_public_after_re
         assert outbox["totalItems"] == 1
         assert await astana.db(lambda: WireStory.all().count()) == 1
         assert await ankara.db(lambda: WireRevision.all().count()) == 1
+
+
+async def test_lifecycle__embargoed_story_killed_before_release_stays_private(tmp_path):
+    """Changes to an embargoed story and its kill go to the partner only; the scheduler never releases it."""
+    async with three_nodes(tmp_path, None, partners=True) as (nodes, _):
+        baku, ankara, astana = nodes["baku"], nodes["ankara"], nodes["astana"]
+        until = datetime.now(timezone.utc) + timedelta(hours=1)
+        _, story = await baku.api("POST", "/api/stories", {**STORY, "embargoed_until": until.isoformat()})
+        await settle(*nodes.values())
+        status, fixed = await baku.api("PATCH", f"/api/stories/{story['id']}", {
+            "headline": "Ferry line reopens on 13 May", "correction_note": NOTE})
+        assert status == 200 and fixed["state"] == "scheduled"
+        await settle(*nodes.values())
+        status, _ = await baku.api("POST", f"/api/stories/{story['id']}/kill", {"reason": "Plans changed."})
+        assert status == 200
+        await settle(*nodes.values())
+        assert await baku.node.release_once(until + timedelta(minutes=1)) == 0
+        assert (await baku.get(f"/stories/{story['id']}"))[0] == 410
+
+        (record,) = await _wire(ankara, include_killed=True)
+        assert record["killed"] and record["kill_reason"] == "Plans changed."
+        _, detail = await ankara.api("GET", f"/api/wire/story?id={story['url']}")
+        assert [(r["revision"], r["correction"]) for r in detail["revisions"]] == [(1, False), (2, True)]
+        assert await astana.db(lambda: InboxItem.all().filter(type__in=["Create", "Update", "Delete"]).count()) == 0
+        _, outbox, _ = await baku.get("/actors/baku/outbox")
+        assert outbox["totalItems"] == 0
+        types = await baku.db(lambda: Delivery.filter(activity__story_id__isnull=False).values_list(
+            "activity__type", "inbox"))
+        assert sorted(t for t, _ in types) == ["Create", "Delete", "Update"]
+        assert {i for _, i in types} == {f"{ankara.base_url}/actors/ankara/inbox"}
