@@ -335,19 +335,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     config: Config = args.cfg
 
     async def _go(node: Any) -> Any:
-        story, notes = await ninjs_exchange.import_ninjs(node.fed, node.agency, doc,
-                                                         default_language=config.agency.languages[0])
+        story, action, notes = await ninjs_exchange.import_ninjs(node.fed, node.agency, doc,
+                                                                 default_language=config.agency.languages[0])
         summary = await queries.delivery_summary([story.id])
-        return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})), notes
+        return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})), action, notes
 
     try:
-        doc_out, notes = asyncio.run(_with_node(config, _go))
+        doc_out, action, notes = asyncio.run(_with_node(config, _go))
     except ninjs_exchange.NinjsError as exc:
         raise CliError(f"{args.file}: {exc}") from None
     except publishing.StoryError as exc:
         raise CliError(f"{args.file}: {exc.detail}") from None
-    verb = "scheduled" if doc_out["state"] == "scheduled" else "published"
-    print(f"{verb} {doc_out['url']} from {args.file} (queued for {sum(doc_out['deliveries'].values())} inbox(es))")
+    verb = {"created": "scheduled" if doc_out["state"] == "scheduled" else "published"}.get(action, action)
+    queued = doc_out["deliveries"].get("queued", 0)
+    print(f"{verb} {doc_out['url']} from {args.file} ({queued} delivery(ies) queued)")
     for note in notes:
         print(f"  note: {note}")
     return 0
@@ -532,7 +533,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("story", help="the story id or URL")
     p.add_argument("--reason", required=True, help="why the story is retracted (sent to every follower)")
 
-    p = add("import", cmd_import, "publish a story from an IPTC ninjs 3.x or 2.x file (as a newsroom CMS exports)")
+    p = add("import", cmd_import, "publish a story from an IPTC ninjs 3.x or 2.x file (as a newsroom CMS exports); "
+                                  "the same uri again updates, corrects or (pubStatus canceled) kills it")
     p.add_argument("file", help="the ninjs JSON file ('-' for standard input)")
 
     p = add("revisions", cmd_revisions, "list the stored revisions of a story")

@@ -4,12 +4,14 @@ as stories. The mapping itself is the pure `schemas.ninjs`; this module only gat
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from marshmallow import ValidationError
+from tortoise.exceptions import IntegrityError
 
 from federation.context import Federation
-from node import publishing
+from node import kills, publishing
 from node.embargo import held
 from node.models import Story, StoryRevision, WireRevision, WireStory
 from schemas.editor import StoryInputSchema
@@ -51,18 +53,51 @@ async def wire_ninjs(story: WireStory) -> dict[str, Any]:
 
 
 async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_language: str | None = None
-                       ) -> tuple[Story, list[str]]:
-    """Publish a ninjs 3.x or 2.x document as a new story (scheduled when it carries a future embargo).
+                       ) -> tuple[Story, str, list[str]]:
+    """Apply a ninjs 3.x or 2.x document from a newsroom CMS, keyed by its `uri`.
 
-    Returns the story and notes on what was not imported. Raises NinjsError (bad document) or StoryError (the
-    story itself is refused); in both cases nothing is stored."""
+    A new uri is published as a story (scheduled when it carries a future embargo); a uri imported before updates
+    that story (a correction when the item carries a `correction` description not seen yet), or leaves it alone
+    when nothing changed; `pubStatus: canceled` kills it, with `edNote` as the reason. Returns the story, what was
+    done (created, updated, corrected, unchanged, killed) and notes on what was not imported. Raises NinjsError
+    (bad document) or StoryError (the story itself is refused); in both cases nothing is stored."""
     fields = from_ninjs(doc, default_language=default_language)
+    uri = str(fields["uri"] or "")[:512] or None
+    existing = await Story.get_or_none(import_uri=uri) if uri else None
+    if fields["pub_status"] == "canceled":
+        if existing is None:
+            raise NinjsError(f"pubStatus: canceled, but no story was imported from {uri}")
+        if existing.state == "deleted":
+            return existing, "unchanged", ["the story was already killed"]
+        story = await kills.kill(fed, username, existing.uuid, fields["ed_note"] or "Canceled by the newsroom")
+        return story, "killed", []
+    if existing is not None and existing.state == "deleted":
+        raise NinjsError(f"uri: the story imported from {uri} was killed; it cannot be published again")
     notes = []
     if fields["translations"]:
         notes.append("translations not imported (languages: " + ", ".join(sorted(fields["translations"])) + ")")
-    if fields["corrections"]:
-        notes.append("correction notes of earlier versions not imported (this is a new story here)")
-    # The same checks as a story typed into the editor API (language tag, lengths, URL).
+    data = _story_input(fields, uri)
+    if existing is None:
+        if fields["corrections"]:
+            notes.append("correction notes of earlier versions not imported (this is a new story here)")
+        try:
+            story = await publishing.publish(fed, username, data)
+        except IntegrityError:  # the same item imported at the same moment by another request
+            raise NinjsError(f"uri: {uri} is being imported by another request; send it again") from None
+        return story, "created", notes
+    seen = {n.get(existing.language) for n in await StoryRevision.filter(
+        story_id=existing.id, correction=True).values_list("correction_note", flat=True)}
+    new_notes = [c for c in fields["corrections"] if c not in seen]
+    values = publishing.normalised(data)
+    if not new_notes and all(getattr(existing, k) == v for k, v in values.items()):
+        return existing, "unchanged", notes
+    note = {data.language: new_notes[-1]} if new_notes else {}
+    story = await publishing.update(fed, username, existing.uuid, replace(data, correction_note=note))
+    return story, "corrected" if note else "updated", notes
+
+
+def _story_input(fields: dict[str, Any], uri: str | None) -> publishing.StoryInput:
+    """The same checks as a story typed into the editor API (language tag, lengths, URL)."""
     raw = {"headline": fields["headline"], "body": fields["body"], "body_format": fields["body_format"],
            "language": fields["language"], "summary": fields["summary"],
            "hashtags": [t for t in fields["hashtags"] if _HASHTAG.match(t)][:30], "urgency": fields["urgency"],
@@ -74,8 +109,8 @@ async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_lang
         problems = "; ".join(f"{k}: {' '.join(map(str, v)) if isinstance(v, list) else v}"
                              for k, v in exc.messages.items()) if isinstance(exc.messages, dict) else str(exc)
         raise NinjsError(f"the item cannot be a story here: {problems}") from None
-    story = await publishing.publish(fed, username, publishing.StoryInput(
+    return publishing.StoryInput(
         headline=data["headline"], body=data["body"], body_format=data["body_format"], language=data["language"],
         summary=data["summary"], hashtags=tuple(data["hashtags"]), canonical_url=data["canonical_url"],
-        urgency=data["urgency"], subjects=tuple(data["subjects"]), embargoed_until=data["embargoed_until"]))
-    return story, notes
+        urgency=data["urgency"], subjects=tuple(data["subjects"]), embargoed_until=data["embargoed_until"],
+        import_uri=uri)

@@ -44,6 +44,7 @@ class StoryInput:
     subjects: tuple[Any, ...] = ()  # IPTC Media Topics: "medtop:..." codes or {code, name}
     embargoed_until: datetime | None = None  # scheduled: released (and served) at this time
     correction_note: Mapping[str, str] = field(default_factory=dict)  # update only: language -> note
+    import_uri: str | None = None  # publish only: the ninjs `uri` of the newsroom item it comes from
 
 
 def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]:
@@ -73,6 +74,11 @@ def _clean(data: StoryInput) -> dict[str, Any]:
                 canonical_url=data.canonical_url or None, embargoed_until=embargoed, **lifecycle)
 
 
+def normalised(data: StoryInput) -> dict[str, Any]:
+    """The stored values a story input would give (sanitized body, cleaned subjects...); raises StoryError."""
+    return _clean(data)
+
+
 async def fan_out(fed: Federation, username: str, story: Story, type_: str, obj: Any, conn: Any, *,
                   audience: tuple[list[str], bool] | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """Queue an activity about `story` for its audience: every follower, or only trusted partners while the story
@@ -92,7 +98,7 @@ async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
     now = datetime.now(timezone.utc)
     scheduled = values["embargoed_until"] is not None and values["embargoed_until"] > now
     async with in_transaction() as conn:
-        story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn,
+        story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn, import_uri=data.import_uri,
                                    state="scheduled" if scheduled else "published", **values)
         await revisions.record(story, connection=conn)
         await fan_out(fed, username, story, "Create",

@@ -246,8 +246,9 @@ def from_ninjs(doc: Any, *, default_language: str | None = None) -> dict[str, An
     """Story fields from a ninjs 3.x or 2.x document, after checking it against IPTC's schema for its version.
 
     Returns uri, version, language, headline, summary, body, body_format, urgency, subjects, hashtags,
-    embargoed_until, pub_status, canonical_url, first_created, version_created, corrections (notes in the main
-    language, oldest first) and translations ({language: {headline, summary, body, body_format}}).
+    embargoed_until, pub_status, ed_note, canonical_url, first_created, version_created, corrections (notes in the
+    main language, oldest first) and translations ({language: {headline, summary, body, body_format}}).
+    A canceled item (a retraction) is returned too; publishing it is the importer's decision.
     Raises NinjsError naming the problem."""
     if not isinstance(doc, Mapping):
         raise NinjsError("a ninjs document is a JSON object")
@@ -260,15 +261,14 @@ def from_ninjs(doc: Any, *, default_language: str | None = None) -> dict[str, An
     if d.get("type") not in (None, "text", "composite"):
         raise NinjsError(f"type: only text items can be published as stories, not {d['type']!r}")
     pub_status = d.get("pubStatus") or "usable"
-    if pub_status == "canceled":
-        raise NinjsError("pubStatus: a canceled item cannot be published")
     language = d.get("language") or default_language
     if not language:
         raise NinjsError("language: missing, and the node has no default language")
     main = _language_view(d)
-    if not main["headline"]:
+    # A canceled item only retracts an earlier version: it needs no text of its own.
+    if not main["headline"] and pub_status != "canceled":
         raise NinjsError("headlines: the item has no headline")
-    if not main["body"]:
+    if not main["body"] and pub_status != "canceled":
         raise NinjsError("bodies: the item has no body")
     subjects: list[dict[str, str]] = []
     hashtags: list[str] = []
@@ -297,7 +297,9 @@ def from_ninjs(doc: Any, *, default_language: str | None = None) -> dict[str, An
                 translations[str(a["language"])] = view
     corrections = [str(x.get("value")) for x in d.get("descriptions") or [] if x.get("role") == "correction"]
     version = d.get("version")
+    ed_note = d.get("edNote") if isinstance(d.get("edNote"), str) else ""
     return {
+        "ed_note": ed_note.strip(),
         "uri": d.get("uri"), "version": int(version) if isinstance(version, str) and version.isdigit() else None,
         "language": str(language), **main, "urgency": d.get("urgency"), "subjects": subjects,
         "hashtags": hashtags, "embargoed_until": embargo, "pub_status": pub_status, "canonical_url": canonical,

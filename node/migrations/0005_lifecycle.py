@@ -49,6 +49,11 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='Story',
+            name='import_uri',
+            field=fields.CharField(null=True, unique=True, max_length=512),
+        ),
+        ops.AddField(
+            model_name='Story',
             name='kill_reason',
             field=fields.TextField(null=True, unique=False),
         ),

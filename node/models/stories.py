@@ -27,6 +27,7 @@ class Story(Model):
     subjects = fields.JSONField(null=True, default=list)  # [{"code": "medtop:...", "name": "..."}]; NULL on old rows
     embargoed_until = fields.DatetimeField(null=True, db_index=True)
     kill_reason = fields.TextField(null=True)
+    import_uri = fields.CharField(max_length=512, null=True, unique=True)  # the ninjs `uri` it was imported from
 
     class Meta:
         table = "story"

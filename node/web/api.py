@@ -146,17 +146,19 @@ async def story_ninjs(request: web.Request) -> web.Response:
 
 
 async def import_story(request: web.Request) -> web.Response:
-    """A ninjs 3.x or 2.x document from a newsroom CMS, published as a story (422 naming the problem if not)."""
+    """A ninjs 3.x or 2.x document from a newsroom CMS: a new item is published (201), one imported before is
+    updated, corrected or, with pubStatus canceled, killed (200); 422 naming the problem if it is not valid."""
     node = request.app[NODE]
     doc = await _body(request)
     try:
-        story, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
+        story, action, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
             node.fed, node.agency, doc, default_language=node.config.agency.languages[0])
     except ninjs_exchange.NinjsError as exc:
         raise ProblemError(422, "Invalid ninjs", str(exc)) from None
     except publishing.StoryError as exc:
         raise _guard(exc) from None
-    return _json({**queries.story_json(story, node.urls.story(story.uuid)), "notes": notes}, 201)
+    return _json({**queries.story_json(story, node.urls.story(story.uuid)), "action": action, "notes": notes},
+                 201 if action == "created" else 200)
 
 
 async def wire_story(request: web.Request) -> web.Response:

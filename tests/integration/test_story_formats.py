@@ -59,10 +59,12 @@ async def test_story_formats__import_through_the_api(tmp_path, database_url):
     """POST /api/import publishes ninjs 3.x and 2.x; a future embargo schedules it; a document failing IPTC's
     schema is a 422 naming the problem and stores nothing."""
     async with node_on(tmp_path, "baku", database_url) as baku:
-        for name in ("dpa_text-3.0.json", "dpa_text-2.0.json"):
+        for name, status_code, action in (("dpa_text-3.0.json", 201, "created"),
+                                          ("dpa_text-2.0.json", 200, "unchanged")):  # the same item as 2.x
             status, doc = await baku.api("POST", "/api/import", json.loads((FIXTURES / name).read_text("utf-8")))
-            assert status == 201 and doc["state"] == "published" and doc["language"] == "de", doc
-            assert doc["urgency"] == 4 and doc["headline"].startswith("Faktencheck Derby-Elfmeter")
+            assert (status, doc["action"]) == (status_code, action), doc
+            assert doc["state"] == "published" and doc["language"] == "de" and doc["urgency"] == 4
+            assert doc["headline"].startswith("Faktencheck Derby-Elfmeter")
         until = (datetime.now(timezone.utc) + timedelta(hours=1)).replace(microsecond=0)
         status, doc = await baku.api("POST", "/api/import", {
             "uri": "urn:cms:1", "language": "az", "pubStatus": "withheld", "embargoedUntil": until.isoformat(),
@@ -86,6 +88,33 @@ async def test_story_formats__import_through_the_api(tmp_path, database_url):
             assert status == 422 and doc["title"] == "Invalid ninjs" and problem in doc["detail"], doc
         assert await baku.db(lambda: Story.all().count()) == before
         assert await baku.db(lambda: StoryRevision.all().count()) == before
+
+
+async def test_story_formats__cms_item_updated_corrected_and_canceled_by_uri(tmp_path):
+    """The same ninjs uri sent again updates the story, a new correction description makes it a correction, and
+    pubStatus canceled kills it with edNote as the reason; a canceled item never imported is refused."""
+    item = {"uri": "urn:cms:ferry", "language": "az", "version": "1", "headlines": [{"value": "Ferry reopens"}],
+            "bodies": [{"contentType": "text/html", "value": "<p>On 12 May.</p>"}]}
+    async with running_node(tmp_path, "baku") as baku:
+        status, first = await baku.api("POST", "/api/import", item)
+        assert status == 201 and first["action"] == "created"
+        status, again = await baku.api("POST", "/api/import", item)
+        assert (status, again["action"], again["id"], again["version"]) == (200, "unchanged", first["id"], 1)
+        status, fixed = await baku.api("POST", "/api/import", {
+            **item, "version": "2", "bodies": [{"contentType": "text/html", "value": "<p>On 13 May.</p>"}],
+            "descriptions": [{"role": "correction", "value": "The date was wrong."}]})
+        assert (status, fixed["action"], fixed["id"], fixed["version"]) == (200, "corrected", first["id"], 2)
+        _, revs = await baku.api("GET", f"/api/stories/{first['id']}/revisions")
+        assert revs["revisions"][-1]["correctionNoteMap"] == {"az": "The date was wrong."}
+        status, killed = await baku.api("POST", "/api/import", {"uri": "urn:cms:ferry", "pubStatus": "canceled",
+                                                                "edNote": "Legal hold."})
+        assert (status, killed["action"], killed["kill_reason"]) == (200, "killed", "Legal hold.")
+        assert (await baku.get(f"/stories/{first['id']}"))[0] == 410
+        status, problem = await baku.api("POST", "/api/import", item)
+        assert status == 422 and "was killed" in problem["detail"]
+        status, problem = await baku.api("POST", "/api/import", {"uri": "urn:cms:other", "pubStatus": "canceled"})
+        assert status == 422 and "no story was imported from urn:cms:other" in problem["detail"]
+        assert await baku.db(lambda: Story.all().count()) == 1
 
 
 async def test_story_formats__scheduler_catches_up_after_restart(tmp_path):

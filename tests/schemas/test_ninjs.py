@@ -72,6 +72,7 @@ def test_ninjs__round_trip_keeps_every_field():
     assert back["embargoed_until"] == story["embargoed_until"] and back["pub_status"] == "withheld"
     assert back["first_created"] == STORY["published"] and back["version_created"] == STORY["updated"]
     assert back["canonical_url"] == STORY["url"] and back["corrections"] == ["Tarix düzəldildi."]
+    assert back["ed_note"] == ""
     assert back["translations"] == {"en": {"headline": "Baku-Aktau ferry line reopens",
                                            "summary": "Crossings resume Monday.", "body_format": "html",
                                            "body": "<p>The line reopens on <strong>13 May</strong>.</p>"}}
@@ -89,6 +90,7 @@ def test_ninjs__iptc_examples_import_in_both_versions():
     assert list(_validator(NINJS2_SCHEMA).iter_errors(v2)) == []
     a, b = from_ninjs(v3), from_ninjs(v2)
     assert a == b
+    assert a["pub_status"] == "usable" and a["uri"] == "urn:newsml:dpa.com:20090101:190510-99-167362"
     assert a["headline"] == "Faktencheck Derby-Elfmeter: Hat Schiedsrichter Zwayer recht?"
     assert a["language"] == "de" and a["urgency"] == 4 and a["version"] == 2
     assert a["body"].startswith('<section class="main"><p>Für Lucien Favre')
@@ -103,8 +105,8 @@ def test_ninjs__iptc_examples_import_in_both_versions():
     ({"uri": "urn:x:1", "pubStatus": "killed", "headlines": [{"value": "h"}]}, "pubStatus: 'killed' is not one of"),
     ({"uri": "urn:x:1", "language": "en", "bodies": [{"value": "b"}]}, "headlines: the item has no headline"),
     ({"uri": "urn:x:1", "language": "en", "headlines": [{"value": "h"}]}, "bodies: the item has no body"),
-    ({"uri": "urn:x:1", "language": "en", "pubStatus": "canceled", "headlines": [{"value": "h"}],
-      "bodies": [{"value": "b"}]}, "canceled item cannot be published"),
+    ({"uri": "urn:x:1", "language": "en", "pubStatus": "withheld", "headlines": [{"value": "h"}],
+      "bodies": [{"value": "b"}]}, "withheld item needs embargoedUntil"),
     ({"uri": "urn:x:1", "language": "en", "type": "picture", "headlines": [{"value": "h"}],
       "bodies": [{"value": "b"}]}, "only text items"),
     ({"uri": "urn:x:1", "pubstatus": "usable", "headlines": [{"value": "h", "contentType": "text/plain"}]},
@@ -123,3 +125,9 @@ def test_ninjs__plain_text_bodies_become_escaped_paragraphs():
     got = from_ninjs({"uri": "urn:x:2", "language": "en", "headlines": [{"value": "H"}],
                       "bodies": [{"contentType": "text/plain", "value": "First <b>line</b>.\n\nSecond."}]})
     assert got["body"] == "<p>First &lt;b&gt;line&lt;/b&gt;.</p><p>Second.</p>"
+
+
+def test_ninjs__canceled_item_is_read_without_text():
+    """A canceled item (the CMS retracting an earlier version) is read with its reason, even with no body."""
+    got = from_ninjs({"uri": "urn:x:3", "language": "en", "pubStatus": "canceled", "edNote": " Legal hold. "})
+    assert (got["pub_status"], got["ed_note"], got["headline"], got["body"]) == ("canceled", "Legal hold.", "", "")
