@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from node import __version__
-from node.config import Config, ConfigError, hash_token, load_config
+from node.config import Config, ConfigError, hash_token, load_config, redact_url
 
 ENV_CONFIG = "AGENCY_NODE_CONFIG"
 EXIT_USAGE, EXIT_FAIL = 2, 1
@@ -67,7 +67,8 @@ async def _require_migrated(config: Config) -> None:
     try:
         pending = await asyncio.get_running_loop().create_task(_check())
     except Exception as exc:  # cannot reach the database at all
-        raise CliError(f"cannot open the database {_safe_url(config.database_url)}: {exc}") from None
+        raise CliError(f"cannot open the database {_safe_url(config.database_url)} "
+                       f"({config.database_url_from}): {exc}") from None
     if pending:
         raise CliError(f"the database schema is not current ({', '.join(pending)} pending): "
                        "run `agency-node migrate` first")
@@ -75,11 +76,7 @@ async def _require_migrated(config: Config) -> None:
 
 def _safe_url(url: str) -> str:
     """A database URL without its password, for messages."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
+    return redact_url(url)
 
 
 # -- commands ----------------------------------------------------------------------------------------------------
@@ -130,7 +127,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     try:
-        config = load_config(tmp, environ={})
+        config = load_config(tmp)  # with the environment's overrides: they decide which database init sets up
     except ConfigError as exc:
         tmp.unlink()
         raise CliError(str(exc).replace(str(tmp), "init")) from None
@@ -157,7 +154,8 @@ def _migrate(config: Config) -> list[str]:
     try:
         applied = asyncio.run(_run())
     except Exception as exc:
-        raise CliError(f"migration failed on {_safe_url(config.database_url)}: {exc}") from None
+        raise CliError(f"migration failed on {_safe_url(config.database_url)} ({config.database_url_from}): {exc}"
+                       ) from None
     print(f"database {_safe_url(config.database_url)}: "
           + (f"applied {len(applied)} migration(s)" if applied else "schema already current"))
     return applied
@@ -170,6 +168,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def _setup_logging(config: Config) -> None:
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Their DEBUG lines print every query's parameters: private keys, stored payloads. Secrets are never logged.
+    for name in ("tortoise.db_client", "aiosqlite", "asyncpg"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -479,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
             ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(fn=fn, needs_config=needs_config)
+        if needs_config or name == "init":  # `agency-node run --config FILE` as well as `agency-node -c FILE run`
+            p.add_argument("-c", "--config", default=argparse.SUPPRESS, help="config file (as before COMMAND)")
         return p
 
     p = add("init", cmd_init, "write a config file, create the database and the key pairs", needs_config=False)

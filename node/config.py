@@ -21,9 +21,11 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError
 
 from schemas.config import ConfigSchema
+from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
 ENV_API_TOKEN = "AGENCY_NODE_API_TOKEN"
+MIN_TOKEN_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -49,7 +51,7 @@ class Config:
     base_url: str
     listen_host: str
     listen_port: int
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password: keep it out of reprs and tracebacks
     log_level: str
     agency: AgencyIdentity
     api_token_sha256: str
@@ -57,6 +59,7 @@ class Config:
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     trust: Mapping[str, Any] = field(default_factory=dict)
+    database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
 
     @property
     def host(self) -> str:
@@ -69,16 +72,39 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def redact_url(url: str) -> str:
+    """A URL fit for logs and messages: the password (in user:password@ or a password= parameter) replaced."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        netloc = f"{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else netloc
+    query = "&".join("password=***" if q.lower().startswith("password=") else q for q in parts.query.split("&"))
+    out = f"{parts.scheme}://{netloc}{parts.path}"
+    return f"{out}?{query}" if query else out
+
+
+def _reads_on(message: str) -> str:
+    # marshmallow's own messages start with a capital ("Must be one of: ..."); ours read on from the key.
+    message = message.replace("Unknown field", "unknown key").replace("Missing data for required field", "missing")
+    message = message.rstrip(".")
+    return message[:1].lower() + message[1:] if message[1:2].islower() else message
+
+
 def _flatten(messages: Any, prefix: str = "") -> list[str]:
     if isinstance(messages, dict):
         out: list[str] = []
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":  # a whole section is wrong (not a table): name the section
+                name = prefix
+            elif isinstance(key, int):  # an array entry
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out.extend(_flatten(value, name))
         return out
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        text = "; ".join(m.rstrip(".") for m in messages)
-        text = text.replace("Unknown field", "unknown key").replace("Missing data for required field", "missing")
+        text = "; ".join(_reads_on(m) for m in messages)
         return [f"{prefix}: {text}"]
     if isinstance(messages, list):
         return [line for item in messages for line in _flatten(item, prefix)]
@@ -101,6 +127,18 @@ def _sqlite_path_relative(url: str, base: Path) -> str:
     return f"sqlite://{resolved}?{query}"
 
 
+def _check_sqlite_folder(url: str, key: str) -> None:
+    # SQLite creates the file (and its -wal file) but not the folder. Say so here: tortoise 1.1.9 leaks its
+    # connection lock when the open fails, and `migrate` then waits forever instead of reporting the error.
+    if not url.startswith("sqlite://"):
+        return
+    folder = Path(url[len("sqlite://"):].partition("?")[0]).parent
+    if not folder.is_dir():
+        raise ConfigError(f"{key}: the folder {folder} does not exist (SQLite creates the file, not the folder)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{key}: the folder {folder} is not writable (SQLite needs to create files there)")
+
+
 def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_dir: Path | None = None,
                      environ: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed TOML document (plus environment overrides) into a `Config`."""
@@ -111,14 +149,29 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         raise ConfigError(f"{source}: " + "; ".join(_flatten(exc.messages))) from None
     node, agency = loaded["node"], loaded["agency"]
     database_url = environ.get(ENV_DATABASE_URL) or node["database_url"]
+    if environ.get(ENV_DATABASE_URL):
+        try:
+            validate_database_url(database_url)
+        except ValidationError as exc:
+            raise ConfigError(f"{ENV_DATABASE_URL} (environment): "
+                              + "; ".join(_reads_on(str(m)) for m in exc.messages)) from None
     token_hash = loaded["api"]["token_sha256"]
     if environ.get(ENV_API_TOKEN):
-        token_hash = hash_token(environ[ENV_API_TOKEN])
+        token = environ[ENV_API_TOKEN]
+        # The API compares the stripped bearer value; a short token is guessable. Never echo the token.
+        if len(token) < MIN_TOKEN_LENGTH or any(c.isspace() for c in token):
+            raise ConfigError(f"{ENV_API_TOKEN} (environment): must be at least {MIN_TOKEN_LENGTH} characters "
+                              "with no spaces (agency-node init prints a good one)")
+        token_hash = hash_token(token)
+    database_url = _sqlite_path_relative(database_url, base_dir or Path.cwd())
+    database_url_from = ENV_DATABASE_URL if environ.get(ENV_DATABASE_URL) else "node.database_url"
+    _check_sqlite_folder(database_url, f"{ENV_DATABASE_URL} (environment)" if environ.get(ENV_DATABASE_URL)
+                         else f"{source}: node.database_url")
     return Config(
         base_url=node["base_url"].rstrip("/"),
         listen_host=node["listen_host"],
         listen_port=node["listen_port"],
-        database_url=_sqlite_path_relative(database_url, base_dir or Path.cwd()),
+        database_url=database_url,
         log_level=node["log_level"],
         agency=AgencyIdentity(
             handle=agency["handle"], name=agency["name"], summary=agency["summary"],
@@ -131,6 +184,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         delivery=dict(loaded["delivery"]),
         source=source,
         trust=dict(loaded["trust"]),
+        database_url_from=database_url_from,
     )
 
 

@@ -73,6 +73,9 @@ async def pending_migrations(database_url: str) -> list[str]:
     await Tortoise.init(config=config, init_connections=False)
     try:
         (name,) = config["connections"].keys()
+        # tortoise's recorder reads "no migrations table" into any error, so an unreachable database would look
+        # merely unmigrated: touch it first so the real reason (refused, unknown host, bad path) comes out.
+        await get_connection(name).execute_query("SELECT 1")
         executor = MigrationExecutor(get_connection(name), config["apps"])
         steps = await executor.plan()
         return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]

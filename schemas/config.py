@@ -7,42 +7,46 @@ back as marshmallow messages keyed by section and key, which `node.config` turns
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
+
+from schemas.configcheck import (
+    LanguageTag, check_base_url, check_delivery_timing, check_http_url, check_ip_network, check_unique,
+    type_problem, validate_database_url,
+)
 
 _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 
 
-def _base_url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("must be an absolute http(s) URL such as https://news.example.org")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValidationError("must be the site root, with no path, query or fragment")
-
-
-def _database_url(value: str) -> None:
-    if not re.match(r"^(sqlite|postgres|postgresql|asyncpg)://", value):
-        raise ValidationError("must start with sqlite://, postgres:// or postgresql://")
-
-
-def _http_url_value(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def _actor_url(value: str) -> None:
+    if not value:
         raise ValidationError("must be an actor URL such as https://news.example/actors/ankara")
+    check_http_url(value)
 
 
 class _Section(Schema):
     class Meta:
         unknown = RAISE
 
+    @pre_load
+    def _strict_types(self, data: Any, **_: object) -> Any:
+        if not isinstance(data, dict):
+            return data
+        by_key = {f.data_key or name: f for name, f in self.fields.items()}
+        errors = {key: p for key, value in data.items()
+                  if key in by_key and (p := type_problem(by_key[key], value)) is not None}
+        if errors:
+            raise ValidationError(errors)
+        return data
+
 
 class NodeSection(_Section):
-    base_url = fields.String(required=True, validate=_base_url)
-    listen_host = fields.String(load_default="127.0.0.1")
+    base_url = fields.String(required=True, validate=check_base_url)
+    listen_host = fields.String(load_default="127.0.0.1", validate=validate.Regexp(
+        r"^[0-9A-Za-z.:_-]+\Z", error="must be an address or host name such as 127.0.0.1, 0.0.0.0 or ::"))
     listen_port = fields.Integer(load_default=8080, validate=validate.Range(min=1, max=65535))
-    database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=_database_url)
+    database_url = fields.String(load_default="sqlite://agency-node.sqlite3", validate=validate_database_url)
     log_level = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
@@ -52,26 +56,23 @@ class AgencySection(_Section):
     handle = fields.String(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     summary = fields.String(load_default="", validate=validate.Length(max=2000))
-    icon_url = fields.String(load_default="")
-    url = fields.String(load_default="")
-    languages = fields.List(fields.String(), load_default=lambda: ["en"], validate=validate.Length(min=1))
+    icon_url = fields.String(load_default="", validate=check_http_url)
+    url = fields.String(load_default="", validate=check_http_url)
+    languages = fields.List(LanguageTag(), load_default=lambda: ["en"],
+                            validate=[validate.Length(min=1, error="must list at least one language"), check_unique])
     manually_approves_followers = fields.Boolean(load_default=False)
     discoverable = fields.Boolean(load_default=True)
 
     @validates("handle")
     def _check_handle(self, value: str, **_: object) -> None:
-        if not _HANDLE.match(value):
+        if not _HANDLE.fullmatch(value):
             raise ValidationError("must be 1-30 characters of a-z, 0-9 and _")
-
-    @validates("icon_url")
-    def _check_icon(self, value: str, **_: object) -> None:
-        if value and urlsplit(value).scheme not in ("http", "https"):
-            raise ValidationError("must be an http(s) URL or empty")
 
 
 class ApiSection(_Section):
     # SHA-256 hex digest of the editor API bearer token; the token itself is never stored.
-    token_sha256 = fields.String(load_default="", validate=validate.Regexp(r"^([0-9a-f]{64})?$"))
+    token_sha256 = fields.String(load_default="", validate=validate.Regexp(
+        r"^([0-9a-f]{64})?\Z", error="must be 64 lower-case hex characters (the token's SHA-256) or empty"))
 
 
 class FederationSection(_Section):
@@ -81,7 +82,7 @@ class FederationSection(_Section):
     fetch_timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5))
     max_response_bytes = fields.Integer(load_default=2 * 1024 * 1024, validate=validate.Range(min=1024))
     allow_private_addresses = fields.Boolean(load_default=False)
-    allowed_private_networks = fields.List(fields.String(), load_default=list)
+    allowed_private_networks = fields.List(fields.String(validate=check_ip_network), load_default=list)
 
 
 class DeliverySection(_Section):
@@ -95,10 +96,14 @@ class DeliverySection(_Section):
     signing_threads = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
+    @validates_schema
+    def _check_timing(self, data: dict[str, object], **_: object) -> None:
+        check_delivery_timing(data)
+
 
 class TrustSection(_Section):
     # Actor URIs of trusted partner agencies: they receive embargoed stories before release.
-    partners = fields.List(fields.String(validate=_http_url_value), load_default=list)
+    partners = fields.List(fields.String(validate=_actor_url), load_default=list, validate=check_unique)
 
 
 class ConfigSchema(_Section):
