@@ -10,6 +10,7 @@ from federation.fetch import Fetcher
 from federation.http import HttpClient, Signer
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
+from schemas.provenance import TranslationPolicy
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class LocalActor:
 
     username: str
     manually_approves_followers: bool = False
+    language: str = ""  # set for a language channel actor: the one language it publishes in
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

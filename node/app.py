@@ -9,7 +9,7 @@ from aiohttp import web
 from node.config import Config
 from node.db import activate
 from node.runtime import Node
-from node.web import activitypub, api, wellknown
+from node.web import activitypub, api, translations_api, wellknown
 from node.web.keys import NODE
 from node.web.problems import problem_middleware
 
@@ -39,5 +39,5 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
         await the_node.stop()
 
     app.cleanup_ctx.append(_lifecycle)
-    app.add_routes(wellknown.routes() + activitypub.routes() + api.routes())
+    app.add_routes(wellknown.routes() + activitypub.routes() + api.routes() + translations_api.routes())
     return app

@@ -569,6 +569,9 @@ def build_parser() -> argparse.ArgumentParser:
             needs_config=False)
     p.add_argument("--dir", help="where to keep the demo's databases (default: a temporary folder)")
     p.add_argument("--keep", action="store_true", help="keep the nodes running until Ctrl-C")
+    from node import cli_translations
+
+    cli_translations.register(add, sys.modules[__name__])
     return parser
 
 

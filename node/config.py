@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError
 
 from schemas.config import ConfigSchema
+from schemas.languages import normalize_tag
 from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
@@ -59,6 +60,8 @@ class Config:
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     trust: Mapping[str, Any] = field(default_factory=dict)
+    translation: Mapping[str, Any] = field(default_factory=dict)
+    channel_languages: tuple[str, ...] = ()
     database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
 
     @property
@@ -184,6 +187,8 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         delivery=dict(loaded["delivery"]),
         source=source,
         trust=dict(loaded["trust"]),
+        translation=dict(loaded["translation"]),
+        channel_languages=tuple(dict.fromkeys(normalize_tag(t) for t in loaded["channels"]["languages"])),
         database_url_from=database_url_from,
     )
 

@@ -89,7 +89,8 @@ class EmbargoScheduler:
         return released
 
     async def _release(self, story: Story, now: datetime) -> int:
-        from node import publishing, revisions  # noqa: PLC0415
+        from node import revisions  # noqa: PLC0415
+        from node.story_fanout import fan_out_story  # noqa: PLC0415
 
         async with in_transaction() as conn:
             # The conditional update is the claim: of several schedulers (processes), one wins the story.
@@ -98,8 +99,9 @@ class EmbargoScheduler:
             if not won:
                 return 0
             story = await Story.get(id=story.id).using_db(conn)
-            obj = await revisions.article(self.fed, self.username, story, connection=conn)
-            await publishing.fan_out(self.fed, self.username, story, "Create", obj, conn)
+            # Every follower now, and every approved language on its channel.
+            await fan_out_story(self.fed, self.username, story, "Create", conn,
+                                channel_languages=await revisions.story_languages(story, connection=conn))
         log.info("embargo.released", extra={"story": story.uuid})
         return 1
 

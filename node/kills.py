@@ -49,7 +49,7 @@ async def cancel_pending(story_id: int, connection: Any = None) -> int:
 
 async def kill(fed: Federation, username: str, uuid: str, reason: str | None = None) -> Story:
     """Retract a story (published or still under embargo). Raises StoryError when missing or already killed."""
-    from node import embargo, publishing  # noqa: PLC0415
+    from node import channels, embargo, publishing, revisions  # noqa: PLC0415
 
     story = await publishing.get_story(uuid)
     if story.state == "deleted":
@@ -70,4 +70,7 @@ async def kill(fed: Federation, username: str, uuid: str, reason: str | None = N
             extra = {"summary": reason, "killReason": reason}
         await publishing.fan_out(fed, username, story, "Delete", tombstone(fed, story), conn,
                                  audience=(inboxes, public), extra=extra)
+        if public:  # the language channels posted it (never while under embargo): withdraw every language
+            await channels.retract(fed, username, story, await revisions.story_languages(story, connection=conn),
+                                   conn)
     return story

@@ -14,6 +14,7 @@ from federation.context import Federation
 from node import kills, publishing
 from node.embargo import held
 from node.models import Story, StoryRevision, WireRevision, WireStory
+from node.story_documents import language_versions
 from schemas.editor import StoryInputSchema
 from schemas.ninjs import NinjsError, from_ninjs, to_ninjs
 
@@ -25,7 +26,10 @@ _HASHTAG = re.compile(r"^[\w]{1,100}$")
 async def story_ninjs(fed: Federation, agency_name: str, story: Story) -> dict[str, Any]:
     """One of our stories as a ninjs 3.x document (pubStatus withheld under embargo, canceled once killed)."""
     revs = await StoryRevision.filter(story_id=story.id, correction=True).order_by("number")
+    versions = await language_versions(fed.urls, "", story)
     return to_ninjs({
+        "translations": {v.language: {"headline": v.headline, "summary": v.summary, "body_html": v.body_html}
+                         for v in versions if v.kind != "original"},
         "uri": fed.urls.story(story.uuid), "url": story.canonical_url, "language": story.language,
         "headline": story.headline, "summary": story.summary, "body_html": story.body_html,
         "version": story.version, "published": story.published_at, "updated": story.updated_at,

@@ -17,7 +17,9 @@ from federation.outbox import enqueue, new_uuid
 from federation.sanitize import html_to_text, render_body
 from federation.vocab import PUBLIC, activity, article
 from node import embargo, revisions
-from node.models import Story
+from node.models import Story, StoryTranslation
+from node.story_fanout import fan_out_story
+from schemas.languages import normalize_tag
 from schemas.lifecycle import LifecycleError, clean_correction_note, clean_subjects, clean_urgency
 
 
@@ -54,6 +56,13 @@ def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]
                    canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at)
 
 
+def _language(tag: str) -> str:
+    try:
+        return normalize_tag(tag)
+    except ValueError as exc:
+        raise StoryError(422, "Invalid language tag", str(exc)) from None
+
+
 def _clean(data: StoryInput) -> dict[str, Any]:
     try:
         body_html = render_body(data.body, data.body_format)
@@ -69,7 +78,7 @@ def _clean(data: StoryInput) -> dict[str, Any]:
     if embargoed is not None and embargoed.tzinfo is None:
         raise StoryError(400, "Invalid embargo", "embargoed_until needs a time zone (e.g. 2026-12-01T09:00:00Z)")
     return dict(headline=html_to_text(data.headline)[:500], summary=html_to_text(data.summary),
-                body_html=body_html, language=data.language,
+                body_html=body_html, language=_language(data.language),
                 hashtags=[t.lstrip("#") for t in data.hashtags if t.lstrip("#")],
                 canonical_url=data.canonical_url or None, embargoed_until=embargoed, **lifecycle)
 
@@ -101,8 +110,9 @@ async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
         story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn, import_uri=data.import_uri,
                                    state="scheduled" if scheduled else "published", **values)
         await revisions.record(story, connection=conn)
-        await fan_out(fed, username, story, "Create",
-                      await revisions.article(fed, username, story, connection=conn), conn)
+        # Every language goes out (with provenance), and the original on its language channel if there is one
+        # (under embargo: to trusted partners only, and no channel posts until the release).
+        await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
     return story
 
 
@@ -120,9 +130,14 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
     if story.state == "deleted":
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
+    if values["language"] != story.language and await StoryTranslation.filter(
+            story_id=story.id, language=values["language"]).exists():
+        raise StoryError(409, "Language has a translation",
+                         f"story {uuid} has a {values['language']} translation; reject or keep it, "
+                         "the original cannot take its language")
     try:
         # Every language of the story needs the note (the main one as it is after this change).
-        others = [lang for lang in revisions.story_languages(story) if lang != story.language]
+        others = [lang for lang in await revisions.story_languages(story) if lang != story.language]
         note = clean_correction_note(data.correction_note, [values["language"], *others])
     except LifecycleError as exc:
         raise StoryError(400, "Invalid correction", str(exc)) from None
@@ -137,8 +152,7 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
         await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=F("version") + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
         await revisions.record(story, correction_note=note, connection=conn)
-        await fan_out(fed, username, story, "Update",
-                      await revisions.article(fed, username, story, connection=conn), conn)
+        await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
     return story
 
 

@@ -54,7 +54,7 @@ async def story_deliveries(story: Story) -> list[dict[str, Any]]:
 async def wire(*, agency: str | None = None, language: str | None = None, limit: int = 50,
                include_deleted: bool = False) -> list[dict[str, Any]]:
     """Stories received from followed agencies, newest first."""
-    query = WireStory.all().prefetch_related("actor")
+    query = WireStory.all().prefetch_related("actor", "translations")
     if not include_deleted:
         query = query.filter(state="live")
     if agency:
@@ -71,9 +71,11 @@ async def wire(*, agency: str | None = None, language: str | None = None, limit:
 
 
 def wire_json(r: WireStory) -> dict[str, Any]:
-    """One wire story for the API and CLI (its actor prefetched). `embargoed` is true while it is held."""
+    """One wire story for the API and CLI (actor and translations prefetched); `embargoed` is true while held."""
     return {"id": r.uri, "agency": r.actor.handle, "agency_name": r.actor.name, "actor": r.actor.uri,
             "type": r.type, "language": r.language, "headline": r.headline, "summary": r.summary,
+            "languages": [t.language for t in sorted(r.translations, key=lambda t: (t.kind != "original",
+                                                                                     t.language))],
             "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
             "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
             "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at),
@@ -85,7 +87,7 @@ def wire_json(r: WireStory) -> dict[str, Any]:
 
 async def wire_story(uri: str) -> dict[str, Any] | None:
     """One wire story in any state (killed ones too), with the revisions this node has seen."""
-    row = await WireStory.get_or_none(uri=uri).prefetch_related("actor")
+    row = await WireStory.get_or_none(uri=uri).prefetch_related("actor", "translations")
     if row is None:
         return None
     return {**wire_json(row), "revisions": await wire_revisions(row)}

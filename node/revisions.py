@@ -7,18 +7,22 @@ story's `content` and every `contentMap` entry, and the latest one travels as `c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from federation.context import Federation
 from federation.vocab import AS_CONTEXT, iso
-from node.models import Story, StoryRevision, WireRevision, WireStory
-from schemas.lifecycle import TERMS, content_hash, decorate_article
+from node.models import Story, StoryRevision, StoryTranslation, WireRevision, WireStory
+from node.story_documents import LanguageVersion, language_versions, story_document
+from schemas.lifecycle import TERMS, content_hash, correction_html, decorate_article
 
 
-def story_languages(story: Story) -> list[str]:
-    """The languages a story is published in (a correction note is needed for each)."""
-    return [story.language]
+async def story_languages(story: Story, *, connection: Any = None) -> list[str]:
+    """The languages a story is published in: its own and every approved translation (each needs a note)."""
+    approved = await StoryTranslation.filter(story_id=story.id, status="approved").using_db(connection).order_by(
+        "language").values_list("language", flat=True)
+    return [story.language, *(lang for lang in approved if lang != story.language)]
 
 
 def snapshot(story: Story) -> dict[str, Any]:
@@ -50,21 +54,34 @@ async def ensure_baseline(story: Story, *, connection: Any = None) -> None:
         await record(story, connection=connection)
 
 
-async def article(fed: Federation, username: str, story: Story, *, connection: Any = None) -> dict[str, Any]:
-    """The Article of a stored story with our lifecycle terms and its correction notes (see schemas.lifecycle)."""
-    from node.publishing import story_object  # noqa: PLC0415 (publishing calls us while building activities)
-
+async def decorate(fed: Federation, username: str, story: Story, obj: dict[str, Any], *,
+                   connection: Any = None) -> dict[str, Any]:
+    """A story's Article (as story_document builds it) with our lifecycle terms and its correction notes."""
     revs = await StoryRevision.filter(story_id=story.id).using_db(connection).order_by("number")
     latest = revs[-1] if revs else None
-    scheduled = story.state == "scheduled"
     return decorate_article(
-        story_object(fed, username, story), revision=story.version,
+        obj, revision=story.version,
         hash_=latest.content_hash if latest else content_hash(snapshot(story)),
         revisions_url=fed.urls.story(story.uuid) + "/revisions",
         corrections=[r.correction_note for r in revs if r.correction],
         correction=bool(latest and latest.correction and latest.number == story.version),
         urgency=story.urgency, subjects=story.subjects or [],
-        embargoed_until=story.embargoed_until if scheduled else None)
+        embargoed_until=story.embargoed_until if story.state == "scheduled" else None)
+
+
+async def article(fed: Federation, username: str, story: Story, *, connection: Any = None) -> dict[str, Any]:
+    """The Article of a stored story, every approved language, with our lifecycle terms (see `decorate`)."""
+    versions = await language_versions(fed.urls, username, story, connection=connection)
+    return await decorate(fed, username, story, story_document(fed.urls, username, story, versions),
+                          connection=connection)
+
+
+async def with_correction_notes(story: Story, versions: Iterable[LanguageVersion]) -> list[LanguageVersion]:
+    """The language versions with the story's correction notes appended to each body (for its web page)."""
+    notes = [r.correction_note for r in await StoryRevision.filter(story_id=story.id, correction=True)
+             .order_by("number")]
+    return [replace(v, body_html=v.body_html + "".join(correction_html(n[v.language]) for n in notes
+                                                       if n.get(v.language))) for v in versions]
 
 
 def revision_json(rev: StoryRevision | WireRevision) -> dict[str, Any]:

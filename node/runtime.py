@@ -25,6 +25,8 @@ from node.config import Config
 from node.db import activate, open_context
 from node.embargo import EmbargoScheduler, use_partners
 from node.models import ActorKey
+from node.story_documents import channel_username
+from schemas.provenance import TranslationPolicy
 
 log = logging.getLogger("agency_node")
 T = TypeVar("T")
@@ -65,7 +67,8 @@ class Node:
         """Open the database (already migrated), load or create keys, build the federation wiring."""
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
-        self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR])
+        channels = {channel_username(self.agency, lang): lang for lang in self.config.channel_languages}
+        self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR, *channels])
         policy = HttpPolicy(
             user_agent=f"agency-node/{__version__} (+{self.config.base_url})",
             timeout=float(fed_cfg["fetch_timeout_seconds"]),
@@ -80,12 +83,17 @@ class Node:
         fetcher = Fetcher(http, signers[INSTANCE_ACTOR], key_ttl=float(fed_cfg["key_cache_ttl_seconds"]))
         self.fed = Federation(
             urls=self.urls, http=http, fetcher=fetcher, signers=signers,
-            local_actors={self.agency: LocalActor(self.agency, self.config.agency.manually_approves_followers)},
+            local_actors={self.agency: LocalActor(self.agency, self.config.agency.manually_approves_followers),
+                          **{name: LocalActor(name, language=lang) for name, lang in channels.items()}},
             retry=RetryPolicy(base_delay=float(dcfg["base_delay_seconds"]),
                               max_delay=float(dcfg["max_delay_seconds"]),
                               give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
                               park_after_failures=int(dcfg["park_after_failures"])),
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+            translation_policy=TranslationPolicy(
+                review_machine=bool(self.config.translation.get("review_machine", True)),
+                max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
+                accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),

@@ -106,6 +106,21 @@ class TrustSection(_Section):
     partners = fields.List(fields.String(validate=_actor_url), load_default=list, validate=check_unique)
 
 
+class TranslationSection(_Section):
+    # true: machine translations wait for a person to review them; false: they go out at once, labelled machine.
+    review_machine = fields.Boolean(load_default=True)
+    # Largest translated body (characters of HTML) accepted from an editor or a partner's offer.
+    max_body_chars = fields.Integer(load_default=500_000, validate=validate.Range(min=1000))
+    # Accept offered translations from agencies that follow us or that we follow; others are refused.
+    accept_offers = fields.Boolean(load_default=True)
+
+
+class ChannelsSection(_Section):
+    # One followable actor per language (<handle>_<language>, e.g. baku_ru), each publishing single-language
+    # objects for social-network readers (Mastodon reads one language per post).
+    languages = fields.List(LanguageTag(), load_default=list)
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -115,3 +130,5 @@ class ConfigSchema(_Section):
     federation = fields.Nested(FederationSection, load_default=lambda: FederationSection().load({}))
     delivery = fields.Nested(DeliverySection, load_default=lambda: DeliverySection().load({}))
     trust = fields.Nested(TrustSection, load_default=lambda: TrustSection().load({}))
+    translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
+    channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))

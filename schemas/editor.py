@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from babel import Locale, UnknownLocaleError
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from schemas.languages import normalize_tag
 
 
 def validate_language(tag: str) -> None:
     """A BCP 47 tag babel knows (``az``, ``az-Cyrl``, ``zh-Hans``); raises ValidationError otherwise."""
     try:
-        Locale.parse(tag, sep="-")
-    except (ValueError, UnknownLocaleError, TypeError):
-        raise ValidationError(f"{tag!r} is not a known BCP 47 language tag") from None
+        normalize_tag(tag)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _http_url(value: str) -> None:

@@ -161,7 +161,7 @@ def clean_urgency(value: Any) -> int | None:
     return int(value)
 
 
-# -- what we send ----------------------------------------------------------------------------------------------------
+# -- what we send ---------------------------------------------------------------------------------------------------
 
 def decorate_article(obj: dict[str, Any], *, revision: int, hash_: str, revisions_url: str,
                      corrections: list[Mapping[str, str]], correction: bool, urgency: int | None,
@@ -191,7 +191,7 @@ def decorate_article(obj: dict[str, Any], *, revision: int, hash_: str, revision
     return obj
 
 
-# -- what we receive ----------------------------------------------------------------------------------------------------
+# -- what we receive ------------------------------------------------------------------------------------------------
 
 def _text_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):

@@ -14,7 +14,7 @@ Mapping (ninjs 3.x names; 2.x uses the same names in lower case and `embargoed` 
 | `embargoedUntil` | `embargoed_until` |
 | `pubStatus` | usable (published), withheld (under embargo), canceled (killed; the reason in `edNote`) |
 | `urgency` | `urgency` (1-9) |
-| `language`, `headlines[0]`, `descriptions[role=summary]`, `bodies[0]` (text/html) | the story's language, headline, summary, body |
+| `language`, `headlines[0]`, `descriptions[role=summary]`, `bodies[0]` | language, headline, summary, body (HTML) |
 | `associations[rel=translation]` | the story in its other languages, one ninjs object each |
 | `descriptions[role=correction]` | the correction notes, oldest first, in the story's language |
 | `subjects` | IPTC Media Topics (`uri`, `literal` = `medtop:` code, `name`); hashtags as `rel: hashtag` |
@@ -64,7 +64,7 @@ class NinjsError(ValueError):
     """A ninjs document cannot be imported; the message names the problem (and where it is)."""
 
 
-# -- the IPTC schemas --------------------------------------------------------------------------------------------------
+# -- the IPTC schemas -----------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=2)
 def load_schema(name: str) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def ninjs_version(doc: Mapping[str, Any]) -> int:
     return 3
 
 
-# -- out ----------------------------------------------------------------------------------------------------------------
+# -- out ------------------------------------------------------------------------------------------------------------
 
 def _iso(value: datetime | str | None) -> str | None:
     if value is None:
@@ -194,7 +194,7 @@ def to_ninjs(story: Mapping[str, Any]) -> dict[str, Any]:
     return doc
 
 
-# -- in -----------------------------------------------------------------------------------------------------------------
+# -- in -------------------------------------------------------------------------------------------------------------
 
 def _v2_to_v3(value: Any) -> Any:
     if isinstance(value, dict):

@@ -7,9 +7,10 @@ from typing import Any
 
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
-from federation.handlers.stories import _clean_object, wire_fields
+from federation.handlers.stories import _clean_object, _parse_time, wire_fields
 from federation.lifecycle import record_wire_revision
-from node.models import Follower, Following, RemoteActor, WireStory
+from federation.wire_languages import merge_languages
+from node.models import Follower, Following, RemoteActor, WireStory, WireTranslation
 from schemas.activitystreams import object_id
 from schemas.lifecycle import kill_reason
 
@@ -33,10 +34,16 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
             return await handle_create(fed, activity, signature)
         if story.state != "live":
             raise Ignored("update of a deleted story")
-        values = wire_fields(_clean_object(obj))
+        incoming = _parse_time(obj.get("updated"))
+        if incoming is not None and story.updated_at is not None and incoming < story.updated_at:
+            # Deliveries may arrive out of order: an older version never replaces a newer one.
+            raise Ignored(f"stale update of {story.uri} ({obj.get('updated')})")
+        clean = _clean_object(obj)
+        values = wire_fields(clean)
         await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
         await record_wire_revision(story, values["object"])
-        return f"story {story.uri} updated"
+        languages = await merge_languages(story, clean, known_original=story.language)
+        return f"story {story.uri} updated ({', '.join(languages)})"
     raise Ignored(f"Update of a {obj.get('type')}")
 
 
@@ -60,4 +67,5 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
         state="killed" if reason else "deleted", deleted_at=now, content_html="", summary="", kill_reason=reason)
     if not updated:
         raise Ignored(f"delete of unknown object {target}")
+    await WireTranslation.filter(story_id=story.id).delete()  # every language goes with the story
     return f"story {target} {'killed' if reason else 'deleted'}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from federation.context import Federation
 from federation.handlers.base import Ignored
+from federation.handlers.offers import answer_to_offer
 from federation.outbox import send_activity
 from node.models import Boost, Follower, Following, RemoteActor
 from schemas.activitystreams import object_id
@@ -84,14 +85,18 @@ async def _answer_to_our_follow(fed: Federation, activity: dict[str, Any]) -> Fo
 
 
 async def handle_accept(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """The actor we asked to follow accepted."""
+    """The actor we asked to follow accepted (or the origin accepted a translation we offered)."""
+    if (done := await answer_to_offer(fed, activity, "accepted")) is not None:
+        return done
     row = await _answer_to_our_follow(fed, activity)
     await Following.filter(id=row.id).update(state="accepted")
     return f"following {row.actor.uri}"
 
 
 async def handle_reject(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """The actor we asked to follow refused (or removed us)."""
+    """The actor we asked to follow refused (or removed us), or the origin refused a translation we offered."""
+    if (done := await answer_to_offer(fed, activity, "declined")) is not None:
+        return done
     row = await _answer_to_our_follow(fed, activity)
     await Following.filter(id=row.id).update(state="rejected")
     return f"follow of {row.actor.uri} rejected"

@@ -10,8 +10,11 @@ from federation.errors import FetchError
 from federation.handlers.base import STORY_TYPES, Ignored, followed_actor
 from federation.lifecycle import record_wire_revision, wire_columns
 from federation.sanitize import html_to_text, sanitize_html
+from federation.handlers.offers import handle_offer
+from federation.wire_languages import merge_languages
 from node.models import Boost, RemoteActor, WireStory
 from schemas.activitystreams import object_id, same_origin
+from schemas.provenance import translation_of
 
 
 def _first(mapping: Any) -> tuple[str, str]:
@@ -66,19 +69,29 @@ def wire_fields(obj: dict[str, Any]) -> dict[str, Any]:
 
 async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: str) -> WireStory:
     """Insert or refresh the wire copy of a story by `actor`."""
-    values = wire_fields(_clean_object(obj))
+    clean = _clean_object(obj)
+    values = wire_fields(clean)
     values["signature"] = signature
     story, created = await WireStory.get_or_create(uri=obj["id"], defaults={**values, "actor_id": actor.id})
+    known_original = "" if created else story.language
+    if not created and story.updated_at is not None:
+        incoming = values["updated_at"] or values["published_at"]
+        if incoming is None or incoming < story.updated_at:
+            return story  # an older version arriving after a newer one (deliveries may cross): keep the newer
     if not created and story.state == "live":
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
     if story.state == "live":
         await record_wire_revision(story, values["object"])
+        await merge_languages(story, clean, known_original=known_original)
     return story
 
 
 async def handle_create(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """A story from an agency we follow: store it on the wire."""
+    """A story from an agency we follow: store it on the wire. A partner's translation of one of our stories
+    (an object linked to it with our `translationOf` rel) is an offer instead (`handlers.offers`)."""
+    if isinstance(activity.get("object"), dict) and translation_of(activity["object"]):
+        return await handle_offer(fed, activity, signature)
     actor = await followed_actor(activity["actor"])
     if actor is None:
         raise Ignored(f"Create from {activity['actor']}, whom we do not follow")

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from federation.inbox import receive
-from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, iso
-from node import kills, ninjs_exchange, revisions
-from node.models import Follower, Following, OutboxActivity, Story
+from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
+from node import channels, kills, ninjs_exchange, revisions
+from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
+from node.offers import offered_object
 from node.runtime import Node
+from node.story_documents import channel_object, language_versions, story_document
+from node.web.pages import channel_actor_document, story_page
 from node.web.keys import NODE
 from node.web.negotiation import ap_response, wants_html
 from node.web.problems import ProblemError, problem
@@ -28,6 +32,9 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
                               summary_html="", public_key_pem=key.public_key_pem,
                               manually_approves_followers=True, discoverable=False)
     agency = node.config.agency
+    channel = node.fed.local_actors.get(username) if node.fed else None
+    if channel is not None and channel.language:
+        return channel_actor_document(node, username, channel.language, key)
     return actor_document(
         node.urls, username, type_="Organization", name=agency.name, summary_html=html.escape(agency.summary),
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
@@ -39,7 +46,7 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
 def _local(request: web.Request) -> tuple[Node, str]:
     node = request.app[NODE]
     username = request.match_info.get("username", INSTANCE_ACTOR)
-    if username != node.agency and username != INSTANCE_ACTOR:
+    if username != INSTANCE_ACTOR and (node.fed is None or username not in node.fed.local_actors):
         raise ProblemError(404, "No such actor", f"no actor {username} here")
     return node, username
 
@@ -129,14 +136,44 @@ async def story(request: web.Request) -> web.Response:
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":
         return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
-    doc = await revisions.article(node.fed, node.agency, row)  # type: ignore[arg-type]
+    versions = await language_versions(node.urls, node.agency, row)
     if wants_html(request):
-        body = (f"<!doctype html><html lang={html.escape(row.language)}><meta charset=utf-8>"
-                f"<title>{html.escape(row.headline)}</title><article><h1>{html.escape(row.headline)}</h1>"
-                f"<p><em>{html.escape(row.summary)}</em></p>{doc['content']}"
-                f"<p><time datetime={iso(row.published_at)}>{iso(row.published_at)}</time></p></article>")
-        return web.Response(text=body, content_type="text/html")
+        shown = await revisions.with_correction_notes(row, versions)
+        return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
+                            content_type="text/html")
+    doc = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]
+                                   story_document(node.urls, node.agency, row, versions))
     return ap_response(doc)
+
+
+async def channel_story(request: web.Request) -> web.Response:
+    """A language channel's single-language object for a story (once that language is approved)."""
+    node = request.app[NODE]
+    row = await Story.get_or_none(uuid=request.match_info["uuid"])
+    language = request.match_info["language"]
+    if row is None or row.state == "scheduled" or channels.channel_for(  # type: ignore[arg-type]
+            node.fed, node.agency, language) is None:
+        raise ProblemError(404, "No such story", "")
+    if row.state == "deleted":
+        doc = tombstone(f"{node.urls.story(row.uuid)}/{language}", former_type="Article",
+                        deleted=row.deleted_at or datetime.now(timezone.utc))
+        return ap_response(doc, status=410)
+    version = next((v for v in await language_versions(node.urls, node.agency, row) if v.language == language),
+                   None)
+    if version is None:
+        raise ProblemError(404, "No such story", f"no approved {language} version of this story")
+    return ap_response(channel_object(node.urls, node.agency, row, version, updated=row.updated_at))
+
+
+async def offered_translation(request: web.Request) -> web.Response:
+    """Our translation of a partner's story, offered to its origin (an object of ours, FEP-e232 linked)."""
+    node = request.app[NODE]
+    row = await OfferedTranslation.get_or_none(uuid=request.match_info["uuid"]).prefetch_related(
+        "wire_story__actor")
+    if row is None:
+        raise ProblemError(404, "No such translation", "")
+    return ap_response(offered_object(node.fed, node.agency, row, row.wire_story.uri,  # type: ignore[arg-type]
+                                      row.wire_story.actor.uri))
 
 
 async def story_revisions(request: web.Request) -> web.Response:
@@ -171,7 +208,7 @@ async def inbox(request: web.Request) -> web.Response:
     """Personal and shared inbox: verify, dedupe, store, 202. Unverifiable: 401 (never 202)."""
     node = request.app[NODE]
     username = request.match_info.get("username")
-    if username is not None and username != node.agency:
+    if username is not None and username not in node.fed.local_actors:  # type: ignore[union-attr]
         raise ProblemError(404, "No such actor", f"no actor {username} here")
     limit = int(node.config.federation["max_body_bytes"])
     if request.content_length is not None and request.content_length > limit:
@@ -198,5 +235,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/inbox", inbox),
         web.get("/stories/{uuid}", story),
         web.get("/stories/{uuid}/revisions", story_revisions),
+        web.get("/stories/{uuid}/{language}", channel_story),
         web.get("/activities/{uuid}", activity),
+        web.get("/translations/{uuid}", offered_translation),
     ]

@@ -22,6 +22,7 @@ async def webfinger(request: web.Request) -> web.Response:
         raise ProblemError(400, "Missing resource", "pass ?resource=acct:name@host")
     host = node.config.host
     names = {node.agency: node.agency, host: INSTANCE_ACTOR}
+    names.update({name: name for name in (node.fed.local_actors if node.fed else {})})  # language channels
     username: str | None = None
     if resource.startswith(("http://", "https://")):
         for name in names.values():
