@@ -237,3 +237,35 @@ async def test_lifecycle__embargoed_story_killed_before_release_stays_private(tm
             "activity__type", "inbox"))
         assert sorted(t for t, _ in types) == ["Create", "Delete", "Update"]
         assert {i for _, i in types} == {f"{ankara.base_url}/actors/ankara/inbox"}
+
+
+async def test_lifecycle__correction_in_every_language_of_a_translated_story(tmp_path):
+    """With an approved English translation, a correction needs a note in Azerbaijani and English; each language
+    on the followers' copy carries its own note, and the translation's approval is a revision of its own."""
+    async with three_nodes(tmp_path, None) as (nodes, _):
+        baku, ankara = nodes["baku"], nodes["ankara"]
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        en = {"language": "en", "headline": "Ferry line reopens", "summary": "Crossings resume.",
+              "body": "<p>The line reopens on 12 May.</p>", "translator": "Leyla Mammadova"}
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations", en)
+        assert status == 201, doc
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/en/approve",
+                                     {"reviewer": "Rashad Aliyev"})
+        assert status == 200, doc
+        status, problem = await baku.api("PATCH", f"/api/stories/{story['id']}", {"correction_note": NOTE})
+        assert status == 400 and "en" in problem["detail"]
+        notes = {**NOTE, "en": "An earlier version gave the wrong date."}
+        status, fixed = await baku.api("PATCH", f"/api/stories/{story['id']}", {"correction_note": notes})
+        assert status == 200, fixed
+        await settle(*nodes.values())
+
+        _, revs = await baku.api("GET", f"/api/stories/{story['id']}/revisions")
+        assert [(r["revision"], r["correction"]) for r in revs["revisions"]] == [(1, False), (2, False), (3, True)]
+        _, obj, _ = await baku.get(f"/stories/{story['id']}")
+        assert list(obj["contentMap"]) == ["az", "en"] and obj["correctionNoteMap"] == notes
+        assert obj["contentMap"]["en"].endswith(notes["en"] + "</p>") and NOTE["az"] in obj["contentMap"]["az"]
+        _, langs = await ankara.api("GET", f"/api/wire/languages?story={story['url']}")
+        by_lang = {i["language"]: i for i in langs["languages"]}
+        assert notes["en"] in by_lang["en"]["content_html"] and NOTE["az"] in by_lang["az"]["content_html"]
+        _, detail = await ankara.api("GET", f"/api/wire/story?id={story['url']}")
+        assert detail["revisions"][-1]["correctionNoteMap"] == notes
