@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from federation.fetch import Fetcher
+from federation.hosts import ParkedHosts
+from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
+from federation.integrity import ProofSigner
+from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
 from schemas.provenance import TranslationPolicy
@@ -35,7 +39,12 @@ class Federation:
     signature_max_age: timedelta = timedelta(hours=1)
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     inbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Object integrity proofs (FEP-8b32): the Ed25519 signer of each local actor that signs what it sends.
+    proof_signers: dict[str, ProofSigner] = field(default_factory=dict)
+    trust: TrustPolicy = field(default_factory=TrustPolicy)
     translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
+    parked: ParkedHosts = field(default_factory=ParkedHosts)
+    inbox_writer: InboxWriter = field(default_factory=InboxWriter)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -1,7 +1,8 @@
 """The delivery worker: sends queued activities to inboxes with bounded concurrency, retries, and parking.
 
 `run_once()` claims due rows, sends them, records each outcome on its row, and returns how many it handled.
-Each 2xx is recorded as soon as it arrives, so a restart never resends what an inbox already took.
+Each 2xx is recorded as soon as it arrives (in the next shared write of the worker's `SettleGroup`, which starts
+the moment the previous one ends), so a restart never resends what an inbox already took.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import aiohttp
 
 from federation.context import Federation
 from federation.errors import PrivateAddressError
-from federation.hosts import parked_hosts, record_failure, record_success
-from federation.queue import claim, settle
+from federation.hosts import record_failure, record_success
+from federation.queue import SettleGroup, claim
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from node.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -37,12 +38,14 @@ class DeliveryWorker:
         self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
         self._bodies: dict[int, tuple[bytes, str]] = {}
         self._failing_hosts: set[str] = set()
+        self._settle = SettleGroup(Delivery, from_state=S.SENDING)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
         now = now or datetime.now(timezone.utc)
+        parked = sorted(await self.fed.parked.current())
         token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=await parked_hosts())
+                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked)
         if not rows:
             return 0
         await self._load_bodies({r.activity_id for r in rows})  # type: ignore[attr-defined]
@@ -75,6 +78,10 @@ class DeliveryWorker:
             self._bodies = keep
 
     async def _deliver(self, token: str, row: Delivery) -> None:
+        if not self.fed.trust.allows_host(row.host):
+            # Blocked after the row was queued: never send; the row says why.
+            await self._record(token, row, Outcome.PERMANENT, None, "domain blocked by the trust policy", None)
+            return
         body, username = self._bodies[row.activity_id]  # type: ignore[attr-defined]
         signer = self.fed.signers[username]
         status: int | None = None
@@ -98,11 +105,12 @@ class DeliveryWorker:
                       retry_after: float | None) -> None:
         now = datetime.now(timezone.utc)
         if outcome is Outcome.DONE:
-            await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.DELIVERED,
-                         last_status=status, delivered_at=now, last_error=None)
+            await self._settle.settle(row.id, token, to_state=S.DELIVERED, last_status=status, delivered_at=now,
+                                      last_error=None)
             if row.host in self._failing_hosts:
                 self._failing_hosts.discard(row.host)
                 await record_success(row.host)
+                self.fed.parked.discard(row.host)
             return
         if outcome is Outcome.RETRY:
             self._failing_hosts.add(row.host)
@@ -110,16 +118,17 @@ class DeliveryWorker:
             when = schedule_retry(attempts=row.attempts, first_attempt_at=row.created_at, now=now,
                                   policy=self.fed.retry, retry_after=retry_after)
             if when is not None:
-                await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.QUEUED,
-                             next_attempt_at=when, last_status=status, last_error=error[:300] or None)
+                await self._settle.settle(row.id, token, to_state=S.QUEUED, next_attempt_at=when,
+                                          last_status=status, last_error=error[:300] or None)
                 if parked:
+                    self.fed.parked.add(row.host)
                     log.warning("delivery.host_parked", extra={"host": row.host})
                 return
             error = f"gave up after {row.attempts} attempts: {error}"
         elif outcome is Outcome.GONE:
             await _drop_gone_inbox(row.inbox)
-        await settle(Delivery, row.id, token, from_state=S.SENDING, to_state=S.DEAD, last_status=status,
-                     last_error=error[:300] or None)
+        await self._settle.settle(row.id, token, to_state=S.DEAD, last_status=status,
+                                  last_error=error[:300] or None)
         log.info("delivery.dead", extra={"inbox": row.inbox, "status": status})
 
 

@@ -7,6 +7,9 @@ The tree, and what a route or worker usually does with each branch:
     │                               stale, or does not verify -> answer 401 (problem doc)
     ├── KeyUnavailable              the signer's key could not be fetched just now
     │                               -> answer 503, the peer retries (Mastodon 4.6 does so)
+    ├── ProofError(code, reason)    an object integrity proof (FEP-8b32) is malformed, of
+    │                               another cryptosuite, by an unlisted or expired key, or
+    │                               does not match the document -> record it as invalid
     └── FetchError                  dereferencing a remote object failed
         ├── ObjectGone              410 Gone: the object or actor was deleted
         ├── ObjectNotFound          404: nothing there (or never was)
@@ -21,6 +24,7 @@ __all__ = [
     "FederationError",
     "SignatureError",
     "KeyUnavailable",
+    "ProofError",
     "FetchError",
     "ObjectGone",
     "ObjectNotFound",
@@ -48,6 +52,20 @@ class SignatureError(FederationError):
 
 class KeyUnavailable(FederationError):
     """The signing key could not be fetched just now (answer HTTP 503, not 401)."""
+
+
+class ProofError(FederationError):
+    """An object integrity proof cannot be accepted.
+
+    `code` is a stable word for programs (``wrong-cryptosuite``, ``malformed-proof``, ``missing-verification-method``,
+    ``malformed-multikey``, ``key-not-listed``, ``controller-mismatch``, ``expired``, ``key-expired``,
+    ``bad-signature``, ``unknown-key``); `reason` is a short sentence for people.
+    """
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
 
 
 class FetchError(FederationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timezone
 
 from tortoise.expressions import F
@@ -43,3 +45,37 @@ async def revive_host(host: str) -> bool:
 async def parked_hosts() -> list[str]:
     """Hosts currently parked."""
     return list(await HostHealth.filter(parked=True).values_list("host", flat=True))
+
+
+class ParkedHosts:
+    """The set of parked hosts, kept in memory and reloaded from the database at most every `ttl` seconds.
+
+    The inbox consults it on every request and the delivery worker on every batch, instead of a query each time.
+    This process's own parking and reviving update it at once (`add`, `discard`); another process's show up
+    within `ttl`, so a host parked elsewhere may wait that long to be revived by a request it sends here.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._hosts: set[str] = set()
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> frozenset[str]:
+        """The parked hosts (reloaded when the copy is older than `ttl`)."""
+        if time.monotonic() >= self._expires:
+            async with self._lock:  # one reload for a crowd of requests, not one each
+                if time.monotonic() >= self._expires:
+                    self._hosts = set(await parked_hosts())
+                    self._expires = time.monotonic() + self.ttl
+        return frozenset(self._hosts)
+
+    async def contains(self, host: str) -> bool:
+        """Whether `host` is parked, as far as this process knows."""
+        return host in await self.current()
+
+    def add(self, host: str) -> None:
+        self._hosts.add(host)
+
+    def discard(self, host: str) -> None:
+        self._hosts.discard(host)

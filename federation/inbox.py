@@ -14,13 +14,14 @@ from urllib.parse import urlsplit
 
 import orjson
 from marshmallow import ValidationError
-from tortoise.exceptions import IntegrityError
 
+from federation import provenance
 from federation.context import Federation
-from federation.errors import KeyUnavailable, SignatureError
+from federation.errors import KeyUnavailable, ProofError, SignatureError
+from federation.integrity import proof_of
 from federation.hosts import revive_host
+from federation.inbox_store import Received
 from federation.signatures import inspect_request
-from node.models import HostHealth, InboxItem
 from schemas.activitystreams import object_id, parse_activity, same_origin
 
 log = logging.getLogger("agency_node.inbox")
@@ -60,6 +61,10 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
     except ValidationError as exc:
         return Verdict(400, "Invalid activity", _first_message(exc.messages), {"errors": exc.messages})
 
+    # 0. The trust policy: a blocked domain gets a clear refusal and nothing is fetched or stored for it.
+    if not fed.trust.allows_host(activity["actor"]):
+        return Verdict(403, "Domain blocked", f"{urlsplit(activity['actor']).netloc} may not federate with this node")
+
     # 1. The signature, before anything is stored.
     try:
         pending = inspect_request(method, raw_path, headers, body, now=datetime.now(timezone.utc),
@@ -69,7 +74,15 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
     # The key must live on its actor's host, checked before fetching it: a key document on another host can
     # claim any owner (and fetching it would let that host make us cache a forged copy of the actor).
     # Mastodon, GoToSocial, Misskey and Fedify all keep the key at or next to the actor id.
-    if not same_origin(pending.key_id, activity["actor"]):
+    if not fed.trust.allows_host(pending.key_id):
+        return Verdict(403, "Domain blocked", f"{urlsplit(pending.key_id).netloc} may not federate with this node")
+    # A forwarded activity (signed over HTTP by someone else) is only considered when it carries its actor's own
+    # object integrity proof (FEP-8b32); it is checked below, once the forwarder's signature is.
+    try:
+        forwarded = proof_of(raw) is not None
+    except ProofError:
+        forwarded = False
+    if not same_origin(pending.key_id, activity["actor"]) and not forwarded:
         return Verdict(401, "Key not owned by actor",
                        f"key {pending.key_id} is not on the host of {activity['actor']}")
     try:
@@ -89,10 +102,18 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
     if not valid:
         return Verdict(401, "Invalid signature", "the signature does not verify with the actor's key")
 
-    # 2. The key must belong to the activity's actor.
+    # 2. The key must belong to the activity's actor, or the actor's own proof must vouch for a forwarded copy.
+    scheme, key_id = pending.scheme, pending.key_id
     if key.owner != activity["actor"]:
-        return Verdict(401, "Key not owned by actor",
-                       f"key {pending.key_id} belongs to {key.owner}, not to {activity['actor']}")
+        if not forwarded:
+            return Verdict(401, "Key not owned by actor",
+                           f"key {pending.key_id} belongs to {key.owner}, not to {activity['actor']}")
+        verdict = await provenance.check(fed, raw)
+        if verdict.status == provenance.UNKNOWN_KEY:
+            return Verdict(503, "Key unavailable", verdict.reason, {"retry_after": 60})
+        if not verdict.verified:
+            return Verdict(401, "Invalid proof", f"forwarded by {key.owner}; {verdict.code}: {verdict.reason}")
+        scheme, key_id = "proof", verdict.key_id
     if not same_origin(activity["id"], activity["actor"]):
         return Verdict(400, "Foreign activity id", "the activity id is not on its actor's host")
     obj = activity.get("object")
@@ -100,16 +121,16 @@ async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mappi
         if not same_origin(obj["id"], activity["actor"]):
             return Verdict(400, "Foreign object", "the object id is not on its actor's host")
 
-    # 3. Store raw, once.
-    try:
-        await InboxItem.create(
-            activity_id=activity["id"], actor_uri=activity["actor"], type=activity["type"][:32],
-            body=body.decode("utf-8"), signature=pending.scheme, key_id=pending.key_id[:512],
-            state="received", next_attempt_at=datetime.now(timezone.utc),
-        )
-    except IntegrityError:
+    # 3. Store raw, once (in a transaction shared with whatever else arrived meanwhile).
+    stored = await fed.inbox_writer.store(Received(
+        activity_id=activity["id"], actor_uri=activity["actor"], type=activity["type"][:32],
+        body=body.decode("utf-8"), signature=scheme, key_id=key_id[:512]))
+    if not stored:
         return Verdict(202, extra={"duplicate": True})
-    await revive_host(urlsplit(activity["actor"]).netloc)
+    host = urlsplit(key.owner).netloc  # who talked to us: the actor, or the forwarder of a proven copy
+    if await fed.parked.contains(host):
+        await revive_host(host)
+        fed.parked.discard(host)
     fed.inbox_wakeup.set()
     log.info("inbox.received", extra={"activity_type": activity["type"], "actor": activity["actor"]})
     return Verdict(202)

@@ -29,6 +29,14 @@ class InboxState(StrEnum):
     FAILED = "failed"          # processing raised repeatedly; kept for the operator
 
 
+class TranslationJobState(StrEnum):
+    PENDING = "pending"          # waiting for its next attempt (first, retry, or the story changed)
+    TRANSLATING = "translating"  # claimed by a worker; lock expiry returns it to the pool after a crash
+    TRANSLATED = "translated"    # the translation reached the translation store
+    DEAD = "dead"                # gave up: refused by the engine, or retries exhausted
+    CANCELLED = "cancelled"      # the story was deleted first
+
+
 _DELIVERY_EDGES: dict[DeliveryState, frozenset[DeliveryState]] = {
     DeliveryState.QUEUED: frozenset({DeliveryState.SENDING, DeliveryState.CANCELLED, DeliveryState.DEAD}),
     DeliveryState.SENDING: frozenset(
@@ -51,9 +59,27 @@ _INBOX_EDGES: dict[InboxState, frozenset[InboxState]] = {
 }
 
 
+_TRANSLATION_JOB_EDGES: dict[TranslationJobState, frozenset[TranslationJobState]] = {
+    TranslationJobState.PENDING: frozenset({TranslationJobState.TRANSLATING, TranslationJobState.CANCELLED,
+                                            TranslationJobState.PENDING}),
+    TranslationJobState.TRANSLATING: frozenset(
+        {TranslationJobState.TRANSLATED, TranslationJobState.PENDING, TranslationJobState.DEAD,
+         TranslationJobState.CANCELLED, TranslationJobState.TRANSLATING}  # re-claimed after its lock expired
+    ),
+    # The story changed, or an operator retries: translate again.
+    TranslationJobState.TRANSLATED: frozenset({TranslationJobState.PENDING, TranslationJobState.CANCELLED}),
+    # (dead -> cancelled is not an edge: "dead" and "cancelled" are delivery states too, whose edges win.)
+    TranslationJobState.DEAD: frozenset({TranslationJobState.PENDING}),
+    TranslationJobState.CANCELLED: frozenset(),
+}
+
+_MACHINES = ((DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES),
+             (TranslationJobState, _TRANSLATION_JOB_EDGES))
+
+
 def check_transition(current: str, new: str) -> None:
-    """Raise `IllegalTransition` unless a delivery or inbox row may go from `current` to `new`."""
-    for enum, edges in ((DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES)):
+    """Raise `IllegalTransition` unless a delivery, inbox or translation-job row may go from `current` to `new`."""
+    for enum, edges in _MACHINES:  # type: ignore[assignment]
         if current in enum.__members__.values() and new in enum.__members__.values():
             if enum(new) in edges[enum(current)]:
                 return
@@ -61,7 +87,7 @@ def check_transition(current: str, new: str) -> None:
     raise IllegalTransition(f"unknown states: {current!r} -> {new!r}")
 
 
-def sources_of(new: DeliveryState | InboxState) -> tuple[str, ...]:
+def sources_of(new: DeliveryState | InboxState | TranslationJobState) -> tuple[str, ...]:
     """The states a row may come from to reach `new` (used to write conditional UPDATEs)."""
-    edges = _DELIVERY_EDGES if isinstance(new, DeliveryState) else _INBOX_EDGES
+    edges: dict = next(e for enum, e in _MACHINES if isinstance(new, enum))  # type: ignore[type-arg]
     return tuple(sorted(src.value for src, dst in edges.items() if new in dst))

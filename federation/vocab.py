@@ -28,6 +28,14 @@ _EXTRA_TERMS = {
 }
 
 ACTOR_CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, _EXTRA_TERMS]
+# FEP-521a: Multikey (and its `controller`, `publicKeyMultibase`, `expires`) from the multikey context;
+# `assertionMethod` defined inline (as in the W3C Controlled Identifiers vocabulary), so no DID context is needed.
+PROOF_ACTOR_CONTEXT: list[Any] = [
+    AS_CONTEXT, SECURITY_CONTEXT, "https://w3id.org/security/data-integrity/v1",
+    "https://w3id.org/security/multikey/v1",
+    {**_EXTRA_TERMS, "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id",
+                                         "@container": "@set"}},
+]
 OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS}]
 
 INSTANCE_ACTOR = "__instance__"  # key-store name of the instance (application) actor
@@ -79,8 +87,12 @@ class LocalUrls:
 def actor_document(urls: LocalUrls, username: str, *, type_: str, name: str, summary_html: str,
                    public_key_pem: str, icon_url: str = "", url: str = "",
                    manually_approves_followers: bool = False, discoverable: bool = True,
-                   published: datetime | None = None) -> dict[str, Any]:
-    """The actor document for a local actor (Organization for the agency, Application for the instance)."""
+                   published: datetime | None = None,
+                   assertion_method: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The actor document for a local actor (Organization for the agency, Application for the instance).
+
+    `assertion_method` lists the actor's Ed25519 Multikeys (FEP-521a), which sign its object proofs.
+    """
     actor_id = urls.actor(username)
     doc: dict[str, Any] = {
         "@context": ACTOR_CONTEXT,
@@ -99,6 +111,9 @@ def actor_document(urls: LocalUrls, username: str, *, type_: str, name: str, sum
         "discoverable": discoverable,
         "publicKey": {"id": urls.key_id(username), "owner": actor_id, "publicKeyPem": public_key_pem},
     }
+    if assertion_method:
+        doc["@context"] = PROOF_ACTOR_CONTEXT
+        doc["assertionMethod"] = assertion_method
     if icon_url:
         doc["icon"] = {"type": "Image", "url": icon_url}
     if published is not None:

@@ -15,7 +15,8 @@ import orjson
 from federation.context import Federation
 from federation.errors import FetchError
 from federation.handlers import HANDLERS, Ignored
-from federation.queue import claim, settle
+from federation.handlers.base import batch_lookups, followed_actors
+from federation.queue import SettleGroup, claim
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from node.models import InboxItem
@@ -26,6 +27,13 @@ log = logging.getLogger("agency_node.inbox_worker")
 MAX_ATTEMPTS = 8
 
 
+class ReceivedActivity(dict):
+    """A normalised activity that also keeps the document exactly as received (`raw`): an object integrity
+    proof on the activity covers the received form (``to`` as a string, say), not the normalised one."""
+
+    raw: dict
+
+
 class InboxWorker:
     """Processes `InboxItem` rows in arrival order."""
 
@@ -33,14 +41,23 @@ class InboxWorker:
         self.fed = fed
         self.batch = batch
         self.lock_for = lock_for
+        self._settle_group = SettleGroup(InboxItem, from_state=S.PROCESSING)
+        self._settling: list[asyncio.Future[None]] = []
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of received items; return how many were handled (0: nothing due)."""
         now = now or datetime.now(timezone.utc)
         token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
                                   ready_state=S.RECEIVED, busy_state=S.PROCESSING)
-        for row in rows:  # in order: a Follow must be handled before its Undo
-            await self._process(token, row)
+        # The senders' follow state in one query for the batch, not one per item.
+        with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
+            try:
+                for row in rows:  # in order: a Follow must be handled before its Undo
+                    await self._process(token, row)
+            finally:
+                # Each outcome was written while the next item was processed; wait for the last writes.
+                settling, self._settling = self._settling, []
+                await asyncio.gather(*settling)
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
@@ -59,7 +76,9 @@ class InboxWorker:
                     w.cancel()
 
     async def _process(self, token: str, row: InboxItem) -> None:
-        activity = parse_activity(orjson.loads(row.body))
+        raw = orjson.loads(row.body)
+        activity = ReceivedActivity(parse_activity(raw))
+        activity.raw = raw
         handler = HANDLERS.get(activity["type"])
         now = datetime.now(timezone.utc)
         try:
@@ -67,7 +86,7 @@ class InboxWorker:
                 raise Ignored(f"{activity['type']} is not handled")
             note = await handler(self.fed, activity, row.signature)
         except Ignored as exc:
-            await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.IGNORED,
+            self._settle(row.id, token, to_state=S.IGNORED,
                          note=str(exc)[:300], processed_at=now)
             return
         except FetchError as exc:
@@ -77,14 +96,19 @@ class InboxWorker:
             log.exception("inbox.handler_failed", extra={"activity_type": row.type})
             await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
             return
-        await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.PROCESSED,
+        self._settle(row.id, token, to_state=S.PROCESSED,
                      note=(note or "")[:300], processed_at=now)
+
+    def _settle(self, row_id: int, token: str, *, to_state: str, **values: object) -> None:
+        """Record an item's outcome in the next shared write, without waiting for it (see `run_once`)."""
+        self._settling.append(asyncio.ensure_future(
+            self._settle_group.settle(row_id, token, to_state=to_state, **values)))
 
     async def _retry_or_fail(self, token: str, row: InboxItem, error: str) -> None:
         now = datetime.now(timezone.utc)
         if row.attempts >= MAX_ATTEMPTS:
-            await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.FAILED,
+            self._settle(row.id, token, to_state=S.FAILED,
                          note=error[:300], processed_at=now)
             return
-        await settle(InboxItem, row.id, token, from_state=S.PROCESSING, to_state=S.RECEIVED, note=error[:300],
+        self._settle(row.id, token, to_state=S.RECEIVED, note=error[:300],
                      next_attempt_at=now + timedelta(seconds=next_delay(row.attempts, self.fed.retry)))

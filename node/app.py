@@ -10,7 +10,8 @@ from node.config import Config
 from node.db import activate
 from node.runtime import Node
 from node.web import activitypub, api, translations_api, wellknown
-from node.web.keys import NODE
+from node.web.doccache import DocumentCache, cache_middleware
+from node.web.keys import DOCUMENTS, NODE
 from node.web.problems import problem_middleware
 
 
@@ -25,10 +26,11 @@ async def _db_middleware(request: web.Request,
 def create_app(config: Config, *, run_workers: bool = True, node: Node | None = None) -> web.Application:
     """A ready-to-run application. With `run_workers`, delivery and inbox workers run in the same process."""
     app = web.Application(
-        middlewares=[problem_middleware, _db_middleware, api.auth_middleware],
+        middlewares=[problem_middleware, _db_middleware, api.auth_middleware, cache_middleware(DOCUMENTS)],
         client_max_size=int(config.federation["max_body_bytes"]) + 1,
     )
     app[NODE] = node or Node(config)
+    app[DOCUMENTS] = DocumentCache()
 
     async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         the_node = app[NODE]

@@ -250,7 +250,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             headline=data["headline"], body=data["body"], language=data["language"], summary=data["summary"],
             body_format=data["body_format"], hashtags=tuple(data["hashtags"]),
             canonical_url=data.get("canonical_url"), urgency=data.get("urgency"),
-            subjects=tuple(data["subjects"]), embargoed_until=data.get("embargoed_until")))
+            subjects=tuple(data["subjects"]), embargoed_until=data.get("embargoed_until")), hooks=node.story_hooks)
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
 
@@ -295,7 +295,7 @@ def cmd_correct(args: argparse.Namespace) -> int:
             summary=story.summary if args.summary is None else args.summary, hashtags=tuple(story.hashtags),
             canonical_url=story.canonical_url, urgency=story.urgency, subjects=tuple(story.subjects or ()),
             embargoed_until=story.embargoed_until, correction_note=notes)
-        story = await publishing.update(node.fed, node.agency, story.uuid, data)
+        story = await publishing.update(node.fed, node.agency, story.uuid, data, hooks=node.story_hooks)
         return story.uuid, story.version, len(await revisions.story_revisions(story))
 
     try:
@@ -336,8 +336,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     config: Config = args.cfg
 
     async def _go(node: Any) -> Any:
-        story, action, notes = await ninjs_exchange.import_ninjs(node.fed, node.agency, doc,
-                                                                 default_language=config.agency.languages[0])
+        story, action, notes = await ninjs_exchange.import_ninjs(
+            node.fed, node.agency, doc, default_language=config.agency.languages[0], hooks=node.story_hooks)
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})), action, notes
 
@@ -432,7 +432,9 @@ def cmd_wire(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
     else:
-        _table(rows, ["received", "agency", "language", "headline", "signature", "id"])
+        for r in rows:
+            r["proof_status"] = r["proof"]["status"]
+        _table(rows, ["received", "agency", "language", "headline", "signature", "proof_status", "id"])
     return 0
 
 
@@ -458,6 +460,134 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         for r in rows:
             r["status"] = ", ".join(f"{k} {v}" for k, v in sorted(r["deliveries"].items())) or "no followers"
         _table(rows, ["id", "state", "language", "headline", "status"])
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from node import publishing
+    from node.models import TranslationJob
+    from node.translation_jobs import queue_jobs
+    from schemas.languages import normalize_tag
+
+    try:
+        targets = list(dict.fromkeys(normalize_tag(t) for t in args.to.split(",") if t.strip()))
+    except ValueError as exc:
+        raise CliError(f"--to: {exc}") from None
+    if not targets:
+        raise CliError("--to needs at least one language, e.g. --to ru,tr")
+
+    async def _go(node: Any) -> list[Any]:
+        if node.translation is None or node.translation_worker is None:
+            raise CliError("no machine-translation engine is configured ([translation] engine and url)")
+        story = await publishing.get_story(args.story.rstrip("/").rsplit("/", 1)[-1])
+        if story.state != "published":
+            raise CliError(f"story {story.uuid} was deleted")
+        wanted = [t for t in targets if normalize_tag(story.language) != t]
+        if not wanted:
+            raise CliError(f"the story is already in {story.language}")
+        await queue_jobs(story, wanted)
+        done = []
+        for tag in wanted:
+            job = await TranslationJob.get(story_id=story.id, language=tag)
+            print(f"{tag}: translating from {story.language} with {node.translation.engine.name}", flush=True)
+
+            def _progress(p: Any, tag: str = tag) -> None:
+                print(f"{tag}: chunk {p.done}/{p.total} sent ({p.chars} characters so far)", flush=True)
+
+            job = await node.translation_worker.run_job(job.id, progress=_progress)
+            done.append(job)
+            if job.state == "translated":
+                print(f"{tag}: translated", flush=True)
+            else:
+                print(f"{tag}: {job.state}: {job.last_error}", flush=True)
+        return done
+
+    try:
+        jobs = asyncio.run(_with_node(args.cfg, _go))
+    except publishing.StoryError as exc:
+        raise CliError(exc.detail) from None
+    failed = [j for j in jobs if j.state != "translated"]
+    if failed:
+        raise CliError(f"{len(failed)} of {len(jobs)} translation(s) not done: "
+                       + "; ".join(f"{j.language} {j.state} ({j.last_error})" for j in failed)
+                       + " - pending jobs are retried by the running node")
+    return 0
+
+
+def cmd_translation_jobs(args: argparse.Namespace) -> int:
+    from node.translation_jobs import list_jobs
+
+    rows = asyncio.run(_with_node(args.cfg, lambda node: list_jobs(
+        args.story.rstrip("/").rsplit("/", 1)[-1] if args.story else None, args.state, args.limit)))
+    if args.json:
+        _print_json(rows)
+    else:
+        _table(rows, ["id", "story", "language", "state", "attempts", "next_attempt_at", "last_error"])
+    return 0
+
+
+def _read_document(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{source} is not JSON: {exc.msg} at line {exc.lineno}") from None
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from node import verification
+
+    is_url = args.source.startswith(("http://", "https://"))
+    doc = None if is_url else _read_document(args.source)
+
+    async def _go(node: Any) -> Any:
+        if is_url:
+            return await verification.verify_url(node, args.source)
+        return await verification.verify_document(node, doc, source=args.source, compare=not args.no_compare)
+
+    try:
+        report = asyncio.run(_with_node(args.cfg, _go))
+    except verification.Unreadable as exc:
+        print(f"agency-node verify: {exc}", file=sys.stderr)
+        return verification.EXIT_UNREADABLE
+    if args.json:
+        _print_json(report)
+    else:
+        origin = report.get("origin_copy") or {}
+        for label, value in (("story", report["object"]), ("status", report["status"]),
+                             ("origin", report["origin"]), ("key", report["key_id"]),
+                             ("signed", report["created"]), ("expires", report["expires"]),
+                             ("copy", origin.get("detail")), ("reason", report["reason"])):
+            if value:
+                print(f"{label + ':':9}{value}")
+    return int(report["exit_code"])
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from node import rotation
+    from node.proofkeys import assertion_methods
+
+    async def _go(node: Any) -> Any:
+        if args.action == "rotate":
+            return await rotation.rotate_keys(node)
+        return {"actor": node.urls.actor(node.agency), "rsa_key": node.urls.key_id(node.agency),
+                "assertionMethod": assertion_methods(node.urls, node.agency, node.proof_keys[node.agency])}
+
+    result = asyncio.run(_with_node(args.cfg, _go))
+    if args.json:
+        _print_json(result)
+    elif args.action == "rotate":
+        print(f"rotated the keys of {result['actor']}")
+        print(f"new Ed25519 key: {result['ed25519_key']}")
+        print(f"retired (still listed with an end date): {len(result['retired_keys'])}")
+        print(f"Update(actor) queued for {result['followers_inboxes']} inbox(es)")
+        print("restart running `agency-node run` / `worker` processes so that they sign with the new keys")
+    else:
+        for key in result["assertionMethod"]:
+            print(f"{key['id']}  {'expires ' + key['expires'] if key.get('expires') else 'current'}")
     return 0
 
 
@@ -564,6 +694,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("deliveries", cmd_deliveries, "delivery status of own stories (or of one story per inbox)")
     p.add_argument("story", nargs="?", help="a story id or URL: show each inbox")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = add("translate", cmd_translate,
+            "machine-translate one of our stories now (engine from [translation]), showing progress per chunk")
+    p.add_argument("story", help="a story id or URL")
+    p.add_argument("--to", required=True, metavar="LANGS", help="target languages, comma-separated: ru,tr")
+    p = add("translation-jobs", cmd_translation_jobs, "list machine-translation jobs and their state")
+    p.add_argument("--story", help="only the jobs of this story (id or URL)")
+    p.add_argument("--state", choices=["pending", "translating", "translated", "dead", "cancelled"])
+    p.add_argument("--limit", type=int, default=100)
+
+
+    p = add("verify", cmd_verify, "check a story's proof, origin and integrity (a URL, a JSON file or - for stdin)")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = ("exit status: 0 verified, 3 unsigned, 4 tampered (the copy was altered after signing), "
+                "5 key not listed by the origin, 6 proof or key expired, 7 malformed proof or key, "
+                "8 origin unreachable and its key not cached, 9 story unreadable, 1 other failure")
+    p.add_argument("source", help="a story (or activity) URL, a JSON file, or - for standard input")
+    p.add_argument("--no-compare", action="store_true", help="do not compare a file with the origin's copy")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p = add("keys", cmd_keys, "list the agency's proof keys, or rotate its RSA and Ed25519 keys")
+    p.add_argument("action", choices=["list", "rotate"],
+                   help="list: the Multikeys in assertionMethod; rotate: new keys, old ones kept with an end date, "
+                        "Update(actor) sent to followers")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = add("demo", cmd_demo, "run three agency nodes on loopback, federate them, and show what each received",
             needs_config=False)

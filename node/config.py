@@ -6,6 +6,7 @@ what is wrong, e.g. ``agency.handle: must be 1-30 characters of a-z, 0-9 and _``
 Environment variables that override the file:
 - ``AGENCY_NODE_DATABASE_URL``: the database URL.
 - ``AGENCY_NODE_API_TOKEN``: the editor API bearer token (hashed here; the hash in the file is then ignored).
+- ``AGENCY_NODE_TRANSLATION_API_KEY``: the machine-translation engine's API key.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from schemas.configcheck import validate_database_url
 
 ENV_DATABASE_URL = "AGENCY_NODE_DATABASE_URL"
 ENV_API_TOKEN = "AGENCY_NODE_API_TOKEN"
+ENV_TRANSLATION_API_KEY = "AGENCY_NODE_TRANSLATION_API_KEY"
 MIN_TOKEN_LENGTH = 16
 
 
@@ -59,10 +61,11 @@ class Config:
     federation: Mapping[str, Any] = field(default_factory=dict)
     delivery: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
-    trust: Mapping[str, Any] = field(default_factory=dict)
-    translation: Mapping[str, Any] = field(default_factory=dict)
     channel_languages: tuple[str, ...] = ()
     database_url_from: str = "node.database_url"  # or the environment variable that overrode it, for messages
+    translation: Mapping[str, Any] = field(default_factory=dict)  # without the API key
+    translation_api_key: str = field(default="", repr=False)  # a secret: kept out of reprs and logs
+    trust: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def host(self) -> str:
@@ -186,11 +189,21 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         federation=dict(loaded["federation"]),
         delivery=dict(loaded["delivery"]),
         source=source,
-        trust=dict(loaded["trust"]),
-        translation=dict(loaded["translation"]),
         channel_languages=tuple(dict.fromkeys(normalize_tag(t) for t in loaded["channels"]["languages"])),
         database_url_from=database_url_from,
+        translation=_translation(loaded["translation"], base_dir or Path.cwd()),
+        translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],
+        trust=dict(loaded["trust"]),
     )
+
+
+def _translation(section: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    out = {k: v for k, v in section.items() if k != "api_key"}
+    out["targets"] = list(section["targets"])  # already normalised by the schema (LanguageTag)
+    out["glossary"] = {lang: dict(terms) for lang, terms in section["glossary"].items()}
+    if out.get("glossary_file"):  # relative to the config file, like the SQLite path
+        out["glossary_file"] = str((base / out["glossary_file"]).resolve())
+    return out
 
 
 def load_config(path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None) -> Config:

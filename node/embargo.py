@@ -6,17 +6,15 @@ personal inbox (a shared inbox may also serve actors that are not partners). At 
 moves it to `published` and sends Create to every follower. The schedule lives only in the database (the story
 rows), so a restarted node releases what it missed on its first pass.
 
-`is_partner(actor_uri)` reads the `[trust] partners` list of actor URIs from the config until the trust policy
-of node/trust.py takes over (same name and signature).
+Trusted partners are the operator's `[trust] partners` (node/trust.py `is_partner`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from datetime import datetime, timezone
-from typing import Any, Iterable
+
 
 from tortoise.transactions import in_transaction
 
@@ -25,41 +23,21 @@ from node.models import Follower, Story, WireStory
 
 log = logging.getLogger("agency_node.embargo")
 
-# Partners per node, keyed by the node's database context (several nodes share a process in tests and the demo,
-# and every code path of a node runs with its database context active).
-_PARTNERS: "weakref.WeakKeyDictionary[Any, frozenset[str]]" = weakref.WeakKeyDictionary()
+async def partner_inboxes(fed: Federation, username: str) -> list[str]:
+    """Personal inboxes of `username`'s accepted followers that are trusted partners (node/trust.py)."""
+    from node.trust import is_partner  # noqa: PLC0415
 
-
-def _current_db() -> Any:
-    from tortoise.context import _current_context  # the same hook node.db.activate sets
-
-    return _current_context.get(None)
-
-
-def use_partners(db: Any, partners: Iterable[str]) -> None:
-    """Record the trusted partner actor URIs of the node whose database context is `db`."""
-    _PARTNERS[db] = frozenset(p.rstrip("/") for p in partners)
-
-
-def is_partner(actor_uri: str) -> bool:
-    """True when the actor is a trusted partner agency of the current node."""
-    db = _current_db()
-    return db is not None and actor_uri.rstrip("/") in _PARTNERS.get(db, frozenset())
-
-
-async def partner_inboxes(username: str) -> list[str]:
-    """Personal inboxes of `username`'s accepted followers that are trusted partners."""
     followers = await Follower.filter(local=username, state="accepted", actor__deleted_at=None).prefetch_related(
         "actor")
-    return sorted({f.actor.inbox for f in followers if is_partner(f.actor.uri)})
+    return sorted({f.actor.inbox for f in followers if await is_partner(fed, f.actor.uri)})
 
 
-async def audience(username: str, story: Story) -> tuple[list[str], bool]:
+async def audience(fed: Federation, username: str, story: Story) -> tuple[list[str], bool]:
     """Where an activity about `story` goes, and whether it is public (listed in the outbox, fetchable)."""
     from federation.outbox import follower_inboxes  # noqa: PLC0415
 
     if story.state == "scheduled":
-        return await partner_inboxes(username), False
+        return await partner_inboxes(fed, username), False
     return await follower_inboxes(username), True
 
 

@@ -58,7 +58,7 @@ async def kill(fed: Federation, username: str, uuid: str, reason: str | None = N
     async with in_transaction() as conn:
         now = datetime.now(timezone.utc)
         # The audience is decided by the state before the kill: an embargoed story only reached partners.
-        inboxes, public = await embargo.audience(username, story)
+        inboxes, public = await embargo.audience(fed, username, story)
         updated = await Story.filter(id=story.id, state=story.state).using_db(conn).update(
             state="deleted", deleted_at=now, kill_reason=reason)
         if not updated:

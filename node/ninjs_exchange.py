@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import Any, Sequence
 
 from marshmallow import ValidationError
 from tortoise.exceptions import IntegrityError
@@ -56,8 +56,8 @@ async def wire_ninjs(story: WireStory) -> dict[str, Any]:
     })
 
 
-async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_language: str | None = None
-                       ) -> tuple[Story, str, list[str]]:
+async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_language: str | None = None,
+                       hooks: Sequence[publishing.StoryHook] = ()) -> tuple[Story, str, list[str]]:
     """Apply a ninjs 3.x or 2.x document from a newsroom CMS, keyed by its `uri`.
 
     A new uri is published as a story (scheduled when it carries a future embargo); a uri imported before updates
@@ -85,7 +85,7 @@ async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_lang
         if fields["corrections"]:
             notes.append("correction notes of earlier versions not imported (this is a new story here)")
         try:
-            story = await publishing.publish(fed, username, data)
+            story = await publishing.publish(fed, username, data, hooks=hooks)
         except IntegrityError:  # the same item imported at the same moment by another request
             raise NinjsError(f"uri: {uri} is being imported by another request; send it again") from None
         return story, "created", notes
@@ -96,7 +96,7 @@ async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_lang
     if not new_notes and all(getattr(existing, k) == v for k, v in values.items()):
         return existing, "unchanged", notes
     note = {data.language: new_notes[-1]} if new_notes else {}
-    story = await publishing.update(fed, username, existing.uuid, replace(data, correction_note=note))
+    story = await publishing.update(fed, username, existing.uuid, replace(data, correction_note=note), hooks=hooks)
     return story, "corrected" if note else "updated", notes
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -21,6 +21,10 @@ from node.models import Story, StoryTranslation
 from node.story_fanout import fan_out_story
 from schemas.languages import normalize_tag
 from schemas.lifecycle import LifecycleError, clean_correction_note, clean_subjects, clean_urgency
+
+# Called inside the transaction that stores a published or updated story (e.g. queueing translation jobs), so
+# the story and what must follow it commit together.
+StoryHook = Callable[[Story, Any], Awaitable[None]]
 
 
 class StoryError(Exception):
@@ -92,7 +96,7 @@ async def fan_out(fed: Federation, username: str, story: Story, type_: str, obj:
                   audience: tuple[list[str], bool] | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """Queue an activity about `story` for its audience: every follower, or only trusted partners while the story
     is under embargo (then it is not public: not in the outbox, not fetchable)."""
-    inboxes, public = audience or await embargo.audience(username, story)
+    inboxes, public = audience or await embargo.audience(fed, username, story)
     doc = activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
     doc.update(extra or {})
@@ -100,9 +104,10 @@ async def fan_out(fed: Federation, username: str, story: Story, type_: str, obj:
                   connection=conn)
 
 
-async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
+async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Sequence[StoryHook] = ()) -> Story:
     """Store a new story (revision 1) and queue its Create{Article}: for every follower, or, when it is embargoed
-    until a later time, only for trusted partners (the scheduler sends it to everyone at that time)."""
+    until a later time, only for trusted partners (the scheduler sends it to everyone at that time); run `hooks`
+    in the same transaction."""
     values = _clean(data)
     now = datetime.now(timezone.utc)
     scheduled = values["embargoed_until"] is not None and values["embargoed_until"] > now
@@ -113,6 +118,8 @@ async def publish(fed: Federation, username: str, data: StoryInput) -> Story:
         # Every language goes out (with provenance), and the original on its language channel if there is one
         # (under embargo: to trusted partners only, and no channel posts until the release).
         await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 
@@ -123,7 +130,8 @@ async def get_story(uuid: str) -> Story:
     return story
 
 
-async def update(fed: Federation, username: str, uuid: str, data: StoryInput) -> Story:
+async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
+                 hooks: Sequence[StoryHook] = ()) -> Story:
     """Change a story: store the next revision and queue an Update (with `updated` set, so Mastodon shows it as an
     edit). With a correction note (one per language of the story) the revision is a correction."""
     story = await get_story(uuid)
@@ -153,6 +161,8 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput) ->
         story = await Story.get(id=story.id).using_db(conn)
         await revisions.record(story, correction_note=note, connection=conn)
         await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
+        for hook in hooks:
+            await hook(story, conn)
     return story
 
 

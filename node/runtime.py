@@ -23,9 +23,15 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.db import activate, open_context
-from node.embargo import EmbargoScheduler, use_partners
-from node.models import ActorKey
+from node.embargo import EmbargoScheduler
+from node.machine_translation import MachineTranslation
+from node.models import ActorKey, ProofKey, Story
+from node.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
 from node.story_documents import channel_username
+from node.translation_jobs import (
+    TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
+)
+from node.trust import build_policy
 from schemas.provenance import TranslationPolicy
 
 log = logging.getLogger("agency_node")
@@ -53,9 +59,12 @@ class Node:
         self.db: Any = None
         self.fed: Federation | None = None
         self.keys: dict[str, ActorKey] = {}
+        self.proof_keys: dict[str, list[ProofKey]] = {}
         self.delivery_worker: DeliveryWorker | None = None
         self.inbox_worker: InboxWorker | None = None
         self.scheduler: EmbargoScheduler | None = None
+        self.translation: MachineTranslation | None = None  # None: no engine configured (human translation only)
+        self.translation_worker: TranslationWorker | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -65,6 +74,8 @@ class Node:
 
     async def start(self) -> None:
         """Open the database (already migrated), load or create keys, build the federation wiring."""
+        # Machine translation first: a bad glossary file is a ConfigError before anything is opened.
+        self.translation = await MachineTranslation.from_config(self.config)
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
         channels = {channel_username(self.agency, lang): lang for lang in self.config.channel_languages}
@@ -90,18 +101,47 @@ class Node:
                               give_up_after=float(dcfg["give_up_after_hours"]) * 3600,
                               park_after_failures=int(dcfg["park_after_failures"])),
             signature_max_age=timedelta(seconds=int(fed_cfg["signature_max_age_seconds"])),
+            trust=build_policy(self.config),
             translation_policy=TranslationPolicy(
                 review_machine=bool(self.config.translation.get("review_machine", True)),
                 max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
                 accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
+        self.proof_keys = await ensure_proof_keys(self.urls, [self.agency])
+        await self.reload_keys()
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
-        use_partners(self.db, self.config.trust.get("partners", ()))
         self.scheduler = EmbargoScheduler(self.fed, self.agency)
+        if self.translation is not None:
+            self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
+        install_request_hook(self.fed, self.translation, self.translation_worker)
+
+    @property
+    def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:
+        """What publishing and updating a story must also do, in the same transaction."""
+        return [self._queue_translations] if self.translation is not None else []
+
+    async def _queue_translations(self, story: Story, connection: Any) -> None:
+        assert self.translation is not None
+        if await queue_jobs(story, self.translation.settings.targets, connection=connection) and \
+                self.translation_worker is not None:
+            self.translation_worker.wakeup.set()
+
+    async def reload_keys(self) -> None:
+        """Load the stored keys into the signers (after a rotation, or at start)."""
+        assert self.fed is not None
+        names = list(self.keys)
+        self.keys = {k.actor: k for k in await ActorKey.filter(actor__in=names)}
+        for name, key in self.keys.items():
+            self.fed.signers[name] = Signer(self.urls.key_id(name), load_private_key(key.private_key_pem))
+        self.proof_keys = await load_proof_keys([self.agency])
+        for name, keys in self.proof_keys.items():
+            signer = proof_signer(keys)
+            if signer is not None:
+                self.fed.proof_signers[name] = signer
 
     def start_workers(self) -> None:
         """Run the delivery and inbox workers in the background until `stop()`."""
@@ -111,6 +151,8 @@ class Node:
             self._spawn(self.inbox_worker.run_forever, self._stop),
             self._spawn(self.scheduler.run_forever, self._stop),
         ]
+        if self.translation_worker is not None:
+            self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop))
 
     def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Task[Any]:
         async def _runner() -> Any:
@@ -140,6 +182,12 @@ class Node:
         assert self.scheduler
         return await self.run(self.scheduler.run_once, now)
 
+    async def translate_once(self) -> int:
+        """Run one batch of due translation jobs now (0 when none are due or no engine is configured)."""
+        if self.translation_worker is None:
+            return 0
+        return await self.run(self.translation_worker.run_once)
+
     async def stop(self) -> None:
         """Stop workers, close the HTTP client and the database."""
         self._stop.set()
@@ -147,7 +195,11 @@ class Node:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self.translation is not None:
+            await self.translation.close()
+            self.translation = None
         if self.fed is not None:
+            remove_request_hook(self.fed)
             await self.fed.http.close()
         if self.db is not None:
             activate(self.db)

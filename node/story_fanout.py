@@ -30,7 +30,7 @@ async def fan_out_story(fed: Federation, username: str, story: Story, type_: str
     # The embedded object uses our provenance terms: the activity's context must define them too.
     doc["@context"] = obj["@context"]
     # Under embargo only trusted partners get it, and it is not public (node/embargo.py).
-    inboxes, public = await embargo.audience(username, story)
+    inboxes, public = await embargo.audience(fed, username, story)
     await enqueue(fed, username=username, activity=doc, inboxes=inboxes, story_id=story.id, public=public,
                   connection=conn)
     if story.state == "scheduled":

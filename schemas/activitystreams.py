@@ -13,7 +13,9 @@ properties (``signature``, ``proof``, ``@context``, ``_misskey_content``...) sur
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +35,7 @@ __all__ = [
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_WHITESPACE = re.compile(r"\s")  # the characters str.isspace() accepts
 
 
 # --- small pure helpers ---------------------------------------------------------------------
@@ -44,7 +47,7 @@ def is_http_url(value: object) -> bool:
     Single-label hosts and explicit ports are fine (``http://127.0.0.1:8123/x``,
     ``https://mastodon/users/a``); so are underscores, which some anonymised recordings use.
     """
-    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
+    if not isinstance(value, str) or not value or _WHITESPACE.search(value):
         return False
     try:
         parts = urlsplit(value)
@@ -55,6 +58,12 @@ def is_http_url(value: object) -> bool:
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
+    # Cached: every inbox request compares the same actor's origin several times.
+    return _cached_origin(url) if isinstance(url, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _cached_origin(url: str) -> tuple[str, str, int] | None:
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -19,12 +19,6 @@ from schemas.configcheck import (
 _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
 
 
-def _actor_url(value: str) -> None:
-    if not value:
-        raise ValidationError("must be an actor URL such as https://news.example/actors/ankara")
-    check_http_url(value)
-
-
 class _Section(Schema):
     class Meta:
         unknown = RAISE
@@ -102,17 +96,50 @@ class DeliverySection(_Section):
 
 
 class TrustSection(_Section):
-    # Actor URIs of trusted partner agencies: they receive embargoed stories before release.
-    partners = fields.List(fields.String(validate=_actor_url), load_default=list, validate=check_unique)
+    # Partner agencies (trusted): actor URIs or name@host handles. Domains: blocked (blocklist mode) or the only
+    # ones allowed besides partners (allowlist mode). See federation/policy.py.
+    mode = fields.String(load_default="blocklist", validate=validate.OneOf(["blocklist", "allowlist"]))
+    partners = fields.List(fields.String(validate=validate.Length(min=3)), load_default=list)
+    domains = fields.List(fields.String(validate=validate.Length(min=1, max=255)), load_default=list)
 
 
 class TranslationSection(_Section):
+    """Translations: human review and offers, and machine translation (no engine, the default: no jobs are
+    queued, translation is by hand only)."""
+
     # true: machine translations wait for a person to review them; false: they go out at once, labelled machine.
     review_machine = fields.Boolean(load_default=True)
     # Largest translated body (characters of HTML) accepted from an editor or a partner's offer.
     max_body_chars = fields.Integer(load_default=500_000, validate=validate.Range(min=1000))
     # Accept offered translations from agencies that follow us or that we follow; others are refused.
     accept_offers = fields.Boolean(load_default=True)
+
+    # -- machine translation --
+    engine = fields.String(load_default="", validate=validate.OneOf(
+        ["", "libretranslate"], error='must be "" (no machine translation) or "libretranslate"'))
+    url = fields.String(load_default="", validate=check_http_url)  # the engine's base URL
+    api_key = fields.String(load_default="")  # AGENCY_NODE_TRANSLATION_API_KEY overrides; never logged
+    allow_private_engine = fields.Boolean(load_default=False)  # a local engine must be allowed explicitly
+    targets = fields.List(LanguageTag(), load_default=list, validate=check_unique)
+    timeout_seconds = fields.Float(load_default=60.0, validate=validate.Range(min=0.1))
+    chunk_chars = fields.Integer(load_default=2000, validate=validate.Range(min=50, max=100_000))
+    batch_texts = fields.Integer(load_default=16, validate=validate.Range(min=1, max=1000))
+    concurrency = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
+    base_delay_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.01))
+    max_delay_seconds = fields.Float(load_default=3600.0, validate=validate.Range(min=0.01))
+    give_up_after_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0.0001))
+    lock_seconds = fields.Float(load_default=600.0, validate=validate.Range(min=1))
+    protected = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    glossary = fields.Dict(keys=LanguageTag(),
+                           values=fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                                              values=fields.String(validate=validate.Length(min=1, max=500))),
+                           load_default=dict)
+    glossary_file = fields.String(load_default="")  # a TOML (protected, [glossary.<lang>]) or CSV file
+
+    @validates_schema
+    def _engine_needs_url(self, data: dict[str, Any], **_: object) -> None:
+        if data.get("engine") and not data.get("url"):
+            raise ValidationError("an engine needs its url", "url")
 
 
 class ChannelsSection(_Section):

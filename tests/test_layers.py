@@ -3,8 +3,8 @@
 Layers, lowest first:
 
 0. ``schemas.*``: pure schemas and document builders.
-1. the pure parts of ``federation``: signatures, rfc9421, keys, retry, vocab, errors, sanitize, states, and the
-   ``federation`` package itself.
+1. the pure parts of ``federation``: signatures, rfc9421, keys, retry, vocab, errors, sanitize, states, the
+   machine-translation pipeline (mt, glossary, htmlchunks), and the ``federation`` package itself.
 2. storage models: ``node.models`` and ``node.models.*``.
 3. every other ``federation.*`` module (the I/O: http, fetch, inbox, outbox, delivery, queue, hosts, worker,
    context, handlers, ...).
@@ -29,7 +29,8 @@ FIRST_PARTY = (*PACKAGES, "tests")
 
 PURE_FEDERATION = frozenset(
     f"federation.{name}"
-    for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states")
+    for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states",
+                 "glossary", "htmlchunks", "mt", "multikey", "integrity", "policy")
 ) | {"federation"}
 
 LAYER_NAMES = {
@@ -218,6 +219,11 @@ def test_layers__every_module_has_a_layer():
     ("federation.signatures", 1),
     ("federation.rfc9421", 1),
     ("federation.states", 1),
+    ("federation.mt", 1),
+    ("federation.glossary", 1),
+    ("federation.htmlchunks", 1),
+    ("federation.libretranslate", 3),
+    ("schemas.languages", 0),
     ("node.models", 2),
     ("node.models.queue", 2),
     ("federation.inbox", 3),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from federation import provenance
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
 from federation.handlers.stories import _clean_object, _parse_time, wire_fields
@@ -38,10 +39,14 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         if incoming is not None and story.updated_at is not None and incoming < story.updated_at:
             # Deliveries may arrive out of order: an older version never replaces a newer one.
             raise Ignored(f"stale update of {story.uri} ({obj.get('updated')})")
+        verdict = await provenance.check(fed, obj, activity=activity)
+        if verdict.status == provenance.INVALID:
+            raise Ignored(f"update refused, proof invalid ({verdict.code}): {verdict.reason}")
         clean = _clean_object(obj)
         values = wire_fields(clean)
         await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
         await record_wire_revision(story, values["object"])
+        await provenance.record(story, verdict, via=activity["actor"])
         languages = await merge_languages(story, clean, known_original=story.language)
         return f"story {story.uri} updated ({', '.join(languages)})"
     raise Ignored(f"Update of a {obj.get('type')}")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
+from federation import provenance
 from federation.context import Federation
 from federation.errors import FetchError
+from federation.integrity import proof_of
 from federation.handlers.base import STORY_TYPES, Ignored, followed_actor
 from federation.lifecycle import record_wire_revision, wire_columns
 from federation.sanitize import html_to_text, sanitize_html
@@ -102,8 +106,13 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
         raise Ignored(f"Create of a {obj.get('type')}")
     if not same_origin(obj.get("id", ""), actor.uri):
         raise Ignored("object id is not on its actor's host")
-    await store_wire_story(actor, obj, signature)
-    return f"stored {obj['id']}"
+    verdict = await provenance.check(fed, obj, activity=activity)
+    if verdict.status == provenance.INVALID:
+        raise Ignored(f"proof invalid ({verdict.code}): {verdict.reason}")
+    async with in_transaction():
+        story = await store_wire_story(actor, obj, signature)
+        await provenance.record(story, verdict, via=activity["actor"])
+    return f"stored {obj['id']} (proof {verdict.status})"
 
 
 async def handle_announce(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
@@ -114,9 +123,24 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
     story_id = object_id(activity.get("object"))
     if not story_id:
         raise Ignored("Announce without an object")
+    if not fed.trust.allows_host(story_id):
+        raise Ignored(f"announced story {story_id} is from a domain the trust policy refuses")
     story = await WireStory.get_or_none(uri=story_id)
+    embedded = activity.get("object")
+    if story is None and isinstance(embedded, dict) and proof_of(embedded) is not None:
+        # A forwarded copy is believed only when its proof verifies against its origin agency's key (FEP-8b32):
+        # the forwarder's own signatures say nothing about someone else's story. This works while the origin
+        # is down, as long as its key is cached.
+        verdict = await provenance.check(fed, embedded)
+        if verdict.status == provenance.INVALID:
+            raise Ignored(f"forwarded copy of {story_id} rejected, proof invalid ({verdict.code}): {verdict.reason}")
+        if verdict.verified and embedded.get("id") == story_id and embedded.get("type") in STORY_TYPES:
+            author = await fed.fetcher.actor(verdict.origin)
+            async with in_transaction():
+                story = await store_wire_story(author, embedded, "proof")
+                await provenance.record(story, verdict, via=activity["actor"])
     if story is None:
-        # Never trust the embedded copy of someone else's object: fetch it from where it lives.
+        # No verifiable copy: fetch it from where it lives.
         try:
             obj = await fed.fetcher.fetch_json(story_id)
         except FetchError as exc:
@@ -127,6 +151,11 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
         if obj.get("id") != story_id or not same_origin(story_id, author_uri):
             raise Ignored("announced object is not on its author's host")
         author = await fed.fetcher.actor(author_uri)
-        story = await store_wire_story(author, obj, "fetched")
+        verdict = await provenance.check(fed, obj)
+        if verdict.status == provenance.INVALID:
+            raise Ignored(f"announced story {story_id} has an invalid proof ({verdict.code}): {verdict.reason}")
+        async with in_transaction():
+            story = await store_wire_story(author, obj, "fetched")
+            await provenance.record(story, verdict, via=author_uri)
     await Boost.get_or_create(activity_id=activity["id"], defaults={"actor_id": booster.id, "story_id": story.id})
     return f"boost of {story_id}"

@@ -10,19 +10,27 @@ import orjson
 from aiohttp import web
 
 from federation.inbox import receive
+from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
 from node import channels, kills, ninjs_exchange, revisions
 from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
 from node.offers import offered_object
+from node.proofkeys import assertion_methods
 from node.runtime import Node
 from node.story_documents import channel_object, language_versions, story_document
 from node.web.pages import channel_actor_document, story_page
-from node.web.keys import NODE
-from node.web.negotiation import ap_response, wants_html
+from node.web.keys import DOCUMENTS, NODE
+from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
 from schemas import ninjs
 
 PAGE_SIZE = 20
+_SERVED_PROOFS = ServedProofCache()
+
+
+def actor_document_of(node: Node, username: str) -> dict[str, Any]:
+    """The served actor document of a local actor (also what Update(actor) carries after a key rotation)."""
+    return _actor_doc(node, username)
 
 
 def _actor_doc(node: Node, username: str) -> dict[str, Any]:
@@ -40,6 +48,7 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
         manually_approves_followers=agency.manually_approves_followers, discoverable=agency.discoverable,
         published=key.created_at,
+        assertion_method=assertion_methods(node.urls, username, node.proof_keys.get(username, [])),
     )
 
 
@@ -53,17 +62,26 @@ def _local(request: web.Request) -> tuple[Node, str]:
 
 async def actor(request: web.Request) -> web.Response:
     node, username = _local(request)
+    html_wanted = wants_html(request)
+    if not html_wanted:
+        cache = request.app[DOCUMENTS]
+        body = cache.get(("actor", username))
+        if body is None:
+            body = cache.put(("actor", username), orjson.dumps(_actor_doc(node, username)))
+        return ap_bytes_response(body)
     doc = _actor_doc(node, username)
-    if wants_html(request):
-        body = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
-                f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
-                f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
-        return web.Response(text=body, content_type="text/html")
-    return ap_response(doc)
+    page = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
+            f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
+            f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
+    return web.Response(text=page, content_type="text/html")
 
 
 async def instance_actor(request: web.Request) -> web.Response:
-    return ap_response(_actor_doc(request.app[NODE], INSTANCE_ACTOR))
+    cache = request.app[DOCUMENTS]
+    body = cache.get(("actor", INSTANCE_ACTOR))
+    if body is None:
+        body = cache.put(("actor", INSTANCE_ACTOR), orjson.dumps(_actor_doc(request.app[NODE], INSTANCE_ACTOR)))
+    return ap_bytes_response(body)
 
 
 def _page_number(request: web.Request) -> int | None:
@@ -98,7 +116,9 @@ async def outbox(request: web.Request) -> web.Response:
     items = None
     if page is not None:
         rows = await query.order_by("-id").offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).only("body")
-        items = [{k: v for k, v in orjson.loads(r.body).items() if k != "@context"} for r in rows]
+        # A signed activity keeps its @context: its proof covers it, and must stay checkable from the page.
+        items = [doc if "proof" in doc else {k: v for k, v in doc.items() if k != "@context"}
+                 for doc in (orjson.loads(r.body) for r in rows)]
     return ap_response(_collection(node.urls.outbox(username), total, page, items))
 
 
@@ -128,22 +148,30 @@ async def following(request: web.Request) -> web.Response:
 
 async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
+    html_wanted = wants_html(request)
+    ninjs_wanted = request.query.get("format") == "ninjs" or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
+    cache_key = ("story", request.match_info["uuid"])
+    if not html_wanted and not ninjs_wanted and (body := request.app[DOCUMENTS].get(cache_key)) is not None:
+        return ap_bytes_response(body)
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
     if row is None or row.state == "scheduled":  # under embargo: not served to anyone before its release
         raise ProblemError(404, "No such story", "")
-    if request.query.get("format") == "ninjs" or "application/ninjs+json" in request.headers.get("Accept", ""):
+    if ninjs_wanted:
         doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":
         return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
     versions = await language_versions(node.urls, node.agency, row)
-    if wants_html(request):
+    if html_wanted:
         shown = await revisions.with_correction_notes(row, versions)
         return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
                             content_type="text/html")
-    doc = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]
-                                   story_document(node.urls, node.agency, row, versions))
-    return ap_response(doc)
+    # Our lifecycle terms (node/revisions.py), then signed (FEP-8b32) and cached briefly (node/web/doccache.py);
+    # a 410 never is.
+    decorated = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]
+                                         story_document(node.urls, node.agency, row, versions))
+    doc = _SERVED_PROOFS.sign(node.fed, node.agency, decorated)
+    return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
 
 
 async def channel_story(request: web.Request) -> web.Response:

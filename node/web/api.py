@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 from marshmallow import ValidationError
 
+from node import forwarding, rotation, verification
 from node import following as follow_uc
 from node import kills, ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
@@ -73,7 +74,8 @@ async def create_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     data = _load(StoryInputSchema(), await _body(request))
     try:
-        story = await publishing.publish(node.fed, node.agency, _story_input(data))  # type: ignore[arg-type]
+        story = await publishing.publish(node.fed, node.agency, _story_input(data),  # type: ignore[arg-type]
+                                         hooks=node.story_hooks)
     except publishing.StoryError as exc:
         raise _guard(exc) from None
     return _json(queries.story_json(story, node.urls.story(story.uuid)), 201)
@@ -107,7 +109,7 @@ async def update_story(request: web.Request) -> web.Response:
         explicit = (await _body(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
         story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
-                                        _story_input(merged))
+                                        _story_input(merged), hooks=node.story_hooks)
     except publishing.StoryError as exc:
         raise _guard(exc) from None
     return _json(queries.story_json(story, node.urls.story(story.uuid)))
@@ -152,7 +154,7 @@ async def import_story(request: web.Request) -> web.Response:
     doc = await _body(request)
     try:
         story, action, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
-            node.fed, node.agency, doc, default_language=node.config.agency.languages[0])
+            node.fed, node.agency, doc, default_language=node.config.agency.languages[0], hooks=node.story_hooks)
     except ninjs_exchange.NinjsError as exc:
         raise ProblemError(422, "Invalid ninjs", str(exc)) from None
     except publishing.StoryError as exc:
@@ -190,6 +192,45 @@ async def wire(request: web.Request) -> web.Response:
                                limit=min(int(q.get("limit", "50") or 50), 500),
                                include_deleted=q.get("include_killed", "") in ("1", "true"))
     return _json({"stories": items})
+
+
+async def announce_wire_story(request: web.Request) -> web.Response:
+    """Forward a wire story to our followers (Announce, with the origin's signed copy embedded)."""
+    node = request.app[NODE]
+    data = await _body(request)
+    uri = data.get("uri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or not uri:
+        raise ProblemError(422, "Invalid input", "uri: the wire story's id is required")
+    try:
+        row = await forwarding.announce(node.fed, node.agency, uri)  # type: ignore[arg-type]
+    except forwarding.ForwardError as exc:
+        raise _guard(exc) from None
+    return _json({"activity": row.activity_id, "story": uri}, 202)
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Check a story's proof and origin: body ``{"url": ...}`` or ``{"document": {...}}``; see node/verification."""
+    node = request.app[NODE]
+    data = await _body(request)
+    if not isinstance(data, dict) or (("url" in data) == ("document" in data)):
+        raise ProblemError(422, "Invalid input", "send exactly one of url (a story URL) or document (a JSON object)")
+    try:
+        if "url" in data:
+            if not isinstance(data["url"], str) or not data["url"].startswith(("http://", "https://")):
+                raise ProblemError(422, "Invalid input", "url: must be an http(s) URL")
+            report = await verification.verify_url(node, data["url"])
+        else:
+            if not isinstance(data["document"], dict):
+                raise ProblemError(422, "Invalid input", "document: must be a JSON object")
+            report = await verification.verify_document(node, data["document"], source="document")
+    except verification.Unreadable as exc:
+        raise ProblemError(502, "Story unreadable", str(exc)) from None
+    return _json(report)
+
+
+async def rotate_keys(request: web.Request) -> web.Response:
+    """Rotate the agency's RSA and Ed25519 keys in the running node and send Update(actor) to followers."""
+    return _json(await rotation.rotate_keys(request.app[NODE]), 201)
 
 
 async def list_following(request: web.Request) -> web.Response:
@@ -236,7 +277,9 @@ async def decide_follower(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    return [
+    from node.web import translation_api
+
+    return translation_api.routes() + [
         web.post("/api/stories", create_story),
         web.get("/api/stories", list_stories),
         web.get("/api/stories/{uuid}", get_story),
@@ -249,6 +292,9 @@ def routes() -> list[web.RouteDef]:
         web.post("/api/import", import_story),
         web.get("/api/wire", wire),
         web.get("/api/wire/story", wire_story),
+        web.post("/api/wire/announce", announce_wire_story),
+        web.post("/api/verify", verify),
+        web.post("/api/keys/rotate", rotate_keys),
         web.get("/api/following", list_following),
         web.post("/api/following", follow),
         web.post("/api/following/unfollow", unfollow),

@@ -3,5 +3,7 @@
 from aiohttp import web
 
 from node.runtime import Node
+from node.web.doccache import DocumentCache
 
 NODE: web.AppKey[Node] = web.AppKey("node", Node)
+DOCUMENTS: web.AppKey[DocumentCache] = web.AppKey("documents", DocumentCache)

@@ -23,3 +23,8 @@ def ap_response(doc: Any, *, status: int = 200, content_type: str = AP_JSON) -> 
     # aiohttp's content_type argument takes no parameters (NodeInfo's profile is one): set the header.
     return web.Response(status=status, body=orjson.dumps(doc),
                         headers={"Content-Type": content_type, "Vary": "Accept"})
+
+
+def ap_bytes_response(body: bytes, *, content_type: str = AP_JSON) -> web.Response:
+    """An already serialised ActivityPub document, with the same headers as `ap_response`."""
+    return web.Response(body=body, headers={"Content-Type": content_type, "Vary": "Accept"})

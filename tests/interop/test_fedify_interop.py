@@ -163,6 +163,9 @@ async def test_fedify_following__we_follow_and_receive_note(tmp_path):
             assert got["actor"] == peer.actor_id
             assert "Hello from a Fedify server" in got["content_html"]
             assert got["language"] == "en"
+            # Fedify signs the Create with its Ed25519 key (eddsa-jcs-2022) and adds an LD signature after it.
+            assert got["proof"]["status"] == "verified", got["proof"]
+            assert got["proof"]["key_id"].startswith(peer.actor_id + "#")
             assert got["signature"] == "draft-cavage"
 
     await asyncio.wait_for(scenario(), TIMEOUT)

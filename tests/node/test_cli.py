@@ -17,7 +17,7 @@ from tests.nodes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ["init", "migrate", "run", "worker", "publish", "follow", "unfollow", "followers", "following", "wire",
-            "deliveries", "demo"]
+            "deliveries", "demo", "verify", "keys"]
 
 
 def cli(*args: str, cwd: Path, input_: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:

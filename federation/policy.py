@@ -1,0 +1,74 @@
+"""Trust policy (pure): which domains may federate with us, and which agencies are trusted partners.
+
+Built by the application from the ``[trust]`` config section and passed in; nothing here reads config.
+
+- ``mode = "blocklist"`` (default): every domain federates except those listed in ``domains``.
+- ``mode = "allowlist"``: only the listed domains, plus the partners' domains, federate.
+
+A domain entry matches the host itself and its subdomains (``example.org`` covers ``news.example.org``); a
+port in an entry (``127.0.0.1:8123``) matches only that port, which is how loopback test nodes are told apart.
+Partners are actor URIs or ``user@host`` handles; a partner is always allowed, even in blocklist mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+__all__ = ["TrustPolicy", "host_of"]
+
+MODES = ("blocklist", "allowlist")
+
+
+def host_of(url_or_host: str) -> str:
+    """The lower-case ``host[:port]`` of a URL, a ``user@host`` handle or a bare host."""
+    text = url_or_host.strip()
+    if "://" in text:
+        return urlsplit(text).netloc.lower().rsplit("@", 1)[-1]
+    text = text.removeprefix("acct:").lstrip("@")
+    return text.rsplit("@", 1)[-1].lower()
+
+
+def _matches(host: str, entry: str) -> bool:
+    if ":" in entry:
+        return host == entry
+    name = host.split(":", 1)[0] if host.count(":") == 1 else host
+    return name == entry or name.endswith("." + entry)
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """The operator's trust decisions. The default lets every domain federate and trusts nobody specially."""
+
+    mode: str = "blocklist"
+    domains: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    _partner_uris: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _partner_handles: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"trust mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        object.__setattr__(self, "domains", tuple(host_of(d) for d in self.domains if d.strip()))
+        uris = frozenset(p.strip() for p in self.partners if "://" in p)
+        handles = frozenset(p.strip().removeprefix("acct:").lstrip("@").lower() for p in self.partners
+                            if "://" not in p and "@" in p)
+        object.__setattr__(self, "_partner_uris", uris)
+        object.__setattr__(self, "_partner_handles", handles)
+
+    def _partner_hosts(self) -> set[str]:
+        return {host_of(p) for p in self._partner_uris} | {h.rsplit("@", 1)[-1] for h in self._partner_handles}
+
+    def allows_host(self, host_or_url: str) -> bool:
+        """Whether a domain may federate with us (deliveries to it, posts from it)."""
+        host = host_of(host_or_url)
+        if any(_matches(host, p) for p in self._partner_hosts()):
+            return True
+        listed = any(_matches(host, d) for d in self.domains)
+        return not listed if self.mode == "blocklist" else listed
+
+    def is_partner(self, actor_uri: str, handle: str | None = None) -> bool:
+        """Whether an actor is a trusted partner agency (by its URI, or by its ``user@host`` handle)."""
+        if actor_uri in self._partner_uris:
+            return True
+        return bool(handle) and handle.removeprefix("acct:").lstrip("@").lower() in self._partner_handles
