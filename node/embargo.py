@@ -15,7 +15,6 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 
-
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
