@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from federation.context import Federation
 from node import kills, publishing
 from node.embargo import held
-from node.models import Story, StoryRevision, WireRevision, WireStory
+from node.models import Story, StoryRevision, WireProof, WireRevision, WireStory
 from node.story_documents import language_versions
 from schemas.editor import StoryInputSchema
 from schemas.ninjs import NinjsError, from_ninjs, to_ninjs
@@ -36,14 +36,15 @@ async def story_ninjs(fed: Federation, agency_name: str, story: Story) -> dict[s
         "state": story.state, "urgency": story.urgency, "subjects": story.subjects, "hashtags": story.hashtags,
         "embargoed_until": story.embargoed_until, "kill_reason": story.kill_reason,
         "corrections": [r.correction_note for r in revs], "agency": agency_name,
-        # The proof status of our own stories is added here once object proofs (node/proofs) are merged.
-        "proof": None, "revisions_url": fed.urls.story(story.uuid) + "/revisions",
+        # Our own stories are served and sent with an eddsa-jcs-2022 proof once the agency has an Ed25519 key.
+        "proof": "signed by this agency" if fed.proof_signers else None, "revisions_url": fed.urls.story(story.uuid) + "/revisions",
     })
 
 
 async def wire_ninjs(story: WireStory) -> dict[str, Any]:
     """A wire story (its actor prefetched) as ninjs 3.x: withheld while held under embargo, canceled once killed."""
     revs = await WireRevision.filter(wire_story_id=story.id, correction=True).order_by("number")
+    proof = await WireProof.get_or_none(story_id=story.id)
     state = "deleted" if story.state != "live" else "scheduled" if held(story) else "published"
     return to_ninjs({
         "uri": story.uri, "url": story.url, "language": story.language or "und", "headline": story.headline,
@@ -51,8 +52,7 @@ async def wire_ninjs(story: WireStory) -> dict[str, Any]:
         "published": story.published_at, "updated": story.updated_at, "state": state, "urgency": story.urgency,
         "subjects": story.subjects or [], "embargoed_until": story.embargoed_until, "kill_reason": story.kill_reason,
         "corrections": [r.correction_note for r in revs], "agency": story.actor.name or story.actor.handle,
-        # The verified proof status of wire copies is added here once object proofs (node/proofs) are merged.
-        "proof": None,
+        "proof": proof.status if proof is not None else None,  # verified | unsigned | invalid | unknown-key
     })
 
 

@@ -203,6 +203,9 @@ async def test_lifecycle__embargo_reaches_partner_early_and_goes_public_after_re
         assert released["embargoed"] is False
         _, usable = await ankara.api("GET", f"/api/wire/story?id={story['url']}&format=ninjs")
         assert usable["pubStatus"] == "usable" and usable["urgency"] == 3 and "embargoedUntil" not in usable
+        # The proof verdict Ankara recorded for Baku's story travels in ninjs as a trust indicator.
+        (proof,) = [t for t in usable["trustIndicators"] if t["role"] == "https://agency-node.org/ns#proof"]
+        assert proof["title"] == "Data Integrity proof (eddsa-jcs-2022): verified"
         _, outbox, _ = await restarted.get("/actors/baku/outbox")
         assert outbox["totalItems"] == 1
         assert await astana.db(lambda: WireStory.all().count()) == 1
