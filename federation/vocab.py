@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from schemas.lifecycle import TERMS as LIFECYCLE_TERMS
+
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -34,7 +36,7 @@ PROOF_ACTOR_CONTEXT: list[Any] = [
     {**_EXTRA_TERMS, "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id",
                                          "@container": "@set"}},
 ]
-OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}]
+OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS}]
 
 INSTANCE_ACTOR = "__instance__"  # key-store name of the instance (application) actor
 

@@ -5,20 +5,22 @@ The editor's call returns once the story and its delivery rows are committed; de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.outbox import enqueue, follower_inboxes, new_uuid
+from federation.outbox import enqueue, new_uuid
 from federation.sanitize import html_to_text, render_body
-from federation.vocab import PUBLIC, activity, article, tombstone
-from node import channels
+from federation.vocab import PUBLIC, activity, article
+from node import embargo, revisions
 from node.models import Story, StoryTranslation
 from node.story_fanout import fan_out_story
 from schemas.languages import normalize_tag
+from schemas.lifecycle import LifecycleError, clean_correction_note, clean_subjects, clean_urgency
 
 # Called inside the transaction that stores a published or updated story (e.g. queueing translation jobs), so
 # the story and what must follow it commit together.
@@ -44,6 +46,11 @@ class StoryInput:
     body_format: str = "html"  # html | markdown
     hashtags: tuple[str, ...] = ()
     canonical_url: str | None = None
+    urgency: int | None = None  # IPTC 1 (flash) to 9
+    subjects: tuple[Any, ...] = ()  # IPTC Media Topics: "medtop:..." codes or {code, name}
+    embargoed_until: datetime | None = None  # scheduled: released (and served) at this time
+    correction_note: Mapping[str, str] = field(default_factory=dict)  # update only: language -> note
+    import_uri: str | None = None  # publish only: the ninjs `uri` of the newsroom item it comes from
 
 
 def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]:
@@ -67,26 +74,49 @@ def _clean(data: StoryInput) -> dict[str, Any]:
         raise StoryError(400, "Invalid body format", str(exc)) from None
     if not html_to_text(body_html).strip():
         raise StoryError(400, "Empty body", "the story body has no text after sanitizing")
+    try:
+        lifecycle = dict(urgency=clean_urgency(data.urgency), subjects=clean_subjects(data.subjects))
+    except LifecycleError as exc:
+        raise StoryError(400, "Invalid story metadata", str(exc)) from None
+    embargoed = data.embargoed_until
+    if embargoed is not None and embargoed.tzinfo is None:
+        raise StoryError(400, "Invalid embargo", "embargoed_until needs a time zone (e.g. 2026-12-01T09:00:00Z)")
     return dict(headline=html_to_text(data.headline)[:500], summary=html_to_text(data.summary),
                 body_html=body_html, language=_language(data.language),
                 hashtags=[t.lstrip("#") for t in data.hashtags if t.lstrip("#")],
-                canonical_url=data.canonical_url or None)
+                canonical_url=data.canonical_url or None, embargoed_until=embargoed, **lifecycle)
 
 
-async def _fan_out(fed: Federation, username: str, story: Story, type_: str, obj: Any, conn: Any) -> None:
+def normalised(data: StoryInput) -> dict[str, Any]:
+    """The stored values a story input would give (sanitized body, cleaned subjects...); raises StoryError."""
+    return _clean(data)
+
+
+async def fan_out(fed: Federation, username: str, story: Story, type_: str, obj: Any, conn: Any, *,
+                  audience: tuple[list[str], bool] | None = None, extra: Mapping[str, Any] | None = None) -> None:
+    """Queue an activity about `story` for its audience: every follower, or only trusted partners while the story
+    is under embargo (then it is not public: not in the outbox, not fetchable)."""
+    inboxes, public = audience or await embargo.audience(fed, username, story)
     doc = activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
-    await enqueue(fed, username=username, activity=doc, inboxes=await follower_inboxes(username),
-                  story_id=story.id, public=True, connection=conn)
+    doc.update(extra or {})
+    await enqueue(fed, username=username, activity=doc, inboxes=inboxes, story_id=story.id, public=public,
+                  connection=conn)
 
 
 async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Sequence[StoryHook] = ()) -> Story:
-    """Store a new story and queue its Create{Article} for every follower inbox (and run `hooks`, atomically)."""
+    """Store a new story (revision 1) and queue its Create{Article}: for every follower, or, when it is embargoed
+    until a later time, only for trusted partners (the scheduler sends it to everyone at that time); run `hooks`
+    in the same transaction."""
     values = _clean(data)
+    now = datetime.now(timezone.utc)
+    scheduled = values["embargoed_until"] is not None and values["embargoed_until"] > now
     async with in_transaction() as conn:
-        story = await Story.create(uuid=new_uuid(), published_at=datetime.now(timezone.utc), using_db=conn,
-                                   **values)
-        # Every language goes out (with provenance), and the original on its language channel if there is one.
+        story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn, import_uri=data.import_uri,
+                                   state="scheduled" if scheduled else "published", **values)
+        await revisions.record(story, connection=conn)
+        # Every language goes out (with provenance), and the original on its language channel if there is one
+        # (under embargo: to trusted partners only, and no channel posts until the release).
         await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
         for hook in hooks:
             await hook(story, conn)
@@ -102,9 +132,10 @@ async def get_story(uuid: str) -> Story:
 
 async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
                  hooks: Sequence[StoryHook] = ()) -> Story:
-    """Change a published story and queue an Update (with `updated` set, so Mastodon shows it as an edit)."""
+    """Change a story: store the next revision and queue an Update (with `updated` set, so Mastodon shows it as an
+    edit). With a correction note (one per language of the story) the revision is a correction."""
     story = await get_story(uuid)
-    if story.state != "published":
+    if story.state == "deleted":
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
     if values["language"] != story.language and await StoryTranslation.filter(
@@ -112,28 +143,31 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
         raise StoryError(409, "Language has a translation",
                          f"story {uuid} has a {values['language']} translation; reject or keep it, "
                          "the original cannot take its language")
+    try:
+        # Every language of the story needs the note (the main one as it is after this change).
+        others = [lang for lang in await revisions.story_languages(story) if lang != story.language]
+        note = clean_correction_note(data.correction_note, [values["language"], *others])
+    except LifecycleError as exc:
+        raise StoryError(400, "Invalid correction", str(exc)) from None
+    now = datetime.now(timezone.utc)
+    if story.state == "published" and values["embargoed_until"] != story.embargoed_until and (
+            values["embargoed_until"] is not None and values["embargoed_until"] > now):
+        raise StoryError(409, "Story already public", f"story {uuid} is published; it cannot be embargoed again")
+    if story.state == "scheduled" and (values["embargoed_until"] is None or values["embargoed_until"] <= now):
+        values["embargoed_until"] = now  # lifting the embargo: the scheduler releases it on its next pass
     async with in_transaction() as conn:
-        now = datetime.now(timezone.utc)
-        await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1, **values)
+        await revisions.ensure_baseline(story, connection=conn)
+        await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=F("version") + 1, **values)
         story = await Story.get(id=story.id).using_db(conn)
+        await revisions.record(story, correction_note=note, connection=conn)
         await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
         for hook in hooks:
             await hook(story, conn)
     return story
 
 
-async def delete(fed: Federation, username: str, uuid: str) -> Story:
-    """Delete a story: its URL then answers 410 with a Tombstone, and a Delete goes to every follower."""
-    story = await get_story(uuid)
-    if story.state != "published":
-        raise StoryError(409, "Story deleted", f"story {uuid} is already deleted")
-    async with in_transaction() as conn:
-        now = datetime.now(timezone.utc)
-        await Story.filter(id=story.id).using_db(conn).update(state="deleted", deleted_at=now)
-        story = await Story.get(id=story.id).using_db(conn)
-        await _fan_out(fed, username, story, "Delete",
-                       tombstone(fed.urls.story(story.uuid), former_type="Article", deleted=now), conn)
-        languages = [story.language, *await StoryTranslation.filter(story_id=story.id, status="approved")
-                     .using_db(conn).values_list("language", flat=True)]
-        await channels.retract(fed, username, story, languages, conn)
-    return story
+async def delete(fed: Federation, username: str, uuid: str, reason: str | None = None) -> Story:
+    """Delete (kill) a story: see `node.kills.kill`."""
+    from node.kills import kill  # noqa: PLC0415
+
+    return await kill(fed, username, uuid, reason)

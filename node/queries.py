@@ -6,7 +6,9 @@ from collections import Counter
 from typing import Any
 
 from federation.vocab import iso
+from node.embargo import held
 from node.models import Delivery, Follower, Following, Story, WireProof, WireStory
+from node.revisions import wire_revisions
 
 
 async def delivery_summary(story_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -26,6 +28,9 @@ def story_json(story: Story, url: str, deliveries: dict[str, int] | None = None)
         "published": iso(story.published_at),
         "updated": iso(story.updated_at) if story.updated_at else None,
         "deleted": iso(story.deleted_at) if story.deleted_at else None,
+        "urgency": story.urgency, "subjects": story.subjects or [],
+        "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
+        "kill_reason": story.kill_reason,
     }
     if deliveries is not None:
         doc["deliveries"] = deliveries
@@ -82,7 +87,21 @@ def _wire_item(r: WireStory) -> dict[str, Any]:
                                                                                       t.language))],
              "content_html": r.content_html, "url": r.url, "state": r.state, "signature": r.signature,
              "boosted_by": [], "published": iso(r.published_at) if r.published_at else None,
-             "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at)}
+             "updated": iso(r.updated_at) if r.updated_at else None, "received": iso(r.received_at),
+             "revision": r.revision, "urgency": r.urgency, "subjects": r.subjects or [],
+             "embargoed": held(r), "embargoed_until": iso(r.embargoed_until) if r.embargoed_until else None,
+             "killed": r.state == "killed", "kill_reason": r.kill_reason,
+             "deleted": iso(r.deleted_at) if r.deleted_at else None}
+
+
+async def wire_story(uri: str) -> dict[str, Any] | None:
+    """One wire story in any state (killed ones too), with its proof and the revisions this node has seen;
+    `embargoed` is true while it is held."""
+    row = await WireStory.get_or_none(uri=uri).prefetch_related("actor", "translations")
+    if row is None:
+        return None
+    proof = await WireProof.get_or_none(story_id=row.id)
+    return {**_wire_item(row), "proof": proof_json(proof), "revisions": await wire_revisions(row)}
 
 
 async def followers(username: str, state: str | None = None) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.db import activate, open_context
+from node.embargo import EmbargoScheduler
 from node.machine_translation import MachineTranslation
 from node.models import ActorKey, ProofKey, Story
 from node.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
@@ -61,6 +62,7 @@ class Node:
         self.proof_keys: dict[str, list[ProofKey]] = {}
         self.delivery_worker: DeliveryWorker | None = None
         self.inbox_worker: InboxWorker | None = None
+        self.scheduler: EmbargoScheduler | None = None
         self.translation: MachineTranslation | None = None  # None: no engine configured (human translation only)
         self.translation_worker: TranslationWorker | None = None
         self._stop = asyncio.Event()
@@ -112,6 +114,7 @@ class Node:
                                               lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
+        self.scheduler = EmbargoScheduler(self.fed, self.agency)
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
         install_request_hook(self.fed, self.translation, self.translation_worker)
@@ -142,10 +145,11 @@ class Node:
 
     def start_workers(self) -> None:
         """Run the delivery and inbox workers in the background until `stop()`."""
-        assert self.delivery_worker and self.inbox_worker
+        assert self.delivery_worker and self.inbox_worker and self.scheduler
         self._tasks += [
             self._spawn(self.delivery_worker.run_forever, self._stop),
             self._spawn(self.inbox_worker.run_forever, self._stop),
+            self._spawn(self.scheduler.run_forever, self._stop),
         ]
         if self.translation_worker is not None:
             self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop))
@@ -172,6 +176,11 @@ class Node:
         """Process one batch of received activities now."""
         assert self.inbox_worker
         return await self.run(self.inbox_worker.run_once)
+
+    async def release_once(self, now: Any = None) -> int:
+        """Release the embargoed stories due at `now` (tests pass a time instead of waiting)."""
+        assert self.scheduler
+        return await self.run(self.scheduler.run_once, now)
 
     async def translate_once(self) -> int:
         """Run one batch of due translation jobs now (0 when none are due or no engine is configured)."""

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from federation.context import Federation
-from federation.outbox import enqueue, follower_inboxes, new_uuid
+from federation.outbox import enqueue, new_uuid
 from federation.vocab import PUBLIC, activity
-from node import channels
+from node import channels, embargo, revisions
 from node.models import Story
 from node.story_documents import language_versions, story_document
 
@@ -22,13 +22,19 @@ async def fan_out_story(fed: Federation, username: str, story: Story, type_: str
     """Queue Create or Update of the story (every approved language) for the agency's followers, then post the
     given languages on their channels and withdraw the retracted ones."""
     versions = await language_versions(fed.urls, username, story, connection=conn)
-    obj = story_document(fed.urls, username, story, versions)
+    # Our lifecycle terms (revision, hash, corrections, urgency, subjects, embargo): node/revisions.py.
+    obj = await revisions.decorate(fed, username, story, story_document(fed.urls, username, story, versions),
+                                   connection=conn)
     doc = activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
     # The embedded object uses our provenance terms: the activity's context must define them too.
     doc["@context"] = obj["@context"]
-    await enqueue(fed, username=username, activity=doc, inboxes=await follower_inboxes(username),
-                  story_id=story.id, public=True, connection=conn)
+    # Under embargo only trusted partners get it, and it is not public (node/embargo.py).
+    inboxes, public = await embargo.audience(fed, username, story)
+    await enqueue(fed, username=username, activity=doc, inboxes=inboxes, story_id=story.id, public=public,
+                  connection=conn)
+    if story.state == "scheduled":
+        return  # channels post to the public: nothing until the embargo is released
     await channels.sync(fed, username, story, versions, channel_languages, conn)
     await channels.retract(fed, username, story, retract_languages, conn)
 
@@ -39,8 +45,10 @@ async def send_update(fed: Federation, username: str, story: Story, conn: Any, *
     now = datetime.now(timezone.utc)
     if story.updated_at is not None and now <= story.updated_at + timedelta(milliseconds=1):
         now = story.updated_at + timedelta(milliseconds=1)  # strictly later, at the precision peers see
+    await revisions.ensure_baseline(story, connection=conn)
     await Story.filter(id=story.id).using_db(conn).update(updated_at=now, version=story.version + 1)
     story = await Story.get(id=story.id).using_db(conn)
+    await revisions.record(story, connection=conn)  # a language added or changed is a revision too
     await fan_out_story(fed, username, story, "Update", conn, channel_languages=channel_languages,
                         retract_languages=retract_languages)
     return story

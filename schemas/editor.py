@@ -37,6 +37,22 @@ class StoryInputSchema(Schema):
     hashtags = fields.List(fields.String(validate=validate.Regexp(r"^#?[\w]{1,100}$")), load_default=list,
                            validate=validate.Length(max=30))
     canonical_url = fields.String(load_default=None, allow_none=True, validate=_http_url)
+    # The life of a story (schemas/lifecycle.py checks the subjects and the correction note's languages).
+    urgency = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=9))
+    subjects = fields.List(fields.Raw(), load_default=list, validate=validate.Length(max=50))
+    embargoed_until = fields.AwareDateTime(load_default=None, allow_none=True)
+    correction_note = fields.Dict(keys=fields.String(validate=validate_language),
+                                  values=fields.String(validate=validate.Length(min=1, max=2000)),
+                                  load_default=dict)
+
+
+class KillInputSchema(Schema):
+    """Why a story is retracted (sent in the Delete and kept by every receiving node)."""
+
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class FollowInputSchema(Schema):

@@ -9,9 +9,11 @@ from federation import provenance
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
 from federation.handlers.stories import _clean_object, _parse_time, wire_fields
+from federation.lifecycle import record_wire_revision
 from federation.wire_languages import merge_languages
 from node.models import Follower, Following, RemoteActor, WireStory, WireTranslation
 from schemas.activitystreams import object_id
+from schemas.lifecycle import kill_reason
 
 
 async def handle_update(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
@@ -43,6 +45,7 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         clean = _clean_object(obj)
         values = wire_fields(clean)
         await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
+        await record_wire_revision(story, values["object"])
         await provenance.record(story, verdict, via=activity["actor"])
         languages = await merge_languages(story, clean, known_original=story.language)
         return f"story {story.uri} updated ({', '.join(languages)})"
@@ -63,9 +66,11 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
         await RemoteActor.filter(id=actor.id).update(deleted_at=now)
         return f"actor {target} deleted"
     story = await WireStory.get_or_none(uri=target, actor__uri=activity["actor"])
-    updated = story and await WireStory.filter(id=story.id).update(
-        state="deleted", deleted_at=now, content_html="", summary="")
+    # A Delete carrying a kill reason (our term, or its summary) is a kill: the record and the reason are kept.
+    reason = kill_reason(activity)
+    updated = story and await WireStory.filter(id=story.id, state="live").update(
+        state="killed" if reason else "deleted", deleted_at=now, content_html="", summary="", kill_reason=reason)
     if not updated:
         raise Ignored(f"delete of unknown object {target}")
     await WireTranslation.filter(story_id=story.id).delete()  # every language goes with the story
-    return f"story {target} deleted"
+    return f"story {target} {'killed' if reason else 'deleted'}"

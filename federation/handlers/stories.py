@@ -12,6 +12,7 @@ from federation.context import Federation
 from federation.errors import FetchError
 from federation.integrity import proof_of
 from federation.handlers.base import STORY_TYPES, Ignored, followed_actor
+from federation.lifecycle import record_wire_revision, wire_columns
 from federation.sanitize import html_to_text, sanitize_html
 from federation.handlers.offers import handle_offer
 from federation.wire_languages import merge_languages
@@ -66,6 +67,7 @@ def wire_fields(obj: dict[str, Any]) -> dict[str, Any]:
         summary=html_to_text(str(obj.get("summary") or summary or "")),
         content_html=str(content or ""), url=str(url or "")[:1024], object=obj,
         published_at=_parse_time(obj.get("published")), updated_at=_parse_time(obj.get("updated")),
+        **wire_columns(obj),
     )
 
 
@@ -84,6 +86,7 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
     if story.state == "live":
+        await record_wire_revision(story, values["object"])
         await merge_languages(story, clean, known_original=known_original)
     return story
 

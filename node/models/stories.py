@@ -17,11 +17,17 @@ class Story(Model):
     language = fields.CharField(max_length=35)
     hashtags = fields.JSONField(default=list)
     canonical_url = fields.CharField(max_length=1024, null=True)
-    state = fields.CharField(max_length=16, default="published")  # published | deleted
+    state = fields.CharField(max_length=16, default="published")  # published | scheduled | deleted
     version = fields.IntField(default=1)
     published_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
+    # Life of a story (migration 0005): IPTC urgency 1-9, Media Topic subjects, embargo, kill reason.
+    urgency = fields.IntField(null=True)
+    subjects = fields.JSONField(null=True, default=list)  # [{"code": "medtop:...", "name": "..."}]; NULL on old rows
+    embargoed_until = fields.DatetimeField(null=True, db_index=True)
+    kill_reason = fields.TextField(null=True)
+    import_uri = fields.CharField(max_length=512, null=True, unique=True)  # the ninjs `uri` it was imported from
 
     class Meta:
         table = "story"
@@ -48,6 +54,12 @@ class WireStory(Model):
     updated_at = fields.DatetimeField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
     deleted_at = fields.DatetimeField(null=True)
+    # Life of a story (migration 0005). state is then live | deleted | killed.
+    revision = fields.IntField(null=True)
+    urgency = fields.IntField(null=True)
+    subjects = fields.JSONField(null=True, default=list)
+    embargoed_until = fields.DatetimeField(null=True)
+    kill_reason = fields.TextField(null=True)
 
     class Meta:
         table = "wire_story"

@@ -12,7 +12,7 @@ from aiohttp import web
 from federation.inbox import receive
 from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
-from node import channels
+from node import channels, kills, ninjs_exchange, revisions
 from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
 from node.offers import offered_object
 from node.proofkeys import assertion_methods
@@ -22,6 +22,7 @@ from node.web.pages import channel_actor_document, story_page
 from node.web.keys import DOCUMENTS, NODE
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
+from schemas import ninjs
 
 PAGE_SIZE = 20
 _SERVED_PROOFS = ServedProofCache()
@@ -148,22 +149,28 @@ async def following(request: web.Request) -> web.Response:
 async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     html_wanted = wants_html(request)
+    ninjs_wanted = request.query.get("format") == "ninjs" or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
     cache_key = ("story", request.match_info["uuid"])
-    if not html_wanted and (body := request.app[DOCUMENTS].get(cache_key)) is not None:
+    if not html_wanted and not ninjs_wanted and (body := request.app[DOCUMENTS].get(cache_key)) is not None:
         return ap_bytes_response(body)
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
-    if row is None:
+    if row is None or row.state == "scheduled":  # under embargo: not served to anyone before its release
         raise ProblemError(404, "No such story", "")
+    if ninjs_wanted:
+        doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
+        return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":
-        doc = tombstone(node.urls.story(row.uuid), former_type="Article",
-                        deleted=row.deleted_at or datetime.now(timezone.utc))
-        return ap_response(doc, status=410)
+        return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
     versions = await language_versions(node.urls, node.agency, row)
     if html_wanted:
-        return web.Response(text=story_page(row, versions, request.query.get("lang", "")),
+        shown = await revisions.with_correction_notes(row, versions)
+        return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
                             content_type="text/html")
-    # Signed (FEP-8b32) and cached briefly (node/web/doccache.py); a 410 never is.
-    doc = _SERVED_PROOFS.sign(node.fed, node.agency, story_document(node.urls, node.agency, row, versions))
+    # Our lifecycle terms (node/revisions.py), then signed (FEP-8b32) and cached briefly (node/web/doccache.py);
+    # a 410 never is.
+    decorated = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]
+                                         story_document(node.urls, node.agency, row, versions))
+    doc = _SERVED_PROOFS.sign(node.fed, node.agency, decorated)
     return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
 
 
@@ -172,7 +179,8 @@ async def channel_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     row = await Story.get_or_none(uuid=request.match_info["uuid"])
     language = request.match_info["language"]
-    if row is None or channels.channel_for(node.fed, node.agency, language) is None:  # type: ignore[arg-type]
+    if row is None or row.state == "scheduled" or channels.channel_for(  # type: ignore[arg-type]
+            node.fed, node.agency, language) is None:
         raise ProblemError(404, "No such story", "")
     if row.state == "deleted":
         doc = tombstone(f"{node.urls.story(row.uuid)}/{language}", former_type="Article",
@@ -194,6 +202,16 @@ async def offered_translation(request: web.Request) -> web.Response:
         raise ProblemError(404, "No such translation", "")
     return ap_response(offered_object(node.fed, node.agency, row, row.wire_story.uri,  # type: ignore[arg-type]
                                       row.wire_story.actor.uri))
+
+
+async def story_revisions(request: web.Request) -> web.Response:
+    """The revision history of a story (also of a killed one: the record stays)."""
+    node = request.app[NODE]
+    row = await Story.get_or_none(uuid=request.match_info["uuid"])
+    if row is None or row.state == "scheduled":
+        raise ProblemError(404, "No such story", "")
+    items = await revisions.story_revisions(row)
+    return ap_response(revisions.revisions_collection(node.urls.story(row.uuid) + "/revisions", items))
 
 
 async def activity(request: web.Request) -> web.Response:
@@ -244,6 +262,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/actor/inbox", inbox),
         web.post("/inbox", inbox),
         web.get("/stories/{uuid}", story),
+        web.get("/stories/{uuid}/revisions", story_revisions),
         web.get("/stories/{uuid}/{language}", channel_story),
         web.get("/activities/{uuid}", activity),
         web.get("/translations/{uuid}", offered_translation),

@@ -11,11 +11,12 @@ from marshmallow import ValidationError
 
 from node import forwarding, rotation, verification
 from node import following as follow_uc
-from node import publishing, queries
+from node import kills, ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
+from node.models import WireStory
 from node.web.keys import NODE
 from node.web.problems import ProblemError
-from schemas.editor import FollowInputSchema, StoryInputSchema
+from schemas.editor import FollowInputSchema, KillInputSchema, StoryInputSchema
 
 
 def _json(doc: Any, status: int = 200) -> web.Response:
@@ -39,7 +40,7 @@ async def auth_middleware(request: web.Request,
 
 
 async def _body(request: web.Request) -> Any:
-    if request.content_type != "application/json":
+    if request.content_type not in ("application/json", "application/ninjs+json"):
         raise ProblemError(415, "Unsupported media type", "send application/json")
     raw = await request.read()
     try:
@@ -59,7 +60,10 @@ def _load(schema: Any, data: Any, **kw: Any) -> dict[str, Any]:
 def _story_input(data: dict[str, Any]) -> publishing.StoryInput:
     return publishing.StoryInput(headline=data["headline"], body=data["body"], language=data["language"],
                                  summary=data.get("summary", ""), body_format=data.get("body_format", "html"),
-                                 hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"))
+                                 hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"),
+                                 urgency=data.get("urgency"), subjects=tuple(data.get("subjects") or ()),
+                                 embargoed_until=data.get("embargoed_until"),
+                                 correction_note=data.get("correction_note") or {})
 
 
 def _guard(exc: Exception) -> ProblemError:
@@ -100,7 +104,8 @@ async def update_story(request: web.Request) -> web.Response:
         changes = _load(StoryInputSchema(), await _body(request), partial=True)
         current = {"headline": story.headline, "summary": story.summary, "body": story.body_html,
                    "body_format": "html", "language": story.language, "hashtags": story.hashtags,
-                   "canonical_url": story.canonical_url}
+                   "canonical_url": story.canonical_url, "urgency": story.urgency, "subjects": story.subjects,
+                   "embargoed_until": story.embargoed_until}
         explicit = (await _body(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
         story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
@@ -111,12 +116,66 @@ async def update_story(request: web.Request) -> web.Response:
 
 
 async def delete_story(request: web.Request) -> web.Response:
+    """DELETE (optionally with `{reason}`) and POST .../kill `{reason}`: retract the story (see node.kills)."""
     node = request.app[NODE]
+    data = _load(KillInputSchema(), await _body(request)) if request.can_read_body else {"reason": ""}
     try:
-        story = await publishing.delete(node.fed, node.agency, request.match_info["uuid"])  # type: ignore[arg-type]
+        story = await kills.kill(node.fed, node.agency, request.match_info["uuid"],  # type: ignore[arg-type]
+                                 data["reason"])
     except publishing.StoryError as exc:
         raise _guard(exc) from None
-    return _json(queries.story_json(story, node.urls.story(story.uuid)))
+    summary = await queries.delivery_summary([story.id])
+    return _json(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
+
+
+async def story_revisions(request: web.Request) -> web.Response:
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json({"story": story.uuid, "revisions": await revisions.story_revisions(story)})
+
+
+async def story_ninjs(request: web.Request) -> web.Response:
+    """Any of our stories as IPTC ninjs 3.x (also scheduled and killed ones: editors see everything)."""
+    node = request.app[NODE]
+    try:
+        story = await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, story)  # type: ignore[arg-type]
+    return web.Response(body=orjson.dumps(doc), content_type="application/ninjs+json")
+
+
+async def import_story(request: web.Request) -> web.Response:
+    """A ninjs 3.x or 2.x document from a newsroom CMS: a new item is published (201), one imported before is
+    updated, corrected or, with pubStatus canceled, killed (200); 422 naming the problem if it is not valid."""
+    node = request.app[NODE]
+    doc = await _body(request)
+    try:
+        story, action, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
+            node.fed, node.agency, doc, default_language=node.config.agency.languages[0], hooks=node.story_hooks)
+    except ninjs_exchange.NinjsError as exc:
+        raise ProblemError(422, "Invalid ninjs", str(exc)) from None
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+    return _json({**queries.story_json(story, node.urls.story(story.uuid)), "action": action, "notes": notes},
+                 201 if action == "created" else 200)
+
+
+async def wire_story(request: web.Request) -> web.Response:
+    """One wire story by its id (`?id=URI`), whatever its state, with the revisions this node has seen."""
+    uri = request.query.get("id", "")
+    if request.query.get("format") == "ninjs":
+        row = await WireStory.get_or_none(uri=uri).prefetch_related("actor")
+        if row is None:
+            raise ProblemError(404, "No such wire story", f"no wire story {uri}")
+        return web.Response(body=orjson.dumps(await ninjs_exchange.wire_ninjs(row)),
+                            content_type="application/ninjs+json")
+    doc = await queries.wire_story(uri)
+    if doc is None:
+        raise ProblemError(404, "No such wire story", f"no wire story {uri}")
+    return _json(doc)
 
 
 async def story_deliveries(request: web.Request) -> web.Response:
@@ -130,7 +189,8 @@ async def story_deliveries(request: web.Request) -> web.Response:
 async def wire(request: web.Request) -> web.Response:
     q = request.query
     items = await queries.wire(agency=q.get("agency") or None, language=q.get("language") or None,
-                               limit=min(int(q.get("limit", "50") or 50), 500))
+                               limit=min(int(q.get("limit", "50") or 50), 500),
+                               include_deleted=q.get("include_killed", "") in ("1", "true"))
     return _json({"stories": items})
 
 
@@ -226,7 +286,12 @@ def routes() -> list[web.RouteDef]:
         web.patch("/api/stories/{uuid}", update_story),
         web.delete("/api/stories/{uuid}", delete_story),
         web.get("/api/stories/{uuid}/deliveries", story_deliveries),
+        web.get("/api/stories/{uuid}/revisions", story_revisions),
+        web.post("/api/stories/{uuid}/kill", delete_story),
+        web.get("/api/stories/{uuid}/ninjs", story_ninjs),
+        web.post("/api/import", import_story),
         web.get("/api/wire", wire),
+        web.get("/api/wire/story", wire_story),
         web.post("/api/wire/announce", announce_wire_story),
         web.post("/api/verify", verify),
         web.post("/api/keys/rotate", rotate_keys),
