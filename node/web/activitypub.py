@@ -18,7 +18,7 @@ from node.offers import offered_object
 from node.proofkeys import assertion_methods
 from node.runtime import Node
 from node.story_documents import channel_object, language_versions, story_document
-from node.web.pages import channel_actor_document, story_page
+from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
 from node.web.keys import DOCUMENTS, NODE
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
@@ -69,10 +69,9 @@ async def actor(request: web.Request) -> web.Response:
             body = cache.put(("actor", username), orjson.dumps(_actor_doc(node, username)))
         return ap_bytes_response(body)
     doc = _actor_doc(node, username)
-    page = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
-            f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
-            f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
-    return web.Response(text=page, content_type="text/html")
+    page = actor_page(doc["name"], doc["summary"], f"@{doc['preferredUsername']}@{node.config.host}",
+                      (node.config.agency.languages or [""])[0])
+    return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
 
 
 async def instance_actor(request: web.Request) -> web.Response:
@@ -155,13 +154,16 @@ async def story(request: web.Request) -> web.Response:
     if row is None:
         raise ProblemError(404, "No such story", "")
     if row.state == "deleted":
+        if html_wanted:
+            return web.Response(status=410, text=gone_page(node.urls.story(row.uuid)), content_type="text/html",
+                                charset="utf-8", headers={"Vary": "Accept"})
         doc = tombstone(node.urls.story(row.uuid), former_type="Article",
                         deleted=row.deleted_at or datetime.now(timezone.utc))
         return ap_response(doc, status=410)
     versions = await language_versions(node.urls, node.agency, row)
     if html_wanted:
         return web.Response(text=story_page(row, versions, request.query.get("lang", "")),
-                            content_type="text/html")
+                            content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
     # Signed (FEP-8b32) and cached briefly (node/web/doccache.py); a 410 never is.
     doc = _SERVED_PROOFS.sign(node.fed, node.agency, story_document(node.urls, node.agency, row, versions))
     return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
