@@ -226,3 +226,16 @@ def test_text_direction__rtl_languages_from_cldr():
     assert [text_direction(t) for t in ("ar", "fa", "he", "ur", "az", "ru", "en", "zz-bogus", "")] == \
         ["rtl", "rtl", "rtl", "rtl", "ltr", "ltr", "ltr", "ltr", "ltr"]
     assert '<html lang="fa" dir="rtl">' in page_shell("t", "", "fa")
+
+
+async def test_story_page__arabic_story_reads_right_to_left(tmp_path):
+    async with _node(tmp_path) as baku:
+        status, story = await baku.api("POST", "/api/stories", {
+            "headline": "إعادة فتح خط العبارات بين باكو وأكتاو", "summary": "تستأنف الرحلات يوم الاثنين.",
+            "body": "<p>يعاد فتح خط العبارات بين باكو وأكتاو.</p>", "language": "ar"})
+        assert status == 201, story
+        dom = await load(tmp_path, story["url"])
+        assert dom.root.get("lang") == "ar" and dom.root.get("dir") == "rtl"
+        assert dom.texts("h1") == "إعادة فتح خط العبارات بين باكو وأكتاو"
+        assert "العربية" in dom.texts("nav")  # the language list in Arabic (CLDR)
+        await screenshot(tmp_path, story["url"], "story-ar")
