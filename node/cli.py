@@ -557,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--story", help="only the jobs of this story (id or URL)")
     p.add_argument("--state", choices=["pending", "translating", "translated", "dead", "cancelled"])
     p.add_argument("--limit", type=int, default=100)
-
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add("verify", cmd_verify, "check a story's proof, origin and integrity (a URL, a JSON file or - for stdin)")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
