@@ -18,7 +18,7 @@ from node.offers import offered_object
 from node.proofkeys import assertion_methods
 from node.runtime import Node
 from node.story_documents import channel_object, language_versions, story_document
-from node.web.pages import channel_actor_document, story_page
+from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
 from node.web.keys import DOCUMENTS, NODE
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
@@ -70,10 +70,9 @@ async def actor(request: web.Request) -> web.Response:
             body = cache.put(("actor", username), orjson.dumps(_actor_doc(node, username)))
         return ap_bytes_response(body)
     doc = _actor_doc(node, username)
-    page = (f"<!doctype html><meta charset=utf-8><title>{html.escape(doc['name'])}</title>"
-            f"<h1>{html.escape(doc['name'])}</h1><p>{doc['summary']}</p>"
-            f"<p>@{html.escape(doc['preferredUsername'])}@{html.escape(node.config.host)}</p>")
-    return web.Response(text=page, content_type="text/html")
+    page = actor_page(doc["name"], doc["summary"], f"@{doc['preferredUsername']}@{node.config.host}",
+                      (node.config.agency.languages or [""])[0])
+    return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
 
 
 async def instance_actor(request: web.Request) -> web.Response:
@@ -160,12 +159,15 @@ async def story(request: web.Request) -> web.Response:
         doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":
+        if html_wanted:
+            return web.Response(status=410, text=gone_page(node.urls.story(row.uuid)), content_type="text/html",
+                                charset="utf-8", headers={"Vary": "Accept"})
         return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
     versions = await language_versions(node.urls, node.agency, row)
     if html_wanted:
         shown = await revisions.with_correction_notes(row, versions)
         return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
-                            content_type="text/html")
+                            content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
     # Our lifecycle terms (node/revisions.py), then signed (FEP-8b32) and cached briefly (node/web/doccache.py);
     # a 410 never is.
     decorated = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]

@@ -4,7 +4,11 @@ actor document of a language channel."""
 from __future__ import annotations
 
 import html
+from datetime import timezone
 from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
 
 from federation.vocab import actor_document, iso
 from node.models import Story
@@ -13,6 +17,49 @@ from schemas.languages import display_name
 
 _METHOD_LABEL = {"machine": "machine translation", "human": "translated by people",
                  "machine+human": "machine translation edited by people"}
+
+
+_STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222}"
+          "h1{line-height:1.25}nav ul{padding-inline-start:1.2rem}img{max-width:100%;height:auto}")
+
+
+def text_direction(tag: str) -> str:
+    """`rtl` for right-to-left scripts (ar, fa, he, ur...), from CLDR; `ltr` otherwise."""
+    try:
+        return "rtl" if Locale.parse(tag.replace("-", "_")).text_direction == "rtl" else "ltr"
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "ltr"
+
+
+def page_shell(title: str, body: str, lang: str = "", *, extra_head: str = "") -> str:
+    """A complete HTML document: charset first, a mobile viewport, `lang` and `dir`, a readable column.
+    `body` is trusted markup (callers escape text and sanitize remote HTML)."""
+    lang_attrs = f' lang="{html.escape(lang)}" dir="{text_direction(lang)}"' if lang else ""
+    return (f'<!doctype html><html{lang_attrs}><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title>{extra_head}<style>{_STYLE}</style></head>"
+            f"<body>{body}</body></html>")
+
+
+def _when(moment: Any, lang: str) -> str:
+    """A date a reader reads (CLDR long format, UTC, in the page's language); ISO 8601 when babel cannot."""
+    try:
+        return format_datetime(moment, "long", tzinfo=timezone.utc, locale=Locale.parse(lang.replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return iso(moment)
+
+
+def actor_page(name: str, summary_html: str, address: str, language: str = "") -> str:
+    """An agency (or channel) actor for a browser: its name, summary (already escaped/sanitized HTML) and
+    fediverse handle."""
+    return page_shell(name, f"<main><h1>{html.escape(name)}</h1><p>{summary_html}</p>"
+                            f"<p>{html.escape(address)}</p></main>", language)
+
+
+def gone_page(url: str) -> str:
+    """What a reader sees at a deleted story (served with 410)."""
+    return page_shell("Story deleted", "<main><h1>This story was deleted</h1><p>The agency withdrew the story "
+                      f"that was published at <code>{html.escape(url)}</code>.</p></main>", "en")
 
 
 def channel_actor_document(node: Any, username: str, language: str, key: Any) -> dict[str, Any]:
@@ -37,17 +84,23 @@ def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> st
     for v in versions:
         name = html.escape(display_name(v.language, lang))
         label = "original" if v.kind == "original" else _METHOD_LABEL.get(v.method, v.method)
-        item = name if v is shown else f'<a href="?lang={html.escape(v.language)}" hreflang="{html.escape(v.language)}">{name}</a>'
-        links.append(f"<li lang={html.escape(v.language)}>{item} <small>({html.escape(label)})</small></li>")
+        item = name if v is shown else f'<a href="?lang={html.escape(v.language)}" hreflang="{html.escape(v.language)}" lang="{html.escape(lang)}">{name}</a>'
+        # The name is in the page's language (hreflang marks the target); the label is English.
+        links.append(f'<li>{item} <small lang="en" dir="ltr">({html.escape(label)})</small></li>')
     provenance = ""
     if shown.kind == "translation":
-        provenance = (f"<p><small>Translated from {html.escape(display_name(shown.source_language, lang))}, "
+        provenance = ('<p lang="en" dir="ltr"><small>'
+                      f"Translated from {html.escape(display_name(shown.source_language, 'en'))}, "
                       f"{html.escape(_METHOD_LABEL.get(shown.method, shown.method))}"
                       + (f", engine {html.escape(shown.engine)}" if shown.engine else "")
-                      + (f", by {html.escape(shown.translated_by)}" if shown.translated_by else "")
+                      + (f", by {html.escape(shown.translator)}" if shown.translator else
+                         f', by <a href="{html.escape(shown.translated_by)}">{html.escape(shown.translated_by)}</a>'
+                         if shown.translated_by else "")
+                      + (f", reviewed by {html.escape(shown.reviewer)}" if shown.reviewer else "")
                       + "</small></p>")
-    return (f"<!doctype html><html lang={html.escape(lang)}><meta charset=utf-8>"
-            f"<title>{html.escape(shown.headline)}</title><article><h1>{html.escape(shown.headline)}</h1>"
+    body = (f"<article><h1>{html.escape(shown.headline)}</h1>"
             f"<p><em>{html.escape(shown.summary)}</em></p>{shown.body_html}{provenance}"
-            f"<p><time datetime={iso(story.published_at)}>{iso(story.published_at)}</time></p></article>"
+            f'<p><time datetime="{iso(story.published_at)}">{html.escape(_when(story.published_at, lang))}</time></p>'
+            "</article>"
             f"<nav><ul>{''.join(links)}</ul></nav>")
+    return page_shell(shown.headline, body, lang)
