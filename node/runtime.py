@@ -107,7 +107,8 @@ class Node:
                 max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
                 accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
-        self.proof_keys = await ensure_proof_keys(self.urls, [self.agency])
+        # Language channels sign their posts too (FEP-8b32), each with its own Ed25519 key.
+        self.proof_keys = await ensure_proof_keys(self.urls, [self.agency, *channels])
         await self.reload_keys()
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
@@ -137,7 +138,7 @@ class Node:
         self.keys = {k.actor: k for k in await ActorKey.filter(actor__in=names)}
         for name, key in self.keys.items():
             self.fed.signers[name] = Signer(self.urls.key_id(name), load_private_key(key.private_key_pem))
-        self.proof_keys = await load_proof_keys([self.agency])
+        self.proof_keys = await load_proof_keys([n for n in self.keys if n != INSTANCE_ACTOR])
         for name, keys in self.proof_keys.items():
             signer = proof_signer(keys)
             if signer is not None:

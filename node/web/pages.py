@@ -12,6 +12,7 @@ from babel.dates import format_datetime
 
 from federation.vocab import actor_document, iso
 from node.models import Story
+from node.proofkeys import assertion_methods
 from node.story_documents import LanguageVersion
 from schemas.languages import display_name
 
@@ -70,7 +71,8 @@ def channel_actor_document(node: Any, username: str, language: str, key: Any) ->
         node.urls, username, type_="Organization", name=f"{agency.name} ({own_name})",
         summary_html=html.escape(f"{agency.name}: stories in {display_name(language, 'en')} ({own_name})."),
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
-        manually_approves_followers=False, discoverable=agency.discoverable, published=key.created_at)
+        manually_approves_followers=False, discoverable=agency.discoverable, published=key.created_at,
+        assertion_method=assertion_methods(node.urls, username, node.proof_keys.get(username, [])))
     doc["attributedTo"] = node.urls.actor(agency.handle)
     return doc
 

@@ -333,6 +333,10 @@ async def test_translations__language_channel_follower_gets_only_its_language(tm
         assert actor["id"] == channel_url and "(русский)" in actor["name"]
         _, agency_actor, _ = await baku.get("/actors/baku")
         assert actor["publicKey"]["publicKeyPem"] != agency_actor["publicKey"]["publicKeyPem"]
+        # The channel signs its posts with its own Ed25519 Multikey (FEP-521a), listed in assertionMethod.
+        [channel_key] = actor["assertionMethod"]
+        assert channel_key["controller"] == channel_url
+        assert channel_key["id"] not in [k["id"] for k in agency_actor["assertionMethod"]]
 
         remote.key_resolver = _key_of(baku, "baku_ru")
         alice = remote.url("/users/alice")
@@ -356,6 +360,10 @@ async def test_translations__language_channel_follower_gets_only_its_language(tm
         activity = posts[0].json()
         obj = activity["object"]
         assert activity["type"] == "Create" and activity["actor"] == channel_url
+        from federation.integrity import verify_document
+        from federation.multikey import ed25519_from_multibase
+        channel_public = ed25519_from_multibase(channel_key["publicKeyMultibase"])
+        assert verify_document(activity, channel_public).verification_method == channel_key["id"]
         assert obj["attributedTo"] == channel_url and obj["id"] == story["url"] + "/ru"
         assert obj["contentMap"] == {"ru": obj["content"]} and obj["content"] == RU["body"]
         assert obj["nameMap"] == {"ru": RU["headline"]} and obj["summaryMap"] == {"ru": RU["summary"]}
