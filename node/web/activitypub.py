@@ -149,31 +149,41 @@ async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     html_wanted = wants_html(request)
     ninjs_wanted = request.query.get("format") == "ninjs" or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
-    cache_key = ("story", request.match_info["uuid"])
-    if not html_wanted and not ninjs_wanted and (body := request.app[DOCUMENTS].get(cache_key)) is not None:
-        return ap_bytes_response(body)
-    row = await Story.get_or_none(uuid=request.match_info["uuid"])
-    if row is None or row.state == "scheduled":  # under embargo: not served to anyone before its release
-        raise ProblemError(404, "No such story", "")
+    if not html_wanted and not ninjs_wanted:
+        status, body = await request.app[DOCUMENTS].get_or_build(
+            ("story", request.match_info["uuid"]), lambda: _story_json(node, request.match_info["uuid"]))
+        return ap_bytes_response(body, status=status)
+    row = await _servable_story(request.match_info["uuid"])
     if ninjs_wanted:
         doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
+    if row.state == "deleted":  # a browser: the gone page
+        return web.Response(status=410, text=gone_page(node.urls.story(row.uuid)), content_type="text/html",
+                            charset="utf-8", headers={"Vary": "Accept"})
+    shown = await revisions.with_correction_notes(row, await language_versions(node.urls, node.agency, row))
+    return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
+                        content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
+
+
+async def _servable_story(uuid: str) -> Story:
+    """The story, or a 404 problem when there is none or it is under embargo (served to nobody before release)."""
+    row = await Story.get_or_none(uuid=uuid)
+    if row is None or row.state == "scheduled":
+        raise ProblemError(404, "No such story", "")
+    return row
+
+
+async def _story_json(node: Node, uuid: str) -> tuple[int, bytes]:
+    """(status, body) of a story's ActivityPub document: 200 with the signed Article, 410 with its Tombstone."""
+    row = await _servable_story(uuid)
     if row.state == "deleted":
-        if html_wanted:
-            return web.Response(status=410, text=gone_page(node.urls.story(row.uuid)), content_type="text/html",
-                                charset="utf-8", headers={"Vary": "Accept"})
-        return ap_response(kills.tombstone(node.fed, row), status=410)  # type: ignore[arg-type]
+        return 410, orjson.dumps(kills.tombstone(node.fed, row))  # type: ignore[arg-type]
     versions = await language_versions(node.urls, node.agency, row)
-    if html_wanted:
-        shown = await revisions.with_correction_notes(row, versions)
-        return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
-                            content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
-    # Our lifecycle terms (node/revisions.py), then signed (FEP-8b32) and cached briefly (node/web/doccache.py);
-    # a 410 never is.
+    # Our lifecycle terms (node/revisions.py), then signed (FEP-8b32); the caller caches a 200 briefly
+    # (node/web/doccache.py), never a 410.
     decorated = await revisions.decorate(node.fed, node.agency, row,  # type: ignore[arg-type]
                                          story_document(node.urls, node.agency, row, versions))
-    doc = _SERVED_PROOFS.sign(node.fed, node.agency, decorated)
-    return ap_bytes_response(request.app[DOCUMENTS].put(cache_key, orjson.dumps(doc)))
+    return 200, orjson.dumps(_SERVED_PROOFS.sign(node.fed, node.agency, decorated))
 
 
 async def channel_story(request: web.Request) -> web.Response:

@@ -5,10 +5,15 @@ boost); building and serialising the same document for each costs more than serv
 seconds (one by default). Any write through the editor API in this process empties the cache at once, so an
 editor's change is visible immediately; a change made by another process (the CLI, a second node process) shows
 within `ttl`.
+
+A document whose building awaits the database (a story) is built once however many requests ask for it while it
+expires (`get_or_build`): without that, the 64 connections of a busy peer all miss at the same moment and each
+rebuilds and re-signs the same story.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Awaitable, Callable, Hashable
 
@@ -24,6 +29,8 @@ class DocumentCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, bytes]] = {}
+        self._building: dict[Hashable, asyncio.Future[tuple[int, bytes]]] = {}
+        self._generation = 0  # bumped by clear(): a build started before a write is not kept after it
 
     def get(self, key: Hashable) -> bytes | None:
         """The cached body for `key`, or None when absent or expired."""
@@ -40,9 +47,48 @@ class DocumentCache:
             self._entries[key] = (time.monotonic() + self.ttl, body)
         return body
 
+    async def get_or_build(self, key: Hashable,
+                           build: Callable[[], Awaitable[tuple[int, bytes]]]) -> tuple[int, bytes]:
+        """(status, body) for `key`: from the cache, else from `build()`, run once for all concurrent callers.
+
+        Only a 200 is kept. An exception from `build()` reaches every caller waiting on it.
+        """
+        body = self.get(key)
+        if body is not None:
+            return 200, body
+        pending = self._building.get(key)
+        if pending is not None:
+            try:
+                return await asyncio.shield(pending)
+            except asyncio.CancelledError:
+                if not pending.cancelled():
+                    raise  # this request itself was cancelled
+                return await self.get_or_build(key, build)  # the one building was cancelled: build here
+        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        self._building[key] = future
+        generation = self._generation
+        try:
+            status, body = await build()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved here, so a build with no other waiters logs nothing
+            raise
+        finally:
+            if self._building.get(key) is future:
+                del self._building[key]
+        if status == 200 and generation == self._generation:
+            self.put(key, body)
+        future.set_result((status, body))
+        return status, body
+
     def clear(self) -> None:
         """Forget everything (after a write that may change any document)."""
         self._entries.clear()
+        self._building.clear()  # requests after the write start a fresh build
+        self._generation += 1
 
 
 def cache_middleware(key: web.AppKey[DocumentCache]) -> Callable[..., Awaitable[web.StreamResponse]]:

@@ -25,6 +25,6 @@ def ap_response(doc: Any, *, status: int = 200, content_type: str = AP_JSON) -> 
                         headers={"Content-Type": content_type, "Vary": "Accept"})
 
 
-def ap_bytes_response(body: bytes, *, content_type: str = AP_JSON) -> web.Response:
+def ap_bytes_response(body: bytes, *, status: int = 200, content_type: str = AP_JSON) -> web.Response:
     """An already serialised ActivityPub document, with the same headers as `ap_response`."""
-    return web.Response(body=body, headers={"Content-Type": content_type, "Vary": "Accept"})
+    return web.Response(status=status, body=body, headers={"Content-Type": content_type, "Vary": "Accept"})

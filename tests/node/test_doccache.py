@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+
+import pytest
 
 from node.models import Story
 from node.web.doccache import DocumentCache
@@ -21,6 +24,96 @@ def test_document_cache__expires_and_stays_bounded():
     for key in "bcde":
         cache.put(key, key.encode())
     assert len(cache._entries) <= 3 and cache.get("e") == b"e"
+
+
+async def test_get_or_build__one_build_for_concurrent_requests():
+    """Requests arriving while a document is being built wait for that build instead of each starting one."""
+    cache = DocumentCache(ttl=60)
+    release = asyncio.Event()
+    builds = 0
+
+    async def build() -> tuple[int, bytes]:
+        nonlocal builds
+        builds += 1
+        await release.wait()
+        return 200, b"doc"
+
+    waiting = [asyncio.create_task(cache.get_or_build("k", build)) for _ in range(20)]
+    await asyncio.sleep(0)  # let every request reach the cache before the build finishes
+    release.set()
+    assert await asyncio.gather(*waiting) == [(200, b"doc")] * 20
+    assert builds == 1
+    assert await cache.get_or_build("k", build) == (200, b"doc") and builds == 1  # then served from the cache
+
+
+async def test_get_or_build__errors_reach_every_waiter_and_gone_is_not_kept():
+    """A failed build fails all its waiters and caches nothing; a 410 is returned but not kept."""
+    cache = DocumentCache(ttl=60)
+    release = asyncio.Event()
+
+    async def failing() -> tuple[int, bytes]:
+        await release.wait()
+        raise LookupError("no such story")
+
+    waiting = [asyncio.create_task(cache.get_or_build("k", failing)) for _ in range(3)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, LookupError) for r in results)
+    assert cache.get("k") is None
+
+    async def gone() -> tuple[int, bytes]:
+        return 410, b"tombstone"
+
+    assert await cache.get_or_build("k", gone) == (410, b"tombstone")
+    assert cache.get("k") is None
+
+
+async def test_get_or_build__a_write_during_a_build_is_not_hidden():
+    """A document built from data read before an editor's write is not cached past that write."""
+    cache = DocumentCache(ttl=60)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def stale() -> tuple[int, bytes]:
+        started.set()
+        await release.wait()
+        return 200, b"old"
+
+    building = asyncio.create_task(cache.get_or_build("k", stale))
+    await started.wait()
+    cache.clear()  # the editor API wrote meanwhile
+
+    async def fresh() -> tuple[int, bytes]:
+        return 200, b"new"
+
+    assert await cache.get_or_build("k", fresh) == (200, b"new")  # a new request does not join the old build
+    release.set()
+    assert await building == (200, b"old")
+    assert cache.get("k") == b"new"
+
+
+async def test_get_or_build__waiters_build_themselves_when_the_builder_is_cancelled():
+    """A request whose build is cancelled (its client went away) does not take the waiting requests with it."""
+    cache = DocumentCache(ttl=60)
+    started = asyncio.Event()
+
+    async def slow() -> tuple[int, bytes]:
+        started.set()
+        await asyncio.Event().wait()
+        return 200, b"never"
+
+    builder = asyncio.create_task(cache.get_or_build("k", slow))
+    await started.wait()
+
+    async def quick() -> tuple[int, bytes]:
+        return 200, b"doc"
+
+    waiter = asyncio.create_task(cache.get_or_build("k", quick))
+    await asyncio.sleep(0)
+    builder.cancel()
+    assert await asyncio.wait_for(waiter, 5) == (200, b"doc")
+    with pytest.raises(asyncio.CancelledError):
+        await builder
 
 
 async def test_story_document__editor_update_and_delete_show_at_once(tmp_path):
