@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
 import secrets
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -180,13 +182,32 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config: Config = args.cfg
     _setup_logging(config)
+    # Bound before anything starts, so a port already in use is one plain line, not a traceback after the workers
+    # have started.
+    sock = _listening_socket(config.listen_host, config.listen_port)
     asyncio.run(_require_migrated(config))
     app = create_app(config, run_workers=not args.no_workers)
     print(f"Agency Node {__version__}: @{config.agency.handle}@{config.host} on "
           f"http://{config.listen_host}:{config.listen_port} (public URL {config.base_url})", flush=True)
-    web.run_app(app, host=config.listen_host, port=config.listen_port, print=None,
+    web.run_app(app, sock=sock, print=None,
                 access_log=None if not args.access_log else logging.getLogger("aiohttp.access"))
     return 0
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to (host, port) and listening; CliError naming the address when that fails."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    except socket.gaierror as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror} (check [node] listen_host)") from None
+    dualstack = family == socket.AF_INET6 and host in ("", "::") and socket.has_dualstack_ipv6()
+    try:
+        return socket.create_server((host, port), family=family, backlog=128, dualstack_ipv6=dualstack)
+    except OSError as exc:
+        hint = " (another process is using it; stop it or change [node] listen_port)" \
+            if exc.errno == errno.EADDRINUSE else ""
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise CliError(f"cannot listen on {host}:{port}: {reason}{hint}") from None
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

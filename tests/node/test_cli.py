@@ -119,6 +119,19 @@ def test_cli__run_serves_the_actor(initialised):
         proc.wait(10)
 
 
+def test_cli__run_on_a_port_in_use_is_one_line_and_nonzero(initialised):
+    """A second `run` on a port already taken says so in one line and exits 1, instead of a traceback."""
+    import socket
+
+    folder, port, _ = initialised
+    with socket.create_server(("127.0.0.1", port)):
+        res = cli("run", cwd=folder, timeout=30)
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in res.stderr
+    assert "listen_port" in res.stderr
+
+
 def test_cli__demo_runs_three_federating_nodes(tmp_path):
     """`agency-node demo` starts three nodes, federates them, and every node shows both other stories verified."""
     res = cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path, timeout=120)
