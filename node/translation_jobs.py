@@ -26,7 +26,8 @@ from federation.states import TranslationJobState as S
 from federation.states import check_transition
 from federation.vocab import iso
 from node.machine_translation import MachineTranslation, ProgressFn, source_hash
-from node.models import Story, TranslationJob
+from node.models import Story, StoryTranslation, TranslationJob
+from node.translations import machine_may_replace
 from schemas.languages import normalize_tag
 
 log = logging.getLogger("agency_node.translation")
@@ -73,9 +74,14 @@ async def queue_jobs(story: Story, targets: Iterable[str], *, connection: Any = 
 
     Runs in the caller's transaction when `connection` is given, so a story is never stored without its jobs.
     A job being translated right now is left alone: its worker notices the changed text and translates again.
+    A language whose translation people wrote, edited or approved is skipped: the engine's output could not
+    replace it (node/translations.py `machine_may_replace`), so asking the engine would only cost.
     """
     now = now or datetime.now(timezone.utc)
     wanted = [t for t in dict.fromkeys(targets) if not _same_language(t, story.language)]
+    if wanted:
+        held = await people_held_languages(story, wanted, connection=connection)
+        wanted = [t for t in wanted if t not in held]
     if not wanted:
         return 0
     existing = {j.language: j for j in await TranslationJob.filter(story_id=story.id, language__in=wanted)
@@ -89,6 +95,19 @@ async def queue_jobs(story: Story, targets: Iterable[str], *, connection: Any = 
     if new:
         await TranslationJob.bulk_create(new, using_db=connection)
     return len(again) + len(new)
+
+
+async def people_held_languages(story: Story, languages: Iterable[str], *, connection: Any = None
+                                ) -> dict[str, StoryTranslation]:
+    """Of `languages`, those whose translation of `story` a machine may not replace, with that translation."""
+    rows = await StoryTranslation.filter(story_id=story.id, language__in=list(languages)).using_db(connection)
+    return {r.language: r for r in rows if not machine_may_replace(r)}
+
+
+def held_reason(held: dict[str, StoryTranslation]) -> str:
+    """Why the engine is not asked for these languages (for a problem document or the CLI)."""
+    return ("; ".join(f"the {t} translation is {r.method}, {r.status}" for t, r in sorted(held.items()))
+            + ": a machine does not overwrite what people wrote or approved (edit it instead)")
 
 
 class TranslationWorker:
@@ -144,6 +163,11 @@ class TranslationWorker:
         if story is None or story.state != "published":
             await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.CANCELLED,
                          last_error="the story was deleted")
+            return
+        held = await people_held_languages(story, [job.language])
+        if held:  # people took this language over after the job was queued: their text stays, the engine rests
+            await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.CANCELLED,
+                         last_error=held_reason(held))
             return
         digest = source_hash(story.headline, story.summary, story.body_html, story.language)
         engine = self.mt.engine.name
@@ -214,10 +238,14 @@ class RequestRefused(Exception):
 async def request_jobs(mt: MachineTranslation, worker: "TranslationWorker | None", story: Story,
                        languages: list[str]) -> list[dict[str, Any]]:
     """Queue (or re-queue) jobs for `languages` (normalised tags) after checking the engine can do them;
-    return those jobs. RequestRefused(422) for a pair the engine does not offer."""
+    return those jobs. RequestRefused: 409 for a language people translated or approved, 422 for a pair the engine
+    does not offer."""
     wanted = [t for t in dict.fromkeys(languages) if not _same_language(t, story.language)]
     if not wanted:
         raise RequestRefused(422, "Nothing to translate", f"the story is already in {story.language}")
+    held = await people_held_languages(story, wanted)
+    if held:
+        raise RequestRefused(409, "Translation exists", held_reason(held))
     unsupported = []
     for tag in wanted:
         try:

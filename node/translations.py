@@ -24,8 +24,9 @@ from schemas.languages import display_name, normalize_tag
 from schemas.provenance import can_move
 
 __all__ = [
-    "TranslationError", "add_machine_translation", "approve", "decisions", "record_decision", "source_digest", "edit_translation", "get_translation", "get_translation_story",
-    "list_translations", "reject", "request_machine_translations", "submit_translation", "translation_json",
+    "TranslationError", "add_machine_translation", "approve", "decisions", "edit_translation", "get_translation",
+    "get_translation_story", "list_translations", "machine_may_replace", "record_decision", "reject",
+    "request_machine_translations", "source_digest", "submit_translation", "translation_json",
 ]
 
 MACHINE_REQUEST_HOOK: Any = None  # set by the engine side: async (fed, username, story, languages) -> list[dict]
@@ -145,19 +146,30 @@ async def submit_translation(fed: Federation, username: str, story_uuid: str, *,
     return row
 
 
+def machine_may_replace(row: StoryTranslation | None) -> bool:
+    """Whether an engine's new output may take the place of `row`: there is none, it was rejected, or it is a
+    machine translation no person has touched (waiting for review, or approved automatically because
+    `review_machine` is off). What people wrote, edited or approved stays theirs: a machine never overwrites it."""
+    if row is None or row.status == "rejected":
+        return True
+    if row.method != "machine":
+        return False
+    return row.status in ("draft", "pending_review") or (row.status == "approved" and not row.reviewer)
+
+
 async def add_machine_translation(fed: Federation, username: str, story_uuid: str, language: str, headline: str,
                                   summary: str, body_html: str, *, engine: str, source_language: str
                                   ) -> StoryTranslation:
     """Store an engine's translation: approved at once (and sent as an Update) when `review_machine` is off,
-    else pending review. A pending or rejected machine translation is replaced; a translation people wrote,
-    edited or approved is never overwritten by a machine (409)."""
+    else pending review. What `machine_may_replace` allows is replaced (so a story's update refreshes its
+    automatic translations); a translation people wrote, edited or approved is never overwritten (409)."""
     language = language_of(language)
     status = "pending_review" if fed.translation_policy.review_machine else "approved"
     return await submit_translation(
         fed, username, story_uuid, language=language, headline=headline, summary=summary, body=body_html,
         method="machine", engine=engine, status=status, actor=f"engine:{engine}", action="machine_added",
         source_language=language_of(source_language) if source_language else "",
-        replace_if=lambda row: row.method == "machine" and row.status in ("draft", "pending_review"))
+        replace_if=machine_may_replace)
 
 
 async def get_translation_story(story_uuid: str) -> Story:
@@ -223,7 +235,8 @@ async def _decide(fed: Federation, username: str, story_uuid: str, language: str
         now = datetime.now(timezone.utc)
         changes: dict[str, Any] = {"status": to}
         if to == "approved":
-            changes.update(reviewer=who[:200], approved_at=now, updated_at=now)
+            # Never empty: an approved row without a reviewer is one the engine approved (machine_may_replace).
+            changes.update(reviewer=(who or "editor")[:200], approved_at=now, updated_at=now)
         # Conditional on the status we read: two reviewers deciding at once cannot both win.
         moved = await StoryTranslation.filter(id=row.id, status=row.status).using_db(conn).update(**changes)
         if not moved:

@@ -407,3 +407,65 @@ async def test_translation_jobs__into_the_translation_store(tmp_path, database_u
         status, doc = await ankara.api("POST", f"/api/stories/{other['id']}/translations/request",
                                        {"languages": ["ru"]})
         assert status == 503 and doc["title"] == "No translation engine"
+
+
+async def test_translation_jobs__story_update_refreshes_automatic_translations_and_leaves_people_s(tmp_path):
+    """Without review, a story's update brings its machine translations up to date (and partners get them);
+    a translation a person edited is neither re-translated nor overwritten, and asking for it is a 409."""
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, None, stub, targets=["ru", "tr"], real_sink=True, review_machine=False) as baku, \
+            mt_node(tmp_path, None, None, handle="ankara") as ankara:
+        status, doc = await ankara.api("POST", "/api/following", {"handle": baku.handle})
+        assert status == 202, doc
+        await settle(baku, ankara)
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        status, doc = await baku.api("PATCH", f"/api/stories/{story['id']}/translations/tr",
+                                     {"headline": "Bakü feribot terminali açıldı", "editor": "Aylin"})
+        assert status == 200 and doc["method"] == "machine+human", doc
+
+        status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}", {"headline": "Terminal opens late"})
+        assert status == 200
+        jobs = await _jobs(baku, story["id"])
+        assert jobs["ru"]["state"] == "pending" and jobs["tr"]["state"] == "translated"  # tr is not queued again
+        engine_calls = len(stub.calls)
+        await baku.node.translate_once()
+        assert all(c.target == "ru" for c in stub.calls[engine_calls:]) and len(stub.calls) > engine_calls
+
+        _, doc = await baku.api("GET", f"/api/stories/{story['id']}/translations")
+        by_language = {t["language"]: t for t in doc["translations"]}
+        assert by_language["ru"]["headline"] == "[ru] Terminal opens late" and by_language["ru"]["status"] == "approved"
+        assert not by_language["ru"]["stale"]
+        assert by_language["tr"]["headline"] == "Bakü feribot terminali açıldı" and by_language["tr"]["stale"]
+        await settle(baku, ankara)
+        status, langs = await ankara.api("GET", f"/api/wire/languages?story={story['url']}")
+        assert status == 200, langs
+        received = {item["language"]: item["headline"] for item in langs["languages"]}
+        assert received["ru"] == "[ru] Terminal opens late" and received["tr"] == "Bakü feribot terminali açıldı"
+
+        status, problem = await baku.api("POST", f"/api/stories/{story['id']}/translation-jobs",
+                                         {"languages": ["tr"]})
+        assert status == 409 and problem["title"] == "Translation exists" and "machine+human" in problem["detail"]
+        assert "tr" not in [c.target for c in stub.calls[engine_calls:]]
+
+
+async def test_translation_jobs__a_person_s_approval_holds_the_language(tmp_path):
+    """With review on, a machine translation a person approved is theirs: an update of the story queues no
+    job for it, and a job queued before the approval is cancelled without asking the engine."""
+    async with LibreTranslateStub() as stub, \
+            mt_node(tmp_path, None, stub, targets=["ru"], real_sink=True, review_machine=True) as baku:
+        _, story = await baku.api("POST", "/api/stories", STORY)
+        await baku.node.translate_once()
+        status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}", {"headline": "Terminal opens late"})
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "pending"  # pending review: still the engine's
+        status, doc = await baku.api("POST", f"/api/stories/{story['id']}/translations/ru/approve", {})
+        assert status == 200 and doc["status"] == "approved" and doc["reviewer"] == "editor", doc
+        engine_calls = len(stub.calls)
+        await baku.node.translate_once()
+        jobs = await _jobs(baku, story["id"])
+        assert jobs["ru"]["state"] == "cancelled" and "machine, approved" in jobs["ru"]["last_error"]
+        assert len(stub.calls) == engine_calls
+        _, doc = await baku.api("GET", f"/api/stories/{story['id']}/translations/ru")
+        assert doc["headline"] == "[ru] SOCAR opens the Baku ferry terminal" and doc["stale"]
+        status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}", {"headline": "Terminal opens at noon"})
+        assert (await _jobs(baku, story["id"]))["ru"]["state"] == "cancelled"  # not queued again

@@ -93,6 +93,14 @@ async def test_translate_cli__failures_are_one_line_and_nonzero(tmp_path):
         assert code == 1 and err.count("\n") == 1 and "Invalid API key" in err and "wrong-key" not in err + out
         code, out, _ = await acli("translation-jobs", "--state", "pending", cwd=tmp_path)
         assert code == 0 and " ru " in out and "pending" in out
+        # A translation people wrote is theirs: the engine is not asked to overwrite it.
+        code, _, err = await acli("translations", "submit", story, "--language", "tr", "--headline", "Feribot",
+                                  "--body", "<p>Feribot.</p>", cwd=tmp_path)
+        assert code == 0, err
+        calls = len(stub.calls)
+        code, out, err = await acli("translate", story, "--to", "tr", cwd=tmp_path)
+        assert code == 1 and err.count("\n") == 1 and "the tr translation is human, pending_review" in err
+        assert len(stub.calls) == calls
 
 
 async def test_translate_cli__bad_glossary_file_stops_with_one_line(tmp_path):
