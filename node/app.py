@@ -37,6 +37,8 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
         await the_node.start()
         if run_workers:
             the_node.start_workers()
+        else:
+            the_node.start_key_watch()  # a web-only process serves the actor document: it must follow rotations
         yield
         await the_node.stop()
 

@@ -593,6 +593,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_keys(args: argparse.Namespace) -> int:
     from node import rotation
     from node.proofkeys import assertion_methods
+    from node.runtime import KEY_WATCH_SECONDS
 
     async def _go(node: Any) -> Any:
         if args.action == "rotate":
@@ -608,7 +609,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"new Ed25519 key: {result['ed25519_key']}")
         print(f"retired (still listed with an end date): {len(result['retired_keys'])}")
         print(f"Update(actor) queued for {result['followers_inboxes']} inbox(es)")
-        print("restart running `agency-node run` / `worker` processes so that they sign with the new keys")
+        print(f"running `agency-node run` / `worker` processes sign with the new keys within "
+              f"{KEY_WATCH_SECONDS:.0f} s")
     else:
         for key in result["assertionMethod"]:
             print(f"{key['id']}  {'expires ' + key['expires'] if key.get('expires') else 'current'}")

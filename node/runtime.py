@@ -37,6 +37,9 @@ from schemas.provenance import TranslationPolicy
 log = logging.getLogger("agency_node")
 T = TypeVar("T")
 
+# How often a running node looks for keys rotated by another process (`agency-node keys rotate`).
+KEY_WATCH_SECONDS = 10.0
+
 
 async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:
     """The stored key pair of each local actor, generating (once, ever) the ones that are missing."""
@@ -67,6 +70,7 @@ class Node:
         self.translation_worker: TranslationWorker | None = None
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
+        self._keys_seen = 0  # the key generation the signers were loaded from (check_keys)
 
     @property
     def agency(self) -> str:
@@ -134,6 +138,7 @@ class Node:
     async def reload_keys(self) -> None:
         """Load the stored keys into the signers (after a rotation, or at start)."""
         assert self.fed is not None
+        self._keys_seen = await self._key_generation()
         names = list(self.keys)
         self.keys = {k.actor: k for k in await ActorKey.filter(actor__in=names)}
         for name, key in self.keys.items():
@@ -145,8 +150,9 @@ class Node:
                 self.fed.proof_signers[name] = signer
 
     def start_workers(self) -> None:
-        """Run the delivery and inbox workers in the background until `stop()`."""
+        """Run the delivery and inbox workers (and the key watch) in the background until `stop()`."""
         assert self.delivery_worker and self.inbox_worker and self.scheduler
+        self.start_key_watch()
         self._tasks += [
             self._spawn(self.delivery_worker.run_forever, self._stop),
             self._spawn(self.inbox_worker.run_forever, self._stop),
@@ -154,6 +160,45 @@ class Node:
         ]
         if self.translation_worker is not None:
             self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop))
+
+    def start_key_watch(self) -> None:
+        """Follow key rotations made by other processes until `stop()` (see `check_keys`)."""
+        self._tasks.append(self._spawn(self._watch_keys, self._stop))
+
+    @property
+    def key_generation(self) -> int:
+        """Changes whenever the keys are reloaded after a rotation (part of cached documents' keys)."""
+        return self._keys_seen
+
+    async def _key_generation(self) -> int:
+        # A rotation adds proof_key rows (the new Ed25519 key, the retired RSA key): the newest id moves.
+        newest = await ProofKey.all().order_by("-id").first().values_list("id", flat=True)
+        return int(newest or 0)
+
+    async def check_keys(self) -> bool:
+        """Reload the signers and key lists if the keys changed since the last look; True when they did.
+
+        `agency-node keys rotate` runs in a process of its own: without this, a running node would go on signing
+        with the retired keys (and serving them in its actor document) until restarted.
+        """
+        generation = await self._key_generation()
+        if generation == self._keys_seen:
+            return False
+        await self.reload_keys()
+        return True
+
+    async def _watch_keys(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), KEY_WATCH_SECONDS)
+                return
+            except TimeoutError:
+                pass
+            try:
+                if await self.check_keys():
+                    log.info("keys.reloaded", extra={"actor": self.agency})
+            except Exception:  # a database hiccup: look again next time
+                log.exception("keys.check_failed")
 
     def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Task[Any]:
         async def _runner() -> Any:

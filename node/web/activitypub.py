@@ -64,10 +64,10 @@ async def actor(request: web.Request) -> web.Response:
     node, username = _local(request)
     html_wanted = wants_html(request)
     if not html_wanted:
-        cache = request.app[DOCUMENTS]
-        body = cache.get(("actor", username))
+        cache, key = request.app[DOCUMENTS], ("actor", username, node.key_generation)  # a rotation: a new entry
+        body = cache.get(key)
         if body is None:
-            body = cache.put(("actor", username), orjson.dumps(_actor_doc(node, username)))
+            body = cache.put(key, orjson.dumps(_actor_doc(node, username)))
         return ap_bytes_response(body)
     doc = _actor_doc(node, username)
     page = actor_page(doc["name"], doc["summary"], f"@{doc['preferredUsername']}@{node.config.host}",
@@ -151,7 +151,8 @@ async def story(request: web.Request) -> web.Response:
     ninjs_wanted = request.query.get("format") == "ninjs" or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
     if not html_wanted and not ninjs_wanted:
         status, body = await request.app[DOCUMENTS].get_or_build(
-            ("story", request.match_info["uuid"]), lambda: _story_json(node, request.match_info["uuid"]))
+            ("story", request.match_info["uuid"], node.key_generation),
+            lambda: _story_json(node, request.match_info["uuid"]))
         return ap_bytes_response(body, status=status)
     row = await _servable_story(request.match_info["uuid"])
     if ninjs_wanted:

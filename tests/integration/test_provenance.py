@@ -3,6 +3,7 @@ the origin is down), expose altered copies, survive key rotation, and bad proofs
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 from datetime import datetime, timedelta, timezone
@@ -203,6 +204,34 @@ async def test_provenance__key_rotation_old_and_new_stories_verify(tmp_path, dat
                                created=datetime.now(timezone.utc) + timedelta(seconds=2))
         status, report = await c.api("POST", "/api/verify", {"document": forged})
         assert report["status"] == "invalid" and report["code"] == "key-expired" and report["exit_code"] == 6
+
+
+async def test_provenance__keys_rotated_by_another_process_are_followed_by_the_running_node(tmp_path):
+    """`agency-node keys rotate` runs beside a running node: the node then signs and serves the new keys (no
+    restart), so a follower verifies stories published after the rotation."""
+    from node import rotation
+    from node.cli import _with_node
+
+    async with running_node(tmp_path, "alpha") as a, running_node(tmp_path, "bravo") as b:
+        await _follow(b, a)
+        assert await a.node.run(a.node.check_keys) is False  # nothing changed yet
+        old_rsa = a.node.fed.signers["alpha"]
+        # What the CLI process does: its own Node on the same database.
+        rotated = await asyncio.get_running_loop().create_task(_with_node(a.config, rotation.rotate_keys))
+        assert a.node.fed.signers["alpha"] is old_rsa  # the running node has not looked yet
+        assert await a.node.run(a.node.check_keys) is True
+        assert a.node.fed.signers["alpha"] is not old_rsa
+        assert await a.node.run(a.node.check_keys) is False
+        _, actor, _ = await a.get("/actors/alpha")
+        current = [k["id"] for k in actor["assertionMethod"] if "expires" not in k]
+        assert current == [rotated["ed25519_key"]]
+
+        await settle(a, b)  # the Update(actor) the CLI queued, signed by the running node with the new key
+        new = await _publish(a, "After a rotation from the CLI")
+        await settle(a, b)
+        on_b = await _wire(b)
+        assert on_b[new["url"]]["proof"]["status"] == "verified"
+        assert on_b[new["url"]]["proof"]["key_id"] == rotated["ed25519_key"]
 
 
 async def test_provenance__bad_proofs_are_refused_with_reason_and_not_stored(tmp_path):
