@@ -12,8 +12,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
 from schemas.configcheck import (
-    LanguageTag, check_base_url, check_delivery_timing, check_http_url, check_ip_network, check_unique,
-    type_problem, validate_database_url,
+    LanguageTag, check_base_url, check_delivery_timing, check_http_url, check_ip_network, check_partner,
+    check_trust_domain, check_unique, type_problem, validate_database_url,
 )
 
 _HANDLE = re.compile(r"^[a-z0-9_]{1,30}$")
@@ -99,8 +99,10 @@ class TrustSection(_Section):
     # Partner agencies (trusted): actor URIs or name@host handles. Domains: blocked (blocklist mode) or the only
     # ones allowed besides partners (allowlist mode). See federation/policy.py.
     mode = fields.String(load_default="blocklist", validate=validate.OneOf(["blocklist", "allowlist"]))
-    partners = fields.List(fields.String(validate=validate.Length(min=3)), load_default=list)
-    domains = fields.List(fields.String(validate=validate.Length(min=1, max=255)), load_default=list)
+    partners = fields.List(fields.String(validate=[validate.Length(max=512), check_partner]), load_default=list,
+                           validate=check_unique)
+    domains = fields.List(fields.String(validate=[validate.Length(max=255), check_trust_domain]), load_default=list,
+                          validate=check_unique)
 
 
 class TranslationSection(_Section):

@@ -17,7 +17,7 @@ from marshmallow import ValidationError, fields
 from schemas.languages import normalize_tag
 
 __all__ = ["LanguageTag", "check_base_url", "check_delivery_timing", "check_http_url", "check_ip_network",
-           "check_unique", "type_problem", "validate_database_url"]
+           "check_partner", "check_trust_domain", "check_unique", "type_problem", "validate_database_url"]
 
 _HOSTNAME = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 
@@ -80,6 +80,61 @@ def check_http_url(value: str) -> None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("must be an absolute http(s) URL (https://...) or empty")
     _check_host(parts)
+
+
+def _check_bare_host(value: str, what: str) -> None:
+    """``host`` or ``host:port`` (a DNS name in lower-case ASCII, or an IP address; IPv6 in brackets with a port)."""
+    if value != value.strip() or not value:
+        raise ValidationError(f"{what} {value!r} must not be empty or have spaces around it")
+    if value != value.lower():
+        raise ValidationError(f"{what} {value!r} must be in lower case (hosts are compared in lower case)")
+    try:
+        parts = urlsplit(f"http://{value}")
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{what} {value!r} has a bad port (must be a number from 1 to 65535)") from None
+    if parts.netloc != value or "@" in value:
+        raise ValidationError(f"{what} {value!r} must be a host name such as news.example.org "
+                              "(no scheme, path or user)")
+    if port == 0 or value.endswith(":"):
+        raise ValidationError(f"{what} {value!r} has a bad port (must be a number from 1 to 65535)")
+    if not _is_ip(host) and not _HOSTNAME.fullmatch(host):
+        if not host.isascii():
+            raise ValidationError(f"{what} {value!r} must be written in ASCII (punycode: xn--...)")
+        raise ValidationError(f"{what} {value!r} is not a valid host name")
+
+
+def check_trust_domain(value: str) -> None:
+    """A `[trust] domains` entry: ``example.org`` (and its subdomains) or ``example.org:8443`` (that port)."""
+    if value.startswith("*."):
+        raise ValidationError(f"{value!r}: write the domain without '*.'; it already covers its subdomains")
+    if "://" in value:
+        raise ValidationError(f"{value!r} is a URL; give only its host, e.g. {urlsplit(value).netloc or 'example.org'}")
+    _check_bare_host(value, "domain")
+
+
+def check_partner(value: str) -> None:
+    """A `[trust] partners` entry: an actor URI (``https://host/actors/x``) or a handle (``name@host``, also
+    written ``@name@host`` or ``acct:name@host``)."""
+    if "://" in value:
+        if not value.startswith(("https://", "http://")):
+            raise ValidationError(f"partner {value!r} must be an http(s) actor URI or a name@host handle")
+        try:
+            parts = urlsplit(value)
+            if not parts.hostname:
+                raise ValidationError("has no host")
+            _check_host(parts)
+        except (ValueError, ValidationError) as exc:
+            reason = exc.messages[0] if isinstance(exc, ValidationError) else "is not a valid URL"
+            raise ValidationError(f"partner {value!r}: {reason}") from None
+        return
+    handle = value.removeprefix("acct:").removeprefix("@")
+    name, at, host = handle.partition("@")
+    if not at or not name or "@" in host or any(c.isspace() for c in name):
+        raise ValidationError(f"partner {value!r} must be an actor URI (https://...) or a handle such as "
+                              "desk@partner.example")
+    _check_bare_host(host, f"partner {value!r}: host")
 
 
 def validate_database_url(value: str) -> None:

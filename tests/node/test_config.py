@@ -541,3 +541,44 @@ def _database(kind: str | None) -> Any:
     if kind == "postgres":
         return postgres_database()
     return contextlib.nullcontext(None)
+
+
+# -- trust -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("domain, reason", [
+    ("Spam.example", "must be in lower case"),
+    ("*.spam.example", "without '*.'"),
+    ("https://spam.example/", "is a URL; give only its host, e.g. spam.example"),
+    ("spam.example/path", "must be a host name"),
+    ("spam example", "not a valid host name"),
+    ("spam.example:99999", "bad port"),
+    ("bücher.example", "punycode"),
+    ("", "must not be empty"),
+])
+def test_config__trust_domains_are_hosts(domain, reason):
+    """A blocklist/allowlist entry that could never match a host is refused, naming the entry and why."""
+    message = error(trust={"domains": ["ok.example", domain]})
+    assert "trust.domains[1]: " in message and reason in message, message
+
+
+@pytest.mark.parametrize("partner, reason", [
+    ("desk", "a handle such as desk@partner.example"),
+    ("@partner.example", "a handle such as desk@partner.example"),
+    ("desk@Partner.example", "must be in lower case"),
+    ("ftp://partner.example/desk", "http(s) actor URI"),
+    ("https://", "has no host"),
+    ("https://partner.example:0/actors/desk", "bad port"),
+])
+def test_config__trust_partners_are_actors_or_handles(partner, reason):
+    """A partner must be an actor URI or a name@host handle; anything else is refused with the entry named."""
+    message = error(trust={"partners": ["desk@partner.example", partner]})
+    assert "trust.partners[1]: " in message and reason in message, message
+
+
+def test_config__trust_entries_accepted_and_unique():
+    """The documented spellings load; the same entry twice is an error."""
+    config = load(trust={"mode": "allowlist", "domains": ["ok.example", "wire.example:8443", "10.0.0.7"],
+                         "partners": ["https://wire.example/actors/desk", "desk@partner.example",
+                                      "@news@partner.example", "acct:desk@other.example"]})
+    assert config.trust["domains"] == ["ok.example", "wire.example:8443", "10.0.0.7"]
+    assert "trust.domains: 'a.example' is listed twice" in error(trust={"domains": ["a.example", "a.example"]})
