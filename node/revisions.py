@@ -80,7 +80,7 @@ async def with_correction_notes(story: Story, versions: Iterable[LanguageVersion
     """The language versions with the story's correction notes appended to each body (for its web page)."""
     notes = [r.correction_note for r in await StoryRevision.filter(story_id=story.id, correction=True)
              .order_by("number")]
-    return [replace(v, body_html=v.body_html + "".join(correction_html(n[v.language]) for n in notes
+    return [replace(v, body_html=v.body_html + "".join(correction_html(n[v.language], v.language) for n in notes
                                                        if n.get(v.language))) for v in versions]
 
 

@@ -26,6 +26,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
+from schemas.labels import label
+
 NS = "https://agency-node.org/ns#"
 MEDIATOPIC_BASE = "http://cv.iptc.org/newscodes/mediatopic/"
 
@@ -103,9 +105,13 @@ def content_hash(fields: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical_json(dict(fields))).hexdigest()
 
 
-def correction_html(note: str) -> str:
-    """The visible correction paragraph appended to a story's body (in every language it has)."""
-    return f'<p class="{CORRECTION_CLASS}"><strong>Correction:</strong> {html.escape(note, quote=False)}</p>'
+def correction_html(note: str, language: str = "en") -> str:
+    """The visible correction paragraph appended to a story's body in `language`, labelled in that language
+    (schemas/labels.py; an English label is marked as such)."""
+    text, text_language = label("correction", language)
+    marked = ' lang="en"' if text_language == "en" and language.split("-")[0].lower() != "en" else ""
+    return (f'<p class="{CORRECTION_CLASS}"><strong{marked}>{html.escape(text)}:</strong> '
+            f'{html.escape(note, quote=False)}</p>')
 
 
 def clean_correction_note(note: Mapping[str, Any] | None, languages: Iterable[str]) -> dict[str, str]:
@@ -175,7 +181,8 @@ def decorate_article(obj: dict[str, Any], *, revision: int, hash_: str, revision
     if corrections:
         cmap = dict(obj.get("contentMap") or {})
         for lang in list(cmap):
-            cmap[lang] = str(cmap[lang]) + "".join(correction_html(n[lang]) for n in corrections if n.get(lang))
+            cmap[lang] = str(cmap[lang]) + "".join(correction_html(n[lang], lang) for n in corrections
+                                                   if n.get(lang))
         if cmap:
             obj["contentMap"] = cmap
             obj["content"] = next(iter(cmap.values())) if "content" in obj else obj.get("content")

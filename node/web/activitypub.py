@@ -159,8 +159,8 @@ async def story(request: web.Request) -> web.Response:
         doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
     if row.state == "deleted":  # a browser: the gone page
-        return web.Response(status=410, text=gone_page(node.urls.story(row.uuid)), content_type="text/html",
-                            charset="utf-8", headers={"Vary": "Accept"})
+        return web.Response(status=410, text=gone_page(node.urls.story(row.uuid), row.language),
+                            content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
     shown = await revisions.with_correction_notes(row, await language_versions(node.urls, node.agency, row))
     return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
                         content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})

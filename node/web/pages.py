@@ -14,10 +14,8 @@ from federation.vocab import actor_document, iso
 from node.models import Story
 from node.proofkeys import assertion_methods
 from node.story_documents import LanguageVersion
+from schemas.labels import LABELS, label, label_language
 from schemas.languages import display_name
-
-_METHOD_LABEL = {"machine": "machine translation", "human": "translated by people",
-                 "machine+human": "machine translation edited by people"}
 
 
 _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222}"
@@ -57,10 +55,28 @@ def actor_page(name: str, summary_html: str, address: str, language: str = "") -
                             f"<p>{html.escape(address)}</p></main>", language)
 
 
-def gone_page(url: str) -> str:
-    """What a reader sees at a deleted story (served with 410)."""
-    return page_shell("Story deleted", "<main><h1>This story was deleted</h1><p>The agency withdrew the story "
-                      f"that was published at <code>{html.escape(url)}</code>.</p></main>", "en")
+def _label(key: str, page_lang: str, *placeholders: str) -> str:
+    """A label for a page in `page_lang`, escaped (placeholders are markup), marked `lang="en"` when English
+    stands in for a language the catalogue does not have."""
+    text, text_lang = label(key, page_lang)
+    text = html.escape(text).format(*placeholders)
+    if text_lang == "en" and page_lang.split("-")[0].lower() != "en":
+        return f'<span lang="en" dir="ltr">{text}</span>'
+    return text
+
+
+def _method(method: str, page_lang: str) -> str:
+    """How a translation was made (machine, human, machine+human), as a label."""
+    key = f"method.{method}"
+    return _label(key, page_lang) if key in LABELS else html.escape(method)
+
+
+def gone_page(url: str, language: str = "en") -> str:
+    """What a reader sees at a deleted story (served with 410), in the story's language when catalogued."""
+    lang = label_language(language)
+    return page_shell(label("gone.title", lang)[0],
+                      f"<main><h1>{_label('gone.title', lang)}</h1>"
+                      f"<p>{_label('gone.text', lang, f'<code>{html.escape(url)}</code>')}</p></main>", lang)
 
 
 def channel_actor_document(node: Any, username: str, language: str, key: Any) -> dict[str, Any]:
@@ -85,24 +101,33 @@ def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> st
     links = []
     for v in versions:
         name = html.escape(display_name(v.language, lang))
-        label = "original" if v.kind == "original" else _METHOD_LABEL.get(v.method, v.method)
-        item = name if v is shown else f'<a href="?lang={html.escape(v.language)}" hreflang="{html.escape(v.language)}" lang="{html.escape(lang)}">{name}</a>'
-        # The name is in the page's language (hreflang marks the target); the label is English.
-        links.append(f'<li>{item} <small lang="en" dir="ltr">({html.escape(label)})</small></li>')
+        how = _label("original", lang) if v.kind == "original" else _method(v.method, lang)
+        item = name if v is shown else (f'<a href="?lang={html.escape(v.language)}" '
+                                        f'hreflang="{html.escape(v.language)}">{name}</a>')
+        # The name and the label are in the page's language (hreflang marks the target's).
+        links.append(f"<li>{item} <small>({how})</small></li>")
     provenance = ""
     if shown.kind == "translation":
-        provenance = ('<p lang="en" dir="ltr"><small>'
-                      f"Translated from {html.escape(display_name(shown.source_language, 'en'))}, "
-                      f"{html.escape(_METHOD_LABEL.get(shown.method, shown.method))}"
-                      + (f", engine {html.escape(shown.engine)}" if shown.engine else "")
-                      + (f", by {html.escape(shown.translator)}" if shown.translator else
-                         f', by <a href="{html.escape(shown.translated_by)}">{html.escape(shown.translated_by)}</a>'
-                         if shown.translated_by else "")
-                      + (f", reviewed by {html.escape(shown.reviewer)}" if shown.reviewer else "")
-                      + "</small></p>")
+        english = label_language(lang) == "en"
+        # English reads as a sentence ("Translated from X, by Y"); the others as labelled fields ("Y: X · ...").
+        def field(key: str, value: str) -> str:
+            return f"{_label(key, lang)} {value}" if english else f"{_label(key, lang)}: {value}"
+        names_in = "en" if english else lang  # an English sentence names languages in English
+        parts = [field("source_language", html.escape(display_name(shown.source_language, names_in))),
+                 _method(shown.method, lang)]
+        if shown.engine:
+            parts.append(field("engine", html.escape(shown.engine)))
+        if shown.translator:
+            parts.append(field("translator", html.escape(shown.translator)))
+        elif shown.translated_by:
+            parts.append(field("translator", f'<a href="{html.escape(shown.translated_by)}">'
+                                             f"{html.escape(shown.translated_by)}</a>"))
+        if shown.reviewer:
+            parts.append(field("reviewer", html.escape(shown.reviewer)))
+        provenance = f'<p class="provenance"><small>{(", " if english else " · ").join(parts)}</small></p>'
     body = (f"<article><h1>{html.escape(shown.headline)}</h1>"
             f"<p><em>{html.escape(shown.summary)}</em></p>{shown.body_html}{provenance}"
             f'<p><time datetime="{iso(story.published_at)}">{html.escape(_when(story.published_at, lang))}</time></p>'
             "</article>"
-            f"<nav><ul>{''.join(links)}</ul></nav>")
+            f'<nav aria-label="{html.escape(label("languages", lang)[0])}"><ul>{"".join(links)}</ul></nav>')
     return page_shell(shown.headline, body, lang)

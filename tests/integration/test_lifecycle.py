@@ -89,7 +89,7 @@ async def test_lifecycle__correction_reaches_every_follower_with_note_and_histor
         assert obj["revision"] == 2 and obj["contentHash"] == newest["contentHash"]
         assert {"revision", "correctionNoteMap"} <= set(obj["@context"][1])
         status, page, _ = await baku.get(f"/stories/{story['id']}", accept="text/html")
-        assert status == 200 and "<strong>Correction:</strong> " + NOTE["az"] in page
+        assert status == 200 and "<strong>Düzəliş:</strong> " + NOTE["az"] in page
 
         for name in ("ankara", "astana"):
             (wire,) = await _wire(nodes[name])

@@ -137,8 +137,9 @@ async def test_story_page__multilingual_story_reads_in_each_approved_language(tm
         assert az.find("meta", charset="utf-8") and az.find("meta", name="viewport")
         # The list names each language in Azerbaijani (CLDR), links the others by ?lang=, labels how each was made.
         nav = az.texts("nav")
-        assert "azərbaycan (original)" in nav
-        assert "ingilis (translated by people)" in nav and "rus (translated by people)" in nav
+        assert "azərbaycan (orijinal)" in nav  # labels in the page's language too (schemas/labels.py)
+        assert "ingilis (insan tərcüməsi)" in nav and "rus (insan tərcüməsi)" in nav
+        assert "original" not in nav and "translated" not in nav
         assert [a["href"] for a in az.find("a", hreflang="en")] == ["?lang=en"]
         assert [a["href"] for a in az.find("a", hreflang="ru")] == ["?lang=ru"]
         assert "Translated from" not in az.body_text()  # the original carries no translation label
@@ -157,7 +158,9 @@ async def test_story_page__multilingual_story_reads_in_each_approved_language(tm
         assert ru.root.get("lang") == "ru"
         assert ru.texts("h1") == RU["headline"]
         assert "Паромная линия между Баку и Актау вновь открывается." in ru.body_text()
-        assert "Translated from Azerbaijani, translated by people, by Ирина Петрова" in ru.body_text()
+        assert ("Язык оригинала: азербайджанский · перевод, сделанный людьми · переводчик: Ирина Петрова"
+                in ru.body_text())
+        assert "оригинал" in ru.texts("nav") and "Translated" not in ru.body_text()
         assert "английский" in ru.texts("nav")
 
         # A language that is not approved falls back to the original.
@@ -208,6 +211,41 @@ async def test_story_page__deleted_story_is_a_gone_page(tmp_path):
         assert EN["headline"] not in dom.body_text() and story["url"] in dom.body_text()
         assert dom.root.get("lang") == "en"
         await screenshot(tmp_path, story["url"], "story-deleted")
+
+
+async def test_story_page__labels_follow_the_story_language_and_gone_page_too(tmp_path):
+    """An Azerbaijani story with a correction: the correction paragraph is labelled in Azerbaijani; deleted, its
+    gone page speaks Azerbaijani too (with `lang="az"`). A language the catalogue lacks gets English labels marked
+    `lang="en"`."""
+    async with _node(tmp_path) as baku:
+        status, story = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201, story
+        status, doc = await baku.api("PATCH", f"/api/stories/{story['id']}",
+                                     {"body": STORY["body"] + "<p>Əlavə.</p>",
+                                      "correction_note": {"az": "Tarix düzəldilib."}})
+        assert status == 200, doc
+        dom = await load(tmp_path, story["url"])
+        assert "Düzəliş: Tarix düzəldilib." in dom.body_text() and "Correction" not in dom.body_text()
+
+        status, de = await baku.api("POST", "/api/stories", {"language": "de", "headline": "Fähre fährt",
+                                                             "body": "<p>Die Fähre fährt wieder.</p>"})
+        assert status == 201, de
+        status, doc = await baku.api("POST", f"/api/stories/{de['id']}/translations",
+                                     {"language": "az", "headline": STORY["headline"], "body": STORY["body"],
+                                      "translator": "Leyla"})
+        assert status == 201, doc
+        status, doc = await baku.api("POST", f"/api/stories/{de['id']}/translations/az/approve", {})
+        assert status == 200, doc
+        german = await load(tmp_path, de["url"])
+        assert german.root.get("lang") == "de" and "Deutsch (original)" in german.texts("nav")
+        assert german.find("span", lang="en")  # English stands in for German labels, and says so
+
+        status, _ = await baku.api("DELETE", f"/api/stories/{story['id']}")
+        assert status in (200, 202, 204)
+        gone = await load(tmp_path, story["url"])
+        assert gone.root.get("lang") == "az" and gone.texts("h1") == "Bu xəbər silinib"
+        assert story["url"] in gone.body_text() and "deleted" not in gone.body_text()
+        await screenshot(tmp_path, story["url"], "story-deleted-az")
 
 
 async def test_actor_page__shows_agency_name_handle_and_summary(tmp_path):

@@ -65,9 +65,12 @@ def test_lifecycle__decorated_article_shows_notes_in_every_language():
                            corrections=[{"az": "bir", "en": "one"}, {"az": "<iki>", "en": "two"}], correction=True,
                            urgency=1, subjects=clean_subjects(["medtop:17000000"]),
                            embargoed_until=datetime(2026, 1, 1, tzinfo=timezone.utc))
-    assert out["contentMap"]["az"] == ('<p>A</p><p class="correction"><strong>Correction:</strong> bir</p>'
-                                       '<p class="correction"><strong>Correction:</strong> &lt;iki&gt;</p>')
-    assert out["contentMap"]["en"].endswith("two</p>") and out["content"] == out["contentMap"]["az"]
+    # Each language's paragraph is labelled in that language (schemas/labels.py).
+    assert out["contentMap"]["az"] == ('<p>A</p><p class="correction"><strong>Düzəliş:</strong> bir</p>'
+                                       '<p class="correction"><strong>Düzəliş:</strong> &lt;iki&gt;</p>')
+    assert out["contentMap"]["en"] == ('<p>B</p><p class="correction"><strong>Correction:</strong> one</p>'
+                                       '<p class="correction"><strong>Correction:</strong> two</p>')
+    assert out["content"] == out["contentMap"]["az"]
     assert out["correctionNoteMap"] == {"az": "<iki>", "en": "two"} and out["correction"] is True
     assert out["subject"] == [{"id": "http://cv.iptc.org/newscodes/mediatopic/17000000", "code": "medtop:17000000",
                                "name": "weather"}]
