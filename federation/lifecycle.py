@@ -16,17 +16,24 @@ def wire_columns(obj: Mapping[str, Any]) -> dict[str, Any]:
             "embargoed_until": terms["embargoed_until"]}
 
 
-async def record_wire_revision(story: WireStory, obj: Mapping[str, Any]) -> WireRevision | None:
-    """Keep the revision this object represents (once per number); objects without our terms count by arrival."""
+async def record_wire_revision(story: WireStory, obj: Mapping[str, Any], *, proof_status: str = "",
+                               proof_key_id: str = "") -> WireRevision | None:
+    """Keep the revision this object represents (once per number), with the proof verdict it came with; objects
+    without our terms count by arrival. A revision first seen unproven and later verified (a forwarded copy
+    with its proof) keeps the better verdict."""
     terms = received_terms(obj)
     number = terms["revision"]
     if number is None:
         number = await WireRevision.filter(wire_story_id=story.id).count() + 1
     when = parse_time(obj.get("updated")) or parse_time(obj.get("published"))
     headline = obj.get("name") if isinstance(obj.get("name"), str) else ""
-    row, _ = await WireRevision.get_or_create(
+    proof = {"proof_status": proof_status[:16], "proof_key_id": proof_key_id[:512]}
+    row, created = await WireRevision.get_or_create(
         wire_story_id=story.id, number=number,
         defaults={"content_hash": terms["content_hash"], "headline": str(headline)[:500],
                   "correction": terms["correction"], "correction_note": terms["correction_note"],
-                  "updated_at": when})
+                  "updated_at": when, **proof})
+    if not created and proof_status == "verified" and row.proof_status != "verified":
+        await WireRevision.filter(id=row.id).update(**proof)
+        await row.refresh_from_db()
     return row

@@ -94,6 +94,7 @@ def revision_json(rev: StoryRevision | WireRevision) -> dict[str, Any]:
     if isinstance(rev, WireRevision):
         doc["headline"] = rev.headline
         doc["received"] = iso(rev.received_at)
+        doc["proof"] = {"status": rev.proof_status or None, "key_id": rev.proof_key_id or None}
     return doc
 
 

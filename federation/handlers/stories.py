@@ -71,8 +71,9 @@ def wire_fields(obj: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: str) -> WireStory:
-    """Insert or refresh the wire copy of a story by `actor`."""
+async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: str,
+                           verdict: provenance.ProofVerdict | None = None) -> WireStory:
+    """Insert or refresh the wire copy of a story by `actor` (and record the revision, with `verdict`)."""
     clean = _clean_object(obj)
     values = wire_fields(clean)
     values["signature"] = signature
@@ -86,7 +87,8 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
     if story.state == "live":
-        await record_wire_revision(story, values["object"])
+        await record_wire_revision(story, values["object"], proof_status=verdict.status if verdict else "",
+                                   proof_key_id=verdict.key_id if verdict else "")
         await merge_languages(story, clean, known_original=known_original)
     return story
 
@@ -110,7 +112,7 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
     if verdict.status == provenance.INVALID:
         raise Ignored(f"proof invalid ({verdict.code}): {verdict.reason}")
     async with in_transaction():
-        story = await store_wire_story(actor, obj, signature)
+        story = await store_wire_story(actor, obj, signature, verdict)
         await provenance.record(story, verdict, via=activity["actor"])
     return f"stored {obj['id']} (proof {verdict.status})"
 
@@ -137,7 +139,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
         if verdict.verified and embedded.get("id") == story_id and embedded.get("type") in STORY_TYPES:
             author = await fed.fetcher.actor(verdict.origin)
             async with in_transaction():
-                story = await store_wire_story(author, embedded, "proof")
+                story = await store_wire_story(author, embedded, "proof", verdict)
                 await provenance.record(story, verdict, via=activity["actor"])
     if story is None:
         # No verifiable copy: fetch it from where it lives.
@@ -155,7 +157,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
         if verdict.status == provenance.INVALID:
             raise Ignored(f"announced story {story_id} has an invalid proof ({verdict.code}): {verdict.reason}")
         async with in_transaction():
-            story = await store_wire_story(author, obj, "fetched")
+            story = await store_wire_story(author, obj, "fetched", verdict)
             await provenance.record(story, verdict, via=author_uri)
     await Boost.get_or_create(activity_id=activity["id"], defaults={"actor_id": booster.id, "story_id": story.id})
     return f"boost of {story_id}"

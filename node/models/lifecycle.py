@@ -39,6 +39,10 @@ class WireRevision(Model):
     correction_note = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(null=True)  # the object's `updated` (or `published` for revision 1)
     received_at = fields.DatetimeField(auto_now_add=True)
+    # The proof verdict this revision arrived with (federation/provenance.py statuses) and the key that made it:
+    # the story's current verdict is in WireProof; these keep the history (e.g. across a key rotation).
+    proof_status = fields.CharField(max_length=16, default="", db_default="")
+    proof_key_id = fields.CharField(max_length=512, default="", db_default="")
 
     class Meta:
         table = "wire_revision"

@@ -198,6 +198,16 @@ async def test_provenance__key_rotation_old_and_new_stories_verify(tmp_path, dat
         status, report = await c.api("POST", "/api/verify", {"url": new["url"]})
         assert report["status"] == "verified" and report["key_id"] == rotated["ed25519_key"], report
 
+        # A correction of the old story after the rotation: B's history keeps which key vouched for each revision.
+        status, fixed = await a.api("PATCH", f"/api/stories/{old['id']}", {"headline": "Before rotation, fixed"})
+        assert status == 200, fixed
+        await settle(a, b)
+        status, detail = await b.api("GET", f"/api/wire/story?id={old['url']}")
+        assert status == 200, detail
+        assert [(r["revision"], r["proof"]) for r in detail["revisions"]] == [
+            (1, {"status": "verified", "key_id": old_key}),
+            (2, {"status": "verified", "key_id": rotated["ed25519_key"]})]
+
         # The retired key signs nothing any more: a proof it made after its end date is refused.
         forged = sign_document({k: v for k, v in old_copy.items() if k != "proof"},
                                Ed25519PrivateKey.generate(), verification_method=old_key,

@@ -1,4 +1,4 @@
-"""Migration 0005 upgrades a database that already holds stories (0001 only), on SQLite and PostgreSQL."""
+"""Migrations upgrade databases that already hold stories and wire stories, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -59,6 +59,44 @@ async def test_migration_lifecycle__upgrades_a_database_with_stories(tmp_path, d
             assert [(r["revision"], r["correction"]) for r in revs["revisions"]] == [(1, False), (2, True)]
             status, obj, _ = await baku.get(f"/stories/{old['id']}")
             assert status == 200 and obj["correction"] is True and obj["revision"] == 2
+
+
+WIRE_ROWS = [
+    "INSERT INTO remote_actor (id, uri, host, type, preferred_username, name, summary, url, icon_url, inbox, document, "
+    "fetched_at) VALUES (1, 'https://ankara.example/actors/ankara', 'ankara.example', 'Organization', 'ankara', "
+    "'Ankara', '', '', '', 'https://ankara.example/inbox', '{}', {now})",
+    "INSERT INTO wire_story (id, uri, type, language, headline, summary, content_html, url, object, state, signature, "
+    "received_at, actor_id) VALUES (1, 'https://ankara.example/stories/1', 'Article', 'tr', 'Feribot', '', "
+    "'<p>Feribot.</p>', 'https://ankara.example/stories/1', '{}', 'live', 'draft-cavage', {now}, 1)",
+    "INSERT INTO wire_revision (wire_story_id, number, content_hash, headline, correction, correction_note, "
+    "received_at) VALUES (1, 1, '', 'Feribot', {false}, '{}', {now})",
+]
+
+
+@pytest.mark.postgres
+async def test_migration_revision_proofs__upgrades_a_database_with_wire_revisions(tmp_path, database_url):
+    """0006 adds a proof verdict to every received revision: revisions received before it read as unknown
+    (not a failed migration on a non-empty table)."""
+    async with (postgres_database() if database_url == "postgres" else _sqlite(tmp_path)) as url:
+        await _migrate_to(url, "models.0005_lifecycle")
+        if url.startswith("sqlite"):
+            with sqlite3.connect(url[len("sqlite://"):].split("?")[0]) as db:
+                for sql in WIRE_ROWS:
+                    db.execute(sql.replace("{now}", "'2026-01-01 00:00:00+00:00'").replace("{false}", "0"))
+        else:
+            import asyncpg
+            conn = await asyncpg.connect(url)
+            try:
+                for sql in WIRE_ROWS:
+                    await conn.execute(sql.replace("{now}", "now()").replace("{false}", "false"))
+            finally:
+                await conn.close()
+        await migrate_in_own_context(url)
+        async with running_node(tmp_path, "baku", database_url=url) as baku:
+            status, detail = await baku.api("GET", "/api/wire/story?id=https://ankara.example/stories/1")
+            assert status == 200, detail
+            assert [(r["revision"], r["proof"]) for r in detail["revisions"]] == [
+                (1, {"status": None, "key_id": None})]
 
 
 class _sqlite:
