@@ -2,7 +2,7 @@
 
 Offering side: translate a partner's wire story and offer it back. The translation is published as our own
 object (``/translations/<uuid>``), linked to the original with an FEP-e232 `Link` tag, and sent to the origin's
-inbox. Origin side: list the offers, accept one (it becomes an approved translation credited to the offering
+inbox. Until the origin decides, the offer can be edited (Update of the object) or withdrawn (Delete of it). Origin side: list the offers, accept one (it becomes an approved translation credited to the offering
 agency, and an Update goes to every follower) or decline it; the offering agency is told either way.
 """
 
@@ -27,8 +27,8 @@ from node.translations import (
 from schemas.languages import display_name
 from schemas.provenance import provenance_record, translation_link
 
-__all__ = ["accept_offer", "decline_offer", "list_offers", "list_sent_offers", "offer_translation",
-           "offered_object"]
+__all__ = ["accept_offer", "decline_offer", "edit_offer", "list_offers", "list_sent_offers", "offer_translation",
+           "offered_object", "withdraw_offer"]
 
 
 def offered_object(fed: Federation, username: str, row: OfferedTranslation, original_uri: str,
@@ -80,6 +80,60 @@ async def offer_translation(fed: Federation, username: str, story_uri: str, *, l
         # To the origin's personal inbox: the offer concerns that agency only.
         await enqueue(fed, username=username, activity=doc, inboxes=[story.actor.inbox], public=False,
                       connection=conn)
+    return row
+
+
+async def _sent_offer(offer_id: int, conn: Any) -> OfferedTranslation:
+    """One of our offers that the origin has not decided yet (404 / 409 otherwise), locked for this change."""
+    row = await OfferedTranslation.get_or_none(id=offer_id).using_db(conn).prefetch_related("wire_story__actor")
+    if row is None:
+        raise TranslationError(404, "No such offer", f"we made no translation offer {offer_id}")
+    if row.state != "offered":
+        raise TranslationError(409, f"Offer already {row.state}",
+                               f"offer {offer_id} was already {row.state}; only an undecided offer can change")
+    return row
+
+
+async def edit_offer(fed: Federation, username: str, offer_id: int, *, headline: str | None = None,
+                     summary: str | None = None, body: str | None = None, body_format: str = "html",
+                     translator: str | None = None) -> OfferedTranslation:
+    """Change an offer the origin has not decided on; the origin gets an Update and its editor sees the new text."""
+    async with in_transaction() as conn:
+        row = await _sent_offer(offer_id, conn)
+        values = clean_text(fed, headline=row.headline if headline is None else headline,
+                            summary=row.summary if summary is None else summary,
+                            body=row.body_html if body is None else body,
+                            body_format="html" if body is None else body_format)
+        if translator is not None:
+            values["translator"] = translator[:200]
+        if not await OfferedTranslation.filter(id=row.id, state="offered").using_db(conn).update(**values):
+            raise TranslationError(409, "Changed meanwhile", "the origin decided on the offer meanwhile; reload")
+        row = await OfferedTranslation.get(id=row.id).using_db(conn).prefetch_related("wire_story__actor")
+        origin = row.wire_story.actor
+        obj = offered_object(fed, username, row, row.wire_story.uri, origin.uri)
+        obj["updated"] = iso(datetime.now(timezone.utc))
+        doc = build_activity(fed.urls, username, uuid=new_uuid(), type_="Update", obj=obj, to=[origin.uri],
+                             published=datetime.now(timezone.utc))
+        doc["@context"] = obj["@context"]
+        await enqueue(fed, username=username, activity=doc, inboxes=[origin.inbox], public=False, connection=conn)
+    return row
+
+
+async def withdraw_offer(fed: Federation, username: str, offer_id: int) -> OfferedTranslation:
+    """Take back an offer the origin has not decided on: it gets a Delete, and our object becomes a Tombstone."""
+    now = datetime.now(timezone.utc)
+    async with in_transaction() as conn:
+        row = await _sent_offer(offer_id, conn)
+        if not await OfferedTranslation.filter(id=row.id, state="offered").using_db(conn).update(
+                state="withdrawn", decided_at=now):
+            raise TranslationError(409, "Changed meanwhile", "the origin decided on the offer meanwhile; reload")
+        origin = row.wire_story.actor
+        object_id = f"{fed.urls.base_url}/translations/{row.uuid}"
+        doc = build_activity(fed.urls, username, uuid=new_uuid(), type_="Delete",
+                             obj={"id": object_id, "type": "Tombstone", "formerType": "Article"},
+                             to=[origin.uri], published=now)
+        await enqueue(fed, username=username, activity=doc, inboxes=[origin.inbox], public=False, connection=conn)
+        row = await OfferedTranslation.get(id=row.id).using_db(conn).prefetch_related("wire_story__actor")
     return row
 
 

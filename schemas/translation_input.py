@@ -10,7 +10,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from schemas.languages import normalize_tag
 
-__all__ = ["DecisionSchema", "OfferDecisionSchema", "OfferInputSchema", "TranslationEditSchema",
+__all__ = ["DecisionSchema", "OfferDecisionSchema", "OfferEditSchema", "OfferInputSchema", "TranslationEditSchema",
            "TranslationInputSchema", "TranslationRequestSchema", "validate_tag"]
 
 _BODY_CEILING = 5_000_000
@@ -68,6 +68,16 @@ class OfferInputSchema(TranslationInputSchema):
     """Our translation of a partner's wire story, offered to its origin."""
 
     story = fields.String(required=True, validate=validate.Length(min=8, max=512))
+
+
+class OfferEditSchema(_Strict):
+    """A change to an offer we made, before the origin decides: any of the texts, and the translator's name."""
+
+    headline = fields.String(validate=validate.Length(min=1, max=500))
+    summary = fields.String(validate=validate.Length(max=5000))
+    body = fields.String(validate=validate.Length(min=1, max=_BODY_CEILING))
+    body_format = fields.String(load_default="html", validate=validate.OneOf(["html", "markdown"]))
+    translator = fields.String(validate=validate.Length(max=200))
 
 
 class OfferDecisionSchema(_Strict):

@@ -8,6 +8,7 @@ from typing import Any
 from federation import provenance
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES, STORY_TYPES, Ignored
+from federation.handlers.offers import withdraw_offer
 from federation.handlers.stories import _clean_object, _parse_time, wire_fields
 from federation.lifecycle import record_wire_revision
 from federation.wire_languages import merge_languages
@@ -72,6 +73,9 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
     updated = story and await WireStory.filter(id=story.id, state="live").update(
         state="killed" if reason else "deleted", deleted_at=now, content_html="", summary="", kill_reason=reason)
     if not updated:
+        withdrawn = await withdraw_offer(activity, target)
+        if withdrawn is not None:
+            return withdrawn
         raise Ignored(f"delete of unknown object {target}")
     await WireTranslation.filter(story_id=story.id).delete()  # every language goes with the story
     return f"story {target} {'killed' if reason else 'deleted'}"

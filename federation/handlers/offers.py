@@ -22,7 +22,7 @@ from schemas.activitystreams import object_id
 from schemas.languages import normalize_tag
 from schemas.provenance import METHODS, parse_provenance, translation_of
 
-__all__ = ["answer_offer", "answer_to_offer", "handle_offer", "is_partner"]
+__all__ = ["answer_offer", "answer_to_offer", "handle_offer", "is_partner", "withdraw_offer"]
 
 
 async def is_partner(actor_uri: str) -> bool:
@@ -127,3 +127,16 @@ async def answer_to_offer(fed: Federation, activity: dict[str, Any], state: str)
     await OfferedTranslation.filter(id=row.id).update(state=state, note=html_to_text(reason)[:1000],
                                                       decided_at=datetime.now(timezone.utc))
     return f"offer {target} {state}" + (f": {reason}" if reason else "")
+
+
+async def withdraw_offer(activity: dict[str, Any], target: str) -> str | None:
+    """Delete of an offered translation by the agency that offered it: an undecided offer is withdrawn (None if
+    `target` is no offer of that agency)."""
+    offer = await TranslationOffer.get_or_none(object_uri=target, actor__uri=activity["actor"])
+    if offer is None:
+        return None
+    if offer.state != "offered":
+        raise Ignored(f"offer {target} was already {offer.state}; withdrawing it changes nothing")
+    await TranslationOffer.filter(id=offer.id, state="offered").update(state="withdrawn",
+                                                                     decided_at=datetime.now(timezone.utc))
+    return f"translation offer {target} withdrawn by {activity['actor']}"

@@ -13,8 +13,8 @@ from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.languages import display_name, normalize_tag
 from schemas.translation_input import (
-    DecisionSchema, OfferDecisionSchema, OfferInputSchema, TranslationEditSchema, TranslationInputSchema,
-    TranslationRequestSchema,
+    DecisionSchema, OfferDecisionSchema, OfferEditSchema, OfferInputSchema, TranslationEditSchema,
+    TranslationInputSchema, TranslationRequestSchema,
 )
 
 STATUSES = ("draft", "pending_review", "approved", "rejected")
@@ -145,8 +145,8 @@ async def decision_log(request: web.Request) -> web.Response:
 
 async def list_offers(request: web.Request) -> web.Response:
     state = request.query.get("state") or None
-    if state is not None and state not in ("offered", "accepted", "declined"):
-        raise ProblemError(422, "Invalid state", "state must be offered, accepted or declined")
+    if state is not None and state not in ("offered", "accepted", "declined", "withdrawn"):
+        raise ProblemError(422, "Invalid state", "state must be offered, accepted, declined or withdrawn")
     return _json({"offers": await offers.list_offers(state, _locale(request))})
 
 
@@ -181,6 +181,29 @@ async def offer(request: web.Request) -> web.Response:
 
 async def sent_offers(request: web.Request) -> web.Response:
     return _json({"offers": await offers.list_sent_offers(request.app[NODE].fed)})  # type: ignore[arg-type]
+
+
+async def change_sent_offer(request: web.Request) -> web.Response:
+    """PATCH: edit an offer we made (the origin gets an Update); DELETE: withdraw it (the origin gets a Delete).
+    Only while the origin has not decided: 409 after."""
+    node = request.app[NODE]
+    offer_id = _int(request.match_info["id"], "offer")
+    try:
+        if request.method == "DELETE":
+            row = await offers.withdraw_offer(node.fed, node.agency, offer_id)  # type: ignore[arg-type]
+        else:
+            data = _load(OfferEditSchema(), await _body(request))
+            if not set(data) - {"body_format"}:
+                raise ProblemError(422, "Nothing to change", "give headline, summary, body or translator")
+            row = await offers.edit_offer(node.fed, node.agency, offer_id,  # type: ignore[arg-type]
+                                          headline=data.get("headline"), summary=data.get("summary"),
+                                          body=data.get("body"), body_format=data["body_format"],
+                                          translator=data.get("translator"))
+    except translations.TranslationError as exc:
+        raise _problem(exc) from None
+    return _json({"id": row.id, "object": f"{node.urls.base_url}/translations/{row.uuid}",
+                  "story": row.wire_story.uri, "language": row.language, "headline": row.headline,
+                  "state": row.state}, 202)
 
 
 async def wire_languages(request: web.Request) -> web.Response:
@@ -228,5 +251,7 @@ def routes() -> list[web.RouteDef]:
         web.post(r"/api/offers/{id}/{decision:accept|decline}", decide_offer),
         web.get("/api/wire/offers", sent_offers),
         web.post("/api/wire/offers", offer),
+        web.patch(r"/api/wire/offers/{id}", change_sent_offer),
+        web.delete(r"/api/wire/offers/{id}", change_sent_offer),
         web.get("/api/wire/languages", wire_languages),
     ]

@@ -230,6 +230,56 @@ async def test_translations__offer_declined_is_reported_back(tmp_path):
         assert await baku.db(lambda: StoryTranslation.all().count()) == 0
 
 
+async def test_translations__offer_edited_then_withdrawn_before_the_origin_decides(tmp_path):
+    """The offering agency fixes its offer (the origin's editor sees the new text), then withdraws it: the origin
+    can no longer accept it, our object is a Tombstone, and a decided offer can be neither edited nor withdrawn."""
+    async with _node(tmp_path, "baku", None) as baku, _node(tmp_path, "astana", None) as astana:
+        await _follow(astana, baku)
+        story = await _publish_and_translate(baku, astana, languages=())
+        status, sent = await astana.api("POST", "/api/wire/offers", {**KK, "story": story["url"]})
+        assert status == 202, sent
+        await settle(baku, astana)
+
+        status, doc = await astana.api("PATCH", f"/api/wire/offers/{sent['id']}",
+                                       {"headline": "Баку-Ақтау паромы қайта жүреді", "translator": "Айгүл"})
+        assert status == 202 and doc["headline"] == "Баку-Ақтау паромы қайта жүреді", doc
+        await settle(baku, astana)
+        _, received = await baku.api("GET", "/api/offers")
+        (offer,) = received["offers"]
+        assert (offer["headline"], offer["translator"], offer["state"]) == (
+            "Баку-Ақтау паромы қайта жүреді", "Айгүл", "offered")
+        assert offer["body_html"] == KK["body"]  # the body is kept when only the headline changes
+        status, problem = await astana.api("PATCH", f"/api/wire/offers/{sent['id']}", {"body_format": "html"})
+        assert status == 422 and problem["title"] == "Nothing to change"
+
+        status, doc = await astana.api("DELETE", f"/api/wire/offers/{sent['id']}")
+        assert status == 202 and doc["state"] == "withdrawn", doc
+        status, tomb, _ = await astana.get(sent["object"].removeprefix(astana.base_url))
+        assert status == 410 and tomb["type"] == "Tombstone"
+        await settle(baku, astana)
+        _, received = await baku.api("GET", "/api/offers?state=withdrawn")
+        assert [o["id"] for o in received["offers"]] == [offer["id"]]
+        status, problem = await baku.api("POST", f"/api/offers/{offer['id']}/accept", {})
+        assert status == 409 and problem["title"] == "Offer already withdrawn"
+        assert await baku.db(lambda: StoryTranslation.all().count()) == 0
+
+        for method, body in (("PATCH", {"headline": "x"}), ("DELETE", None)):
+            status, problem = await astana.api(method, f"/api/wire/offers/{sent['id']}", body)
+            assert status == 409 and problem["title"] == "Offer already withdrawn", problem
+        status, problem = await astana.api("DELETE", "/api/wire/offers/999999")
+        assert status == 404
+
+        # A declined offer is decided: it stays as the origin left it.
+        status, again = await astana.api("POST", "/api/wire/offers", {**KK, "language": "ru", "story": story["url"]})
+        assert status == 202, again
+        await settle(baku, astana)
+        _, received = await baku.api("GET", "/api/offers?state=offered")
+        await baku.api("POST", f"/api/offers/{received['offers'][0]['id']}/decline", {"reason": "no"})
+        await settle(baku, astana)
+        status, problem = await astana.api("DELETE", f"/api/wire/offers/{again['id']}")
+        assert status == 409 and problem["title"] == "Offer already declined"
+
+
 async def test_translations__offers_refused_with_reason(tmp_path):
     """Offers from an agency that neither follows nor is followed, for the story's original language, or with
     an oversized body are refused: nothing stored at the origin, and the offering node learns why."""
