@@ -163,6 +163,10 @@ def cmd_offers(args: argparse.Namespace) -> int:
                                                          args.reason))
             print(f"offer {args.decline} declined; the offering agency is told")
         return 0
+    if args.withdraw is not None:
+        _run(args, lambda node: offers.withdraw_offer(node.fed, node.agency, args.withdraw))
+        print(f"offer {args.withdraw} withdrawn; the origin is told (a running node or worker sends it)")
+        return 0
     if args.sent:
         rows = _run(args, lambda node: offers.list_sent_offers(node.fed))
         return _show(rows, args, ["id", "language", "state", "note", "story"])
@@ -240,13 +244,17 @@ def register(add: Callable[..., argparse.ArgumentParser], cli_module: Any) -> No
     q.add_argument("story")
     q.add_argument("--to", required=True, help="comma-separated BCP 47 tags")
 
-    p = add("offers", cmd_offers, "translations partners offered for our stories: list, accept, decline")
-    p.add_argument("--state", choices=["offered", "accepted", "declined"], help="only offers in this state")
+    p = add("offers", cmd_offers, "translations partners offered for our stories: list, accept, decline; "
+                                  "--sent and --withdraw for the ones we offered")
+    p.add_argument("--state", choices=["offered", "accepted", "declined", "withdrawn"],
+                   help="only offers in this state")
     p.add_argument("--accept", type=int, metavar="ID", help="accept this offer into its story")
     p.add_argument("--decline", type=int, metavar="ID", help="decline this offer")
     p.add_argument("--editor", default="", help="who decided")
     p.add_argument("--reason", default="", help="why (sent to the offering agency)")
     p.add_argument("--sent", action="store_true", help="list the translations we offered to others instead")
+    p.add_argument("--withdraw", type=int, metavar="ID",
+                   help="withdraw an offer we made (its id from --sent) before its origin decides")
     p.add_argument("--locale", default="en", help="language names in this language")
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -36,6 +36,8 @@ def test_cli_translations__submit_review_and_audit(initialised):  # noqa: F811
                                                                          ("ru", "approved", "Rashad")]
     res = cli("translations", "submit", story, "--language", "az", "--headline", "x", "--body", "y", cwd=folder)
     assert res.returncode == 1 and res.stderr.count("\n") == 1 and "original" in res.stderr
+    res = cli("offers", "--withdraw", "999", cwd=folder)
+    assert res.returncode == 1 and res.stderr.count("\n") == 1 and "no translation offer 999" in res.stderr
     res = cli("languages", "--locale", "ru", "--json", cwd=folder)
     assert {r["language"]: r["name"] for r in json.loads(res.stdout)} == {"az": "азербайджанский",
                                                                           "en": "английский"}
