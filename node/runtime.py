@@ -71,13 +71,25 @@ class Node:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._keys_seen = 0  # the key generation the signers were loaded from (check_keys)
+        self._http: HttpClient | None = None
 
     @property
     def agency(self) -> str:
         return self.config.agency.handle
 
     async def start(self) -> None:
-        """Open the database (already migrated), load or create keys, build the federation wiring."""
+        """Open the database (already migrated), load or create keys, build the federation wiring.
+
+        If any step fails, what was opened is closed again before the error goes up: an open aiosqlite connection
+        keeps a thread alive, and a command that failed would otherwise never exit.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         # Machine translation first: a bad glossary file is a ConfigError before anything is opened.
         self.translation = await MachineTranslation.from_config(self.config)
         self.db = await open_context(self.config.database_url)
@@ -93,6 +105,7 @@ class Node:
         )
         http = HttpClient(policy, signing_threads=int(dcfg["signing_threads"]))
         await http.start()
+        self._http = http
         signers = {name: Signer(self.urls.key_id(name), load_private_key(k.private_key_pem))
                    for name, k in self.keys.items()}
         fetcher = Fetcher(http, signers[INSTANCE_ACTOR], key_ttl=float(fed_cfg["key_cache_ttl_seconds"]))
@@ -246,7 +259,9 @@ class Node:
             self.translation = None
         if self.fed is not None:
             remove_request_hook(self.fed)
-            await self.fed.http.close()
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         if self.db is not None:
             activate(self.db)
             await self.db.close_connections()
