@@ -266,12 +266,11 @@ async def machine_request_hook(fed: Federation, username: str, story: Story,
                                languages: list[str]) -> list[dict[str, Any]]:
     """`node.translations.MACHINE_REQUEST_HOOK`: queue jobs on the node that owns `fed` (several nodes may share
     a process, each with its own engine or none)."""
-    from node.translations import TranslationError
+    from node.translations import TranslationError, no_engine
 
     found = _REQUESTERS.get(id(fed))
     if found is None:
-        raise TranslationError(503, "No translation engine",
-                               "this node has no machine translation engine; submit a human translation instead")
+        raise no_engine()
     try:
         return await request_jobs(found[0], found[1], story, languages)
     except RequestRefused as exc:

@@ -25,7 +25,7 @@ from schemas.provenance import can_move
 
 __all__ = [
     "TranslationError", "add_machine_translation", "approve", "decisions", "edit_translation", "get_translation",
-    "get_translation_story", "list_translations", "machine_may_replace", "record_decision", "reject",
+    "get_translation_story", "list_translations", "machine_may_replace", "no_engine", "record_decision", "reject",
     "request_machine_translations", "source_digest", "submit_translation", "translation_json",
 ]
 
@@ -271,9 +271,16 @@ async def request_machine_translations(fed: Federation, username: str, story_uui
     for tag in tags:
         check_not_original(story, tag)
     if MACHINE_REQUEST_HOOK is None:
-        raise TranslationError(503, "No translation engine",
-                               "this node has no machine translation engine; submit a human translation instead")
+        raise no_engine()
     return await MACHINE_REQUEST_HOOK(fed, username, story, tags)
+
+
+def no_engine() -> TranslationError:
+    """Machine translation asked of a node configured without an engine: 501 (not 503, which says the engine
+    is there but unavailable now), the same on every route."""
+    return TranslationError(501, "No translation engine",
+                            "this node has no machine-translation engine configured ([translation] engine); "
+                            "submit a human translation instead")
 
 
 # -- reading ------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from federation.states import TranslationJobState
 from node import publishing
 from node.machine_translation import ReadingError
 from node.translation_jobs import RequestRefused, list_jobs
+from node.translations import no_engine
 from node.translation_jobs import request_jobs as queue_requested
 from node.web.keys import NODE
 from node.web.problems import ProblemError
@@ -30,9 +31,8 @@ def _json(doc: Any, status: int = 200) -> web.Response:
 
 
 def _no_engine() -> ProblemError:
-    return ProblemError(501, "No translation engine",
-                        "this node has no machine-translation engine configured ([translation] engine); "
-                        "translations are by hand only")
+    exc = no_engine()
+    return ProblemError(exc.status, exc.title, exc.detail)
 
 
 async def _story(uuid: str) -> Any:

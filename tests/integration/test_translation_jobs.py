@@ -406,7 +406,7 @@ async def test_translation_jobs__into_the_translation_store(tmp_path, database_u
         _, other = await ankara.api("POST", "/api/stories", STORY)
         status, doc = await ankara.api("POST", f"/api/stories/{other['id']}/translations/request",
                                        {"languages": ["ru"]})
-        assert status == 503 and doc["title"] == "No translation engine"
+        assert status == 501 and doc["title"] == "No translation engine"  # as on /translation-jobs
 
 
 async def test_translation_jobs__story_update_refreshes_automatic_translations_and_leaves_people_s(tmp_path):
