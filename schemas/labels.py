@@ -56,6 +56,13 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Languages", "az": "Dillər", "tr": "Diller", "ru": "Языки", "kk": "Тілдер", "uz": "Tillar",
         "zh-Hans": "语言", "zh-Hant": "語言",
     },
+    # A language channel's summary, in the channel's own language and about that language (so no grammar has to
+    # be composed: each entry names its own language).
+    "channel.summary": {
+        "en": "stories in English.", "az": "Azərbaycan dilində xəbərlər.", "tr": "Türkçe haberler.",
+        "ru": "новости на русском языке.", "kk": "қазақ тіліндегі жаңалықтар.", "uz": "o‘zbek tilidagi xabarlar.",
+        "zh-Hans": "中文新闻。", "zh-Hant": "中文新聞。",
+    },
     "gone.title": {
         "en": "This story was deleted", "az": "Bu xəbər silinib", "tr": "Bu haber silindi", "ru": "Материал удалён",
         "kk": "Бұл жаңалық жойылды", "uz": "Bu xabar o‘chirildi", "zh-Hans": "此稿件已删除", "zh-Hant": "此稿件已刪除",

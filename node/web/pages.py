@@ -85,12 +85,20 @@ def channel_actor_document(node: Any, username: str, language: str, key: Any) ->
     own_name = display_name(language, language)
     doc = actor_document(
         node.urls, username, type_="Organization", name=f"{agency.name} ({own_name})",
-        summary_html=html.escape(f"{agency.name}: stories in {display_name(language, 'en')} ({own_name})."),
+        summary_html=html.escape(_channel_summary(agency.name, language)),
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
         manually_approves_followers=False, discoverable=agency.discoverable, published=key.created_at,
         assertion_method=assertion_methods(node.urls, username, node.proof_keys.get(username, [])))
     doc["attributedTo"] = node.urls.actor(agency.handle)
     return doc
+
+
+def _channel_summary(agency_name: str, language: str) -> str:
+    """What a language channel says of itself, in its language when catalogued (schemas/labels.py)."""
+    text, text_lang = label("channel.summary", language)
+    if text_lang != "en" or language.split("-")[0].lower() == "en":
+        return f"{agency_name}: {text}"
+    return f"{agency_name}: stories in {display_name(language, 'en')} ({display_name(language, language)})."
 
 
 def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> str:

@@ -381,6 +381,7 @@ async def test_translations__language_channel_follower_gets_only_its_language(tm
         channel_url = [link["href"] for link in jrd["links"] if link.get("rel") == "self"][0]
         status, actor, _ = await baku.get("/actors/baku_ru")
         assert actor["id"] == channel_url and "(русский)" in actor["name"]
+        assert actor["summary"].endswith("новости на русском языке.")  # said in the channel's language
         _, agency_actor, _ = await baku.get("/actors/baku")
         assert actor["publicKey"]["publicKeyPem"] != agency_actor["publicKey"]["publicKeyPem"]
         # The channel signs its posts with its own Ed25519 Multikey (FEP-521a), listed in assertionMethod.

@@ -30,3 +30,14 @@ def test_labels__a_script_never_gets_another_script_s_words(tag, served):
     assert label_language(tag) == served
     text, language = label("correction", tag)
     assert language == served and text == LABELS["correction"][served]
+
+
+def test_labels__channel_summaries_name_their_own_language():
+    """A channel's summary is about its own language, so each entry must name that language."""
+    from schemas.languages import display_name
+
+    texts = LABELS["channel.summary"]
+    for language in ("az", "ru", "kk", "uz"):
+        own = display_name(language, language).lower()
+        assert own[:4] in texts[language].lower(), (language, own, texts[language])
+    assert "Türkçe" in texts["tr"] and "English" in texts["en"] and "中文" in texts["zh-Hans"]
