@@ -17,7 +17,7 @@ import aiohttp
 from federation.context import Federation
 from federation.errors import PrivateAddressError
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim
+from federation.queue import SettleGroup, claim, run_batches
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from node.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -54,19 +54,8 @@ class DeliveryWorker:
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth)."""
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:  # a database hiccup must not kill the worker; the rows keep the work
-                log.exception("delivery.batch_failed")
-                handled = 0
-            if handled == 0:
-                self.fed.delivery_wakeup.clear()
-                waiters = [asyncio.ensure_future(self.fed.delivery_wakeup.wait()),
-                           asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
+        await run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
+                          failure="delivery.batch_failed")
 
     async def _load_bodies(self, activity_ids: set[int]) -> None:
         missing = [i for i in activity_ids if i not in self._bodies]

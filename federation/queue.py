@@ -10,6 +10,9 @@ Settling (moving a claimed row on) is the hot path of a fan-out: one UPDATE per 
 concurrent tasks into such groups (group commit: whoever arrives while a write is running goes into the next one,
 nothing waits on a timer). The statements are plain SQL built once per shape, because building each UPDATE through
 the ORM cost more than running it.
+
+`run_batches` and `idle_wait` are the loop every queue worker runs: a batch, and when there was nothing to do,
+a sleep that ends early on the worker's wake-up event or on stop (the rows stay the only truth).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from tortoise.expressions import F, Q
 from tortoise.models import Model
@@ -26,6 +29,29 @@ from tortoise.models import Model
 from federation.states import check_transition
 
 M = TypeVar("M", bound=Model)
+
+
+async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:
+    """Sleep until `wakeup` is set again, `stop` is set, or `timeout` seconds pass."""
+    wakeup.clear()
+    waiters = [asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stop.wait())]
+    await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for w in waiters:
+        w.cancel()
+
+
+async def run_batches(run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Event, stop: asyncio.Event, *,
+                      idle_poll: float, log: Any, failure: str) -> None:
+    """Run `run_once()` until `stop` is set, idling (`idle_wait`) whenever a batch handled nothing. A failing
+    batch (a database hiccup) is logged as `failure` and must not kill the worker: the rows keep the work."""
+    while not stop.is_set():
+        try:
+            handled = await run_once()
+        except Exception:
+            log.exception(failure)
+            handled = 0
+        if handled == 0:
+            await idle_wait(wakeup, stop, idle_poll)
 
 
 async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelta, ready_state: str,

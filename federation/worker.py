@@ -16,7 +16,7 @@ from federation.context import Federation
 from federation.errors import FetchError
 from federation.handlers import HANDLERS, Ignored
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import SettleGroup, claim
+from federation.queue import SettleGroup, claim, run_batches
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from node.models import InboxItem
@@ -62,18 +62,8 @@ class InboxWorker:
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Process until `stop` is set, sleeping on the wake-up event when idle."""
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("inbox.batch_failed")
-                handled = 0
-            if handled == 0:
-                self.fed.inbox_wakeup.clear()
-                waiters = [asyncio.ensure_future(self.fed.inbox_wakeup.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
+        await run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
+                          failure="inbox.batch_failed")
 
     async def _process(self, token: str, row: InboxItem) -> None:
         raw = orjson.loads(row.body)

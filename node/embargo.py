@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
+from federation.queue import idle_wait
 from node.models import Follower, Story, WireStory
 
 log = logging.getLogger("agency_node.embargo")
@@ -99,8 +100,4 @@ class EmbargoScheduler:
             wait = self.idle_poll
             if due is not None:
                 wait = max(0.0, min(wait, (due - datetime.now(timezone.utc)).total_seconds()))
-            self.wakeup.clear()
-            waiters = [asyncio.ensure_future(self.wakeup.wait()), asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-            for w in waiters:
-                w.cancel()
+            await idle_wait(self.wakeup, stop, wait)

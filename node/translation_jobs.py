@@ -20,7 +20,7 @@ from tortoise.expressions import F
 
 from federation.context import Federation
 from federation.mt import EngineUnavailable, TranslationFailed
-from federation.queue import claim, settle
+from federation.queue import claim, run_batches, settle
 from federation.retry import RetryPolicy, schedule_retry
 from federation.states import TranslationJobState as S
 from federation.states import check_transition
@@ -130,18 +130,8 @@ class TranslationWorker:
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Run jobs until `stop` is set, sleeping on the wake-up event when idle (rows stay the only truth)."""
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:  # a database hiccup must not kill the worker; the rows keep the work
-                log.exception("translation.batch_failed")
-                handled = 0
-            if handled == 0:
-                self.wakeup.clear()
-                waiters = [asyncio.ensure_future(self.wakeup.wait()), asyncio.ensure_future(stop.wait())]
-                await asyncio.wait(waiters, timeout=idle_poll, return_when=asyncio.FIRST_COMPLETED)
-                for w in waiters:
-                    w.cancel()
+        await run_batches(self.run_once, self.wakeup, stop, idle_poll=idle_poll, log=log,
+                          failure="translation.batch_failed")
 
     async def run_job(self, job_id: int, progress: ProgressFn | None = None) -> TranslationJob:
         """Run one job now, whatever its schedule (the `translate` command); return the row afterwards."""
