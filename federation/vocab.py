@@ -80,6 +80,10 @@ class LocalUrls:
     def activity(self, uuid: str) -> str:
         return f"{self.base_url}/activities/{uuid}"
 
+    def offered_translation(self, uuid: str) -> str:
+        """Our translation of a partner's story, offered to its origin (node/offers.py)."""
+        return f"{self.base_url}/translations/{uuid}"
+
     def tag(self, name: str) -> str:
         return f"{self.base_url}/tags/{name}"
 

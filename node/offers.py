@@ -2,8 +2,9 @@
 
 Offering side: translate a partner's wire story and offer it back. The translation is published as our own
 object (``/translations/<uuid>``), linked to the original with an FEP-e232 `Link` tag, and sent to the origin's
-inbox. Until the origin decides, the offer can be edited (Update of the object) or withdrawn (Delete of it). Origin side: list the offers, accept one (it becomes an approved translation credited to the offering
-agency, and an Update goes to every follower) or decline it; the offering agency is told either way.
+inbox; until the origin decides, the offer can be edited (Update of the object) or withdrawn (Delete of it).
+Origin side: list the offers, accept one (it becomes an approved translation credited to the offering agency, and
+an Update goes to every follower) or decline it; the offering agency is told either way.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ __all__ = ["accept_offer", "decline_offer", "edit_offer", "list_offers", "list_s
 def offered_object(fed: Federation, username: str, row: OfferedTranslation, original_uri: str,
                    origin_actor: str) -> dict[str, Any]:
     """Our translation of a partner's story as our own Article, linked to the original (FEP-e232)."""
-    object_id = f"{fed.urls.base_url}/translations/{row.uuid}"
+    object_id = fed.urls.offered_translation(row.uuid)
     return {
         "@context": wire_context(),
         "id": object_id,
@@ -73,14 +74,20 @@ async def offer_translation(fed: Federation, username: str, story_uri: str, *, l
         row = await OfferedTranslation.create(
             uuid=new_uuid(), wire_story_id=story.id, language=language, source_language=story.language,
             method=method, engine=engine, translator=translator[:200], using_db=conn, **values)
-        obj = offered_object(fed, username, row, story.uri, story.actor.uri)
-        doc = build_activity(fed.urls, username, uuid=new_uuid(), type_="Create", obj=obj, to=[story.actor.uri],
-                             published=datetime.now(timezone.utc))
-        doc["@context"] = obj["@context"]
-        # To the origin's personal inbox: the offer concerns that agency only.
-        await enqueue(fed, username=username, activity=doc, inboxes=[story.actor.inbox], public=False,
-                      connection=conn)
+        await _send_to_origin(fed, username, "Create", offered_object(fed, username, row, story.uri, story.actor.uri),
+                              story.actor, conn)
     return row
+
+
+async def _send_to_origin(fed: Federation, username: str, type_: str, obj: dict[str, Any], origin: Any,
+                          conn: Any) -> None:
+    """Queue `type_`(obj) for the origin agency's personal inbox only (an offer concerns that agency alone), in
+    the caller's transaction."""
+    doc = build_activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[origin.uri],
+                         published=datetime.now(timezone.utc))
+    if "@context" in obj:
+        doc["@context"] = obj["@context"]  # the object's terms (translationOf, provenance) are the activity's too
+    await enqueue(fed, username=username, activity=doc, inboxes=[origin.inbox], public=False, connection=conn)
 
 
 async def _sent_offer(offer_id: int, conn: Any) -> OfferedTranslation:
@@ -112,10 +119,7 @@ async def edit_offer(fed: Federation, username: str, offer_id: int, *, headline:
         origin = row.wire_story.actor
         obj = offered_object(fed, username, row, row.wire_story.uri, origin.uri)
         obj["updated"] = iso(datetime.now(timezone.utc))
-        doc = build_activity(fed.urls, username, uuid=new_uuid(), type_="Update", obj=obj, to=[origin.uri],
-                             published=datetime.now(timezone.utc))
-        doc["@context"] = obj["@context"]
-        await enqueue(fed, username=username, activity=doc, inboxes=[origin.inbox], public=False, connection=conn)
+        await _send_to_origin(fed, username, "Update", obj, origin, conn)
     return row
 
 
@@ -127,12 +131,9 @@ async def withdraw_offer(fed: Federation, username: str, offer_id: int) -> Offer
         if not await OfferedTranslation.filter(id=row.id, state="offered").using_db(conn).update(
                 state="withdrawn", decided_at=now):
             raise TranslationError(409, "Changed meanwhile", "the origin decided on the offer meanwhile; reload")
-        origin = row.wire_story.actor
-        object_id = f"{fed.urls.base_url}/translations/{row.uuid}"
-        doc = build_activity(fed.urls, username, uuid=new_uuid(), type_="Delete",
-                             obj={"id": object_id, "type": "Tombstone", "formerType": "Article"},
-                             to=[origin.uri], published=now)
-        await enqueue(fed, username=username, activity=doc, inboxes=[origin.inbox], public=False, connection=conn)
+        await _send_to_origin(fed, username, "Delete", {"id": fed.urls.offered_translation(row.uuid),
+                                                        "type": "Tombstone", "formerType": "Article"},
+                              row.wire_story.actor, conn)
         row = await OfferedTranslation.get(id=row.id).using_db(conn).prefetch_related("wire_story__actor")
     return row
 
@@ -216,7 +217,7 @@ async def list_offers(state: str | None = None, locale: str = "en", limit: int =
 async def list_sent_offers(fed: Federation, limit: int = 100) -> list[dict[str, Any]]:
     """Translations we offered to other agencies, with their answer."""
     rows = await OfferedTranslation.all().prefetch_related("wire_story__actor").order_by("-id").limit(limit)
-    return [{"id": r.id, "object": f"{fed.urls.base_url}/translations/{r.uuid}", "story": r.wire_story.uri,
+    return [{"id": r.id, "object": fed.urls.offered_translation(r.uuid), "story": r.wire_story.uri,
              "origin": r.wire_story.actor.uri, "language": r.language, "headline": r.headline,
              "state": r.state, "note": r.note or None, "offered": iso(r.created_at),
              "decided": iso(r.decided_at) if r.decided_at else None} for r in rows]

@@ -115,7 +115,7 @@ async def handle_offer(fed: Federation, activity: dict[str, Any], signature: str
 async def answer_to_offer(fed: Federation, activity: dict[str, Any], state: str) -> str | None:
     """Accept or Reject of a translation we offered: record the origin's decision (None if it is not one)."""
     target = object_id(activity.get("object")) or ""
-    prefix = fed.urls.base_url + "/translations/"
+    prefix = fed.urls.offered_translation("")
     if not target.startswith(prefix):
         return None
     row = await OfferedTranslation.get_or_none(uuid=target[len(prefix):]).prefetch_related("wire_story__actor")

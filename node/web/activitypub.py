@@ -214,7 +214,7 @@ async def offered_translation(request: web.Request) -> web.Response:
     if row is None:
         raise ProblemError(404, "No such translation", "")
     if row.state == "withdrawn":  # taken back before the origin decided: gone, as a deleted story is
-        return ap_response(tombstone(f"{node.urls.base_url}/translations/{row.uuid}", former_type="Article",
+        return ap_response(tombstone(node.urls.offered_translation(row.uuid), former_type="Article",
                                      deleted=row.decided_at or datetime.now(timezone.utc)), status=410)
     return ap_response(offered_object(node.fed, node.agency, row, row.wire_story.uri,  # type: ignore[arg-type]
                                       row.wire_story.actor.uri))

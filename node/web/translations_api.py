@@ -175,7 +175,7 @@ async def offer(request: web.Request) -> web.Response:
             body_format=data["body_format"], translator=data["translator"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"id": row.id, "object": f"{node.urls.base_url}/translations/{row.uuid}",
+    return _json({"id": row.id, "object": node.urls.offered_translation(row.uuid),
                   "story": data["story"], "language": row.language, "state": row.state}, 202)
 
 
@@ -201,7 +201,7 @@ async def change_sent_offer(request: web.Request) -> web.Response:
                                           translator=data.get("translator"))
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"id": row.id, "object": f"{node.urls.base_url}/translations/{row.uuid}",
+    return _json({"id": row.id, "object": node.urls.offered_translation(row.uuid),
                   "story": row.wire_story.uri, "language": row.language, "headline": row.headline,
                   "state": row.state}, 202)
 
