@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
 
-__all__ = ["LABELS", "label", "label_language"]
+__all__ = ["LABELS", "english_stands_in", "label", "label_language"]
 
 # key -> language tag -> text. `{}` placeholders are filled by the caller (already escaped).
 LABELS: dict[str, dict[str, str]] = {
@@ -108,6 +108,12 @@ def _likely_script(locale: Locale) -> str:
     if locale.territory in ("TW", "HK", "MO"):
         return "Hant"
     return "Hans"
+
+
+def english_stands_in(text_language: str, tag: str) -> bool:
+    """Whether a label in `text_language` (from `label`) is English standing in for `tag`, which is not English:
+    such a label must be marked `lang="en"`."""
+    return text_language == "en" and tag.split("-")[0].lower() != "en"
 
 
 def label(key: str, tag: str) -> tuple[str, str]:

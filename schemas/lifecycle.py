@@ -26,7 +26,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from schemas.labels import label
+from schemas.labels import english_stands_in, label
 
 NS = "https://agency-node.org/ns#"
 MEDIATOPIC_BASE = "http://cv.iptc.org/newscodes/mediatopic/"
@@ -109,7 +109,7 @@ def correction_html(note: str, language: str = "en") -> str:
     """The visible correction paragraph appended to a story's body in `language`, labelled in that language
     (schemas/labels.py; an English label is marked as such)."""
     text, text_language = label("correction", language)
-    marked = ' lang="en"' if text_language == "en" and language.split("-")[0].lower() != "en" else ""
+    marked = ' lang="en"' if english_stands_in(text_language, language) else ""
     return (f'<p class="{CORRECTION_CLASS}"><strong{marked}>{html.escape(text)}:</strong> '
             f'{html.escape(note, quote=False)}</p>')
 

@@ -14,7 +14,7 @@ from federation.vocab import actor_document, iso
 from node.models import Story
 from node.proofkeys import assertion_methods
 from node.story_documents import LanguageVersion
-from schemas.labels import LABELS, label, label_language
+from schemas.labels import LABELS, english_stands_in, label, label_language
 from schemas.languages import display_name
 
 
@@ -60,7 +60,7 @@ def _label(key: str, page_lang: str, *placeholders: str) -> str:
     stands in for a language the catalogue does not have."""
     text, text_lang = label(key, page_lang)
     text = html.escape(text).format(*placeholders)
-    if text_lang == "en" and page_lang.split("-")[0].lower() != "en":
+    if english_stands_in(text_lang, page_lang):
         return f'<span lang="en" dir="ltr">{text}</span>'
     return text
 
@@ -96,7 +96,7 @@ def channel_actor_document(node: Any, username: str, language: str, key: Any) ->
 def _channel_summary(agency_name: str, language: str) -> str:
     """What a language channel says of itself, in its language when catalogued (schemas/labels.py)."""
     text, text_lang = label("channel.summary", language)
-    if text_lang != "en" or language.split("-")[0].lower() == "en":
+    if not english_stands_in(text_lang, language):
         return f"{agency_name}: {text}"
     return f"{agency_name}: stories in {display_name(language, 'en')} ({display_name(language, language)})."
 
