@@ -487,7 +487,7 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from node import publishing
     from node.models import TranslationJob
-    from node.translation_jobs import held_reason, people_held_languages, queue_jobs
+    from node.translation_jobs import RequestRefused, checked_targets, queue_jobs
     from schemas.languages import normalize_tag
 
     try:
@@ -503,12 +503,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
         story = await publishing.get_story(args.story.rstrip("/").rsplit("/", 1)[-1])
         if story.state != "published":
             raise CliError(f"story {story.uuid} was deleted")
-        wanted = [t for t in targets if normalize_tag(story.language) != t]
-        if not wanted:
-            raise CliError(f"the story is already in {story.language}")
-        held = await people_held_languages(story, wanted)
-        if held:
-            raise CliError(held_reason(held))
+        try:
+            wanted = await checked_targets(story, targets)
+        except RequestRefused as exc:
+            raise CliError(exc.detail) from None
         await queue_jobs(story, wanted)
         done = []
         for tag in wanted:

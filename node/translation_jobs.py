@@ -225,17 +225,24 @@ class RequestRefused(Exception):
         self.status, self.title, self.detail = status, title, detail
 
 
-async def request_jobs(mt: MachineTranslation, worker: "TranslationWorker | None", story: Story,
-                       languages: list[str]) -> list[dict[str, Any]]:
-    """Queue (or re-queue) jobs for `languages` (normalised tags) after checking the engine can do them;
-    return those jobs. RequestRefused: 409 for a language people translated or approved, 422 for a pair the engine
-    does not offer."""
+async def checked_targets(story: Story, languages: Iterable[str]) -> list[str]:
+    """The languages (normalised tags) a machine may be asked for: not the story's own (422 when none is left)
+    and none that people hold (409, `held_reason`). Raises RequestRefused."""
     wanted = [t for t in dict.fromkeys(languages) if not _same_language(t, story.language)]
     if not wanted:
         raise RequestRefused(422, "Nothing to translate", f"the story is already in {story.language}")
     held = await people_held_languages(story, wanted)
     if held:
         raise RequestRefused(409, "Translation exists", held_reason(held))
+    return wanted
+
+
+async def request_jobs(mt: MachineTranslation, worker: "TranslationWorker | None", story: Story,
+                       languages: list[str]) -> list[dict[str, Any]]:
+    """Queue (or re-queue) jobs for `languages` (normalised tags) after checking the engine can do them;
+    return those jobs. RequestRefused: 409 for a language people translated or approved, 422 for a pair the engine
+    does not offer."""
+    wanted = await checked_targets(story, languages)
     unsupported = []
     for tag in wanted:
         try:
