@@ -13,7 +13,7 @@ from node import forwarding, rotation, verification
 from node import following as follow_uc
 from node import kills, ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
-from node.models import WireStory
+from node.models import Story, WireStory
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.editor import FollowInputSchema, KillInputSchema, StoryInputSchema
@@ -70,6 +70,14 @@ def _guard(exc: Exception) -> ProblemError:
     return ProblemError(exc.status, exc.title, exc.detail)  # type: ignore[attr-defined]
 
 
+async def _story(request: web.Request) -> Story:
+    """The story the route's `{uuid}` names, or its problem (404)."""
+    try:
+        return await publishing.get_story(request.match_info["uuid"])
+    except publishing.StoryError as exc:
+        raise _guard(exc) from None
+
+
 async def create_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     data = _load(StoryInputSchema(), await _body(request))
@@ -89,10 +97,7 @@ async def list_stories(request: web.Request) -> web.Response:
 
 async def get_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    try:
-        story = await publishing.get_story(request.match_info["uuid"])
-    except publishing.StoryError as exc:
-        raise _guard(exc) from None
+    story = await _story(request)
     summary = await queries.delivery_summary([story.id])
     return _json(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
 
@@ -129,20 +134,14 @@ async def delete_story(request: web.Request) -> web.Response:
 
 
 async def story_revisions(request: web.Request) -> web.Response:
-    try:
-        story = await publishing.get_story(request.match_info["uuid"])
-    except publishing.StoryError as exc:
-        raise _guard(exc) from None
+    story = await _story(request)
     return _json({"story": story.uuid, "revisions": await revisions.story_revisions(story)})
 
 
 async def story_ninjs(request: web.Request) -> web.Response:
     """Any of our stories as IPTC ninjs 3.x (also scheduled and killed ones: editors see everything)."""
     node = request.app[NODE]
-    try:
-        story = await publishing.get_story(request.match_info["uuid"])
-    except publishing.StoryError as exc:
-        raise _guard(exc) from None
+    story = await _story(request)
     doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, story)  # type: ignore[arg-type]
     return web.Response(body=orjson.dumps(doc), content_type="application/ninjs+json")
 
@@ -179,10 +178,7 @@ async def wire_story(request: web.Request) -> web.Response:
 
 
 async def story_deliveries(request: web.Request) -> web.Response:
-    try:
-        story = await publishing.get_story(request.match_info["uuid"])
-    except publishing.StoryError as exc:
-        raise _guard(exc) from None
+    story = await _story(request)
     return _json({"story": story.uuid, "deliveries": await queries.story_deliveries(story)})
 
 
