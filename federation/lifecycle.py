@@ -3,10 +3,13 @@ and kills. Our terms are read by `schemas.lifecycle.received_terms`, which bound
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from node.models import WireRevision, WireStory
 from schemas.lifecycle import parse_time, received_terms
+
+if TYPE_CHECKING:
+    from federation.provenance import ProofVerdict
 
 
 def wire_columns(obj: Mapping[str, Any]) -> dict[str, Any]:
@@ -16,8 +19,8 @@ def wire_columns(obj: Mapping[str, Any]) -> dict[str, Any]:
             "embargoed_until": terms["embargoed_until"]}
 
 
-async def record_wire_revision(story: WireStory, obj: Mapping[str, Any], *, proof_status: str = "",
-                               proof_key_id: str = "") -> WireRevision | None:
+async def record_wire_revision(story: WireStory, obj: Mapping[str, Any],
+                               verdict: ProofVerdict | None = None) -> WireRevision | None:
     """Keep the revision this object represents (once per number), with the proof verdict it came with; objects
     without our terms count by arrival. A revision first seen unproven and later verified (a forwarded copy
     with its proof) keeps the better verdict."""
@@ -27,7 +30,8 @@ async def record_wire_revision(story: WireStory, obj: Mapping[str, Any], *, proo
         number = await WireRevision.filter(wire_story_id=story.id).count() + 1
     when = parse_time(obj.get("updated")) or parse_time(obj.get("published"))
     headline = obj.get("name") if isinstance(obj.get("name"), str) else ""
-    proof = {"proof_status": proof_status[:16], "proof_key_id": proof_key_id[:512]}
+    proof_status = verdict.status if verdict else ""
+    proof = {"proof_status": proof_status[:16], "proof_key_id": (verdict.key_id if verdict else "")[:512]}
     row, created = await WireRevision.get_or_create(
         wire_story_id=story.id, number=number,
         defaults={"content_hash": terms["content_hash"], "headline": str(headline)[:500],

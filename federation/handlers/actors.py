@@ -46,8 +46,7 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         clean = _clean_object(obj)
         values = wire_fields(clean)
         await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
-        await record_wire_revision(story, values["object"], proof_status=verdict.status,
-                                   proof_key_id=verdict.key_id)
+        await record_wire_revision(story, values["object"], verdict)
         await provenance.record(story, verdict, via=activity["actor"])
         languages = await merge_languages(story, clean, known_original=story.language)
         return f"story {story.uri} updated ({', '.join(languages)})"

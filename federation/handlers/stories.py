@@ -87,8 +87,7 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
     if story.state == "live":
-        await record_wire_revision(story, values["object"], proof_status=verdict.status if verdict else "",
-                                   proof_key_id=verdict.key_id if verdict else "")
+        await record_wire_revision(story, values["object"], verdict)
         await merge_languages(story, clean, known_original=known_original)
     return story
 
