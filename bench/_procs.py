@@ -28,7 +28,7 @@ import orjson
 from aiohttp import web
 
 from federation.keys import load_private_key, load_public_key
-from federation.signatures import inspect_request, sign_request
+from federation.sig.cavage import inspect_request, sign_request
 
 AP_JSON = "application/activity+json"
 

@@ -290,7 +290,7 @@ allow_private_addresses = true
 
 def _seed(node: NodeProcess, receiver_port: int, sizes: Sizes, senders: list[dict[str, str]]) -> None:
     """Followers on `sizes.inboxes` shared inboxes (one loopback host each), and followed sender agencies."""
-    from node.models import Follower, Following, RemoteActor
+    from federation.store.models import Follower, Following, RemoteActor
 
     async def _insert() -> None:
         now = datetime.now(timezone.utc)
@@ -446,7 +446,7 @@ def inbox_wrk(node: NodeProcess, keys_file: Path, count: int, workdir: Path, bar
 
 def memory(node: NodeProcess, receiver_port: int, sizes: Sizes) -> dict[str, Any]:
     """RSS of the node process as its delivery queue grows (every receiving host parked, so rows pile up)."""
-    from node.models import HostHealth
+    from federation.store.models import HostHealth
 
     async def _park() -> None:
         now = datetime.now(timezone.utc)

@@ -31,10 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from federation.glossary import Glossary, mask, unmask  # noqa: E402
-from federation.htmlchunks import join, split_html, split_text  # noqa: E402
+from node.translation.glossary import Glossary, mask, unmask  # noqa: E402
+from node.translation.htmlchunks import join, split_html, split_text  # noqa: E402
 from federation.sanitize import sanitize_html  # noqa: E402
-from node.models import Delivery, TranslationJob  # noqa: E402
+from federation.store.models import Delivery  # noqa: E402
+from node.translation.models import TranslationJob
 from tests.libretranslate_stub import LibreTranslateStub  # noqa: E402
 from tests.nodes import node_config, running_node, settle  # noqa: E402
 

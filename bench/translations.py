@@ -26,8 +26,8 @@ TRANSLATION = {"language": "ru", "headline": "Паром открывается"
 
 
 async def _main(n: int) -> None:
-    from federation.wire_languages import merge_languages
-    from node.models import WireStory
+    from node.wire.languages import merge_languages
+    from node.wire.models import WireStory
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

@@ -11,6 +11,7 @@ from federation.hosts import ParkedHosts
 from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
 from federation.integrity import ProofSigner
+from federation.listeners import InboxListeners
 from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
@@ -45,6 +46,8 @@ class Federation:
     translation_policy: TranslationPolicy = field(default_factory=TranslationPolicy)
     parked: ParkedHosts = field(default_factory=ParkedHosts)
     inbox_writer: InboxWriter = field(default_factory=InboxWriter)
+    # What inbound activities mean to the application (it registers them; `federation.listeners`).
+    listeners: InboxListeners = field(default_factory=InboxListeners)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -20,7 +20,7 @@ from federation.hosts import record_failure, record_success
 from federation.queue import SettleGroup, claim, run_batches
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
-from node.models import Delivery, Follower, OutboxActivity, RemoteActor
+from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
 
 log = logging.getLogger("agency_node.delivery")
 

@@ -19,7 +19,7 @@ from federation.errors import (
 )
 from federation.http import HttpClient, Signer
 from federation.keys import load_public_key
-from node.models import RemoteActor
+from federation.store.models import RemoteActor
 from schemas.activitystreams import parse_actor, parse_public_key_doc
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from tortoise.expressions import F
 
 from federation.retry import RetryPolicy, should_park
-from node.models import Delivery, HostHealth
+from federation.store.models import Delivery, HostHealth
 
 
 async def record_success(host: str) -> None:

@@ -18,7 +18,7 @@ from aiohttp.abc import ResolveResult
 from federation.errors import (
     ObjectGone, ObjectNotFound, ObjectUnavailable, PrivateAddressError, FetchError,
 )
-from federation.signatures import sign_request
+from federation.sig.cavage import sign_request
 from federation.vocab import AS_MEDIA_TYPE, LD_MEDIA_TYPE
 
 _ACCEPT = f"{AS_MEDIA_TYPE}, {LD_MEDIA_TYPE}"

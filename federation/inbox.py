@@ -21,7 +21,7 @@ from federation.errors import KeyUnavailable, ProofError, SignatureError
 from federation.integrity import proof_of
 from federation.hosts import revive_host
 from federation.inbox_store import Received
-from federation.signatures import inspect_request
+from federation.sig.cavage import inspect_request
 from schemas.activitystreams import object_id, parse_activity, same_origin
 
 log = logging.getLogger("agency_node.inbox")

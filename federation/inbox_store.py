@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
-from node.models import InboxItem
+from federation.store.models import InboxItem
 
 
 @dataclass(frozen=True)

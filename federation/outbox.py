@@ -15,9 +15,9 @@ from tortoise.transactions import in_transaction
 
 from federation.context import Federation
 from federation.proofs import sign_activity
-from federation.signatures import body_digest
+from federation.sig.cavage import body_digest
 from federation.vocab import activity as build_activity
-from node.models import Delivery, OutboxActivity, RemoteActor
+from federation.store.models import Delivery, OutboxActivity, RemoteActor
 
 
 def new_uuid() -> str:
@@ -35,7 +35,7 @@ async def follower_inboxes(username: str) -> list[str]:
 
 
 async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], inboxes: Iterable[str],
-                  story_id: int | None = None, public: bool = False, connection: Any = None) -> OutboxActivity:
+                  subject_id: int | None = None, public: bool = False, connection: Any = None) -> OutboxActivity:
     """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker.
 
     Create, Update, Delete and Announce are signed here with an object integrity proof (federation.proofs), on
@@ -49,7 +49,7 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
     async def _write(conn: Any) -> OutboxActivity:
         row = await OutboxActivity.create(
             uuid=activity["id"].rsplit("/", 1)[-1], activity_id=activity["id"], actor=username,
-            type=activity["type"], story_id=story_id, body=body.decode("utf-8"), digest=body_digest(body),
+            type=activity["type"], subject_id=subject_id, body=body.decode("utf-8"), digest=body_digest(body),
             public=public, using_db=conn,
         )
         if targets:
@@ -70,10 +70,10 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
 
 
 async def send_activity(fed: Federation, *, username: str, type_: str, obj: Any, inboxes: Iterable[str],
-                        to: list[str] | None = None, cc: list[str] | None = None, story_id: int | None = None,
+                        to: list[str] | None = None, cc: list[str] | None = None, subject_id: int | None = None,
                         public: bool = False, connection: Any = None) -> OutboxActivity:
     """Build an activity from `username` around `obj` and enqueue it (see `enqueue`)."""
     doc = build_activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=to, cc=cc,
                          published=datetime.now(timezone.utc))
-    return await enqueue(fed, username=username, activity=doc, inboxes=inboxes, story_id=story_id,
+    return await enqueue(fed, username=username, activity=doc, inboxes=inboxes, subject_id=subject_id,
                          public=public, connection=connection)

@@ -13,7 +13,8 @@ is the object's author), then:
 5. the signature must match this copy of the document.
 
 The answer is a `ProofVerdict`: verified, unsigned, invalid (with a code and a reason) or unknown-key (the
-origin could not be reached and its key is not cached). Nothing here stores anything; `record` does.
+origin could not be reached and its key is not cached). Nothing here stores anything; the application keeps the verdicts it wants
+(the newsroom: `node.wire.provenance`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from federation.context import Federation
 from federation.errors import FetchError, KeyUnavailable, ProofError
 from federation.integrity import check_options, parse_xsd_datetime, proof_of, verify_document
 from federation.multikey import MultikeyError, ed25519_from_multibase
-from node.models import RemoteActor, WireProof, WireStory
+from federation.store.models import RemoteActor
 from schemas.activitystreams import object_id, same_origin
 
-__all__ = ["ProofVerdict", "check", "record"]
+__all__ = ["ProofVerdict", "check"]
 
 VERIFIED, UNSIGNED, INVALID, UNKNOWN_KEY = "verified", "unsigned", "invalid", "unknown-key"
 
@@ -166,15 +167,3 @@ def _check_with(actor_doc: dict[str, Any], doc: dict[str, Any], key_id: str, ori
     except ProofError as exc:
         return ProofVerdict(INVALID, exc.code, exc.reason, **base)
     return ProofVerdict(VERIFIED, **base)
-
-
-async def record(story: WireStory, verdict: ProofVerdict, *, via: str) -> WireProof:
-    """Store (or replace) the proof verdict of a wire story, with the exact document that was checked."""
-    values = dict(status=verdict.status, code=verdict.code[:32], reason=verdict.reason[:300],
-                  key_id=verdict.key_id[:512], origin=verdict.origin[:512], via=via[:512],
-                  signed_object=verdict.signed_document, checked_at=datetime.now(timezone.utc))
-    row, created = await WireProof.get_or_create(story_id=story.id, defaults=values)
-    if not created:
-        await WireProof.filter(id=row.id).update(**values)
-        await row.refresh_from_db()
-    return row

@@ -1,4 +1,4 @@
-"""The inbox worker: processes stored inbox items with the registered handlers.
+"""The inbox worker: hands stored inbox items to the application's listeners and the engine's handlers.
 
 Like the delivery worker it exposes `run_once()` (tests call it) and `run_forever()`; failures are recorded on
 the row and retried with back-off, then marked failed for the operator, never swallowed silently.
@@ -14,12 +14,13 @@ import orjson
 
 from federation.context import Federation
 from federation.errors import FetchError
-from federation.handlers import HANDLERS, Ignored
+from federation.listeners import Ignored
+from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
 from federation.queue import SettleGroup, claim, run_batches
 from federation.retry import next_delay
 from federation.states import InboxState as S
-from node.models import InboxItem
+from federation.store.models import InboxItem
 from schemas.activitystreams import parse_activity
 
 log = logging.getLogger("agency_node.inbox_worker")
@@ -69,12 +70,9 @@ class InboxWorker:
         raw = orjson.loads(row.body)
         activity = ReceivedActivity(parse_activity(raw))
         activity.raw = raw
-        handler = HANDLERS.get(activity["type"])
         now = datetime.now(timezone.utc)
         try:
-            if handler is None:
-                raise Ignored(f"{activity['type']} is not handled")
-            note = await handler(self.fed, activity, row.signature)
+            note = await self.fed.listeners.dispatch(self.fed, activity, row.signature, DEFAULTS)
         except Ignored as exc:
             self._settle(row.id, token, to_state=S.IGNORED,
                          note=str(exc)[:300], processed_at=now)

@@ -9,7 +9,17 @@ from tortoise import Tortoise
 if TYPE_CHECKING:
     from tortoise.context import TortoiseContext
 
-MODELS_MODULE = "node.models"
+from federation.store import APP_LABEL as ENGINE_APP
+from federation.store import tortoise_app as engine_app
+
+# The newsroom's models, one module per domain; all under the app label "models" (the label its migration chain
+# has carried since the first release), beside the engine's own app.
+MODELS_MODULES = [
+    "node.identity.models",
+    "node.stories.models",
+    "node.wire.models",
+    "node.translation.models",
+]
 MIGRATIONS_MODULE = "node.migrations"
 
 
@@ -24,8 +34,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
         "connections": {name: url},
         "apps": {
+            ENGINE_APP: engine_app(name),
             "models": {
-                "models": [MODELS_MODULE],
+                "models": MODELS_MODULES,
                 "default_connection": name,
                 "migrations": MIGRATIONS_MODULE,
             }

@@ -14,11 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from node import following, publishing, queries
-from node.app import create_app
+from node.network import following
+from node.stories import publishing, queries
+from node.web.app import create_app
 from node.config import Config, config_from_dict
 from node.db import activate, migrate
-from node.models import Following
+from federation.store.models import Following
 from node.runtime import Node
 from node.web.keys import NODE
 

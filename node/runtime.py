@@ -23,15 +23,17 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.db import activate, open_context
-from node.embargo import EmbargoScheduler
-from node.machine_translation import MachineTranslation
-from node.models import ActorKey, ProofKey, Story
-from node.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
-from node.story_documents import channel_username
-from node.translation_jobs import (
+from node.inbox import register as register_listeners
+from node.stories.embargo import EmbargoScheduler
+from node.translation.machine import MachineTranslation
+from node.identity.models import ActorKey, ProofKey
+from node.stories.models import Story
+from node.identity.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
+from node.stories.documents import channel_username
+from node.translation.jobs import (
     TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
 )
-from node.trust import build_policy
+from node.network.trust import build_policy
 from schemas.provenance import TranslationPolicy
 
 log = logging.getLogger("agency_node")
@@ -124,6 +126,7 @@ class Node:
                 max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
                 accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
+        register_listeners(self.fed.listeners)
         # Language channels sign their posts too (FEP-8b32), each with its own Ed25519 key.
         self.proof_keys = await ensure_proof_keys(self.urls, [self.agency, *channels])
         await self.reload_keys()

@@ -131,7 +131,7 @@ class FakeRemote:
         private_key: rsa.RSAPrivateKey | None = None,
     ) -> None:
         if sign_request is None or inspect_request is None:
-            from federation import signatures
+            from federation.sig import cavage as signatures
 
             sign_request = sign_request or signatures.sign_request
             inspect_request = inspect_request or signatures.inspect_request

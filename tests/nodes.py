@@ -22,7 +22,7 @@ from typing import Any, AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from node.app import create_app
+from node.web.app import create_app
 from node.config import Config, config_from_dict, hash_token
 from node.db import activate, migrate
 from node.runtime import Node

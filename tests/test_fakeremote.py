@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 from cryptography.hazmat.primitives import serialization
 
-from federation import signatures
+from federation.sig import cavage as signatures
 from schemas.activitystreams import parse_activity, parse_actor, parse_public_key_doc
 from tests.fakeremote import FakeRemote, rewrite_origin
 

@@ -1,18 +1,19 @@
-"""Imports go only downward through the layers in STYLE.md ("Layout and seams").
+"""Imports go only downward through the layers in STYLE.md ("Layout and seams"), and no modules import each other.
 
 Layers, lowest first:
 
 0. ``schemas.*``: pure schemas and document builders.
-1. the pure parts of ``federation``: signatures, rfc9421, keys, retry, vocab, errors, sanitize, states, the
-   machine-translation pipeline (mt, glossary, htmlchunks), and the ``federation`` package itself.
-2. storage models: ``node.models`` and ``node.models.*``.
-3. every other ``federation.*`` module (the I/O: http, fetch, inbox, outbox, delivery, queue, hosts, worker,
-   context, handlers, ...).
-4. every other ``node.*`` module and ``node`` itself (the application).
+1. the pure parts of the engine: ``federation`` itself, signatures (``federation.sig.*``), keys, multikey,
+   integrity, retry, vocab, errors, sanitize, states and policy.
+2. the engine's storage: ``federation.store`` and its models and migrations.
+3. every other ``federation.*`` module (the engine's I/O: http, fetch, inbox, outbox, delivery, queue, hosts,
+   workers, context, listeners, handlers, proofs, provenance).
+4. ``node`` and everything in it (the newsroom application), which registers what activities mean to it.
 
 A module may import modules of its own layer or lower. The checker reads source with `ast` (nothing is imported),
 so it also sees imports inside functions and under ``if TYPE_CHECKING``, relative imports, and
-``importlib.import_module("...")`` with a literal name.
+``importlib.import_module("...")`` with a literal name. Besides the layers, no import circle is allowed between
+modules, even within one layer (`import_cycles`).
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ FIRST_PARTY = (*PACKAGES, "tests")
 
 PURE_FEDERATION = frozenset(
     f"federation.{name}"
-    for name in ("signatures", "rfc9421", "keys", "retry", "vocab", "errors", "sanitize", "states",
-                 "glossary", "htmlchunks", "mt", "multikey", "integrity", "policy")
+    for name in ("keys", "retry", "vocab", "errors", "sanitize", "states", "multikey", "integrity", "policy")
 ) | {"federation"}
 
 LAYER_NAMES = {
     0: "schemas (pure)",
     1: "federation pure parts",
-    2: "node.models (storage)",
+    2: "federation.store (the engine's storage)",
     3: "federation I/O",
     4: "node application",
 }
@@ -53,10 +53,12 @@ def layer_of(module: str) -> int | None:
     if top == "schemas":
         return 0
     if top == "federation":
-        return 1 if module in PURE_FEDERATION else 3
-    if top == "node":
-        if module == "node.models" or module.startswith("node.models."):
+        if module in PURE_FEDERATION or module == "federation.sig" or module.startswith("federation.sig."):
+            return 1
+        if module == "federation.store" or module.startswith("federation.store."):
             return 2
+        return 3
+    if top == "node":
         return 4
     return None
 
@@ -138,6 +140,87 @@ def layer_violations(source: str, module: str, *, is_package: bool = False,
     return problems
 
 
+def import_graph(sources: dict[str, tuple[str, bool]]) -> dict[str, set[str]]:
+    """module -> the first-party modules it imports, from {module: (source, is_package)}.
+
+    An import of a name that is not itself a module counts as an import of the module that holds it; imports of
+    modules outside `sources` (third-party, standard library) are left out.
+    """
+    known = frozenset(sources)
+    graph: dict[str, set[str]] = {}
+    for module, (source, is_package) in sources.items():
+        targets = {imp.target for imp in collect_imports(source, module, is_package=is_package, known_modules=known)}
+        graph[module] = {t for t in targets if t in known and t != module}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import circle in `graph`: its strongly connected components of more than one module, each sorted.
+
+    Tarjan's algorithm, iterative so a deep graph cannot hit the recursion limit.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        cycles.append(sorted(component))
+    return sorted(cycles)
+
+
+def _cycle_path(graph: dict[str, set[str]], component: list[str]) -> str:
+    """One concrete circle inside a strongly connected component, as `a -> b -> a`, for the failure message."""
+    members = set(component)
+    start = component[0]
+    path, seen = [start], {start}
+    node = start
+    while True:
+        nxt = sorted(graph[node] & members)
+        if start in nxt and len(path) > 1:
+            return " -> ".join([*path, start])
+        unseen = [n for n in nxt if n not in seen]
+        if not unseen:
+            return " -> ".join([*path, nxt[0]])
+        node = unseen[0]
+        path.append(node)
+        seen.add(node)
+
+
 def env_or_config_reads(source: str, filename: str = "<source>") -> list[str]:
     """Lines where the source reads environment variables or a config file format."""
     problems = []
@@ -179,6 +262,55 @@ def test_layers__no_upward_imports():
     assert not problems, "upward imports (see STYLE.md, 'Layout and seams'):\n" + "\n".join(problems)
 
 
+def _project_sources() -> dict[str, tuple[str, bool]]:
+    return {module_name(p): (p.read_text(encoding="utf-8"), p.name == "__init__.py")
+            for p in _source_files(*PACKAGES)}
+
+
+def test_layers__no_import_circles():
+    """No two modules import each other, directly or around a longer circle, in any layer."""
+    graph = import_graph(_project_sources())
+    cycles = import_cycles(graph)
+    assert not cycles, "import circles (move the shared piece down, or pass a function in):\n" + "\n".join(
+        f"{', '.join(c)}: {_cycle_path(graph, c)}" for c in cycles)
+
+
+def test_layers__federation_imports_nothing_from_node():
+    """The engine never knows the application: no module under federation/ imports node, even lazily."""
+    known = _known_modules()
+    problems = []
+    for path in _source_files("federation"):
+        for imp in collect_imports(path.read_text(encoding="utf-8"), module_name(path),
+                                   is_package=path.name == "__init__.py", known_modules=known):
+            if imp.target.split(".", 1)[0] in ("node", "tests"):
+                problems.append(f"{path.relative_to(ROOT)}:{imp.line}: imports {imp.target}")
+    assert not problems, "federation/ must not import the application:\n" + "\n".join(problems)
+
+
+def test_import_cycles__finds_a_synthetic_pair_and_a_longer_circle():
+    """The circle checker sees two modules importing each other and a three-module ring, not a plain chain."""
+    sources = {
+        "node.a": ("from node import b\n", False),
+        "node.b": ("def f():\n    from .a import x\n", False),
+        "node.c": ("import node.d\n", False),
+        "node.d": ("from node.e import thing\n", False),
+        "node.e": ("import node.c\n", False),
+        "node.f": ("import node.a\nimport json\n", False),
+        "node": ("", True),
+    }
+    graph = import_graph(sources)
+    assert graph["node.b"] == {"node.a"} and graph["node.f"] == {"node.a"}
+    assert import_cycles(graph) == [["node.a", "node.b"], ["node.c", "node.d", "node.e"]]
+    assert _cycle_path(graph, ["node.a", "node.b"]) == "node.a -> node.b -> node.a"
+    assert _cycle_path(graph, ["node.c", "node.d", "node.e"]) == "node.c -> node.d -> node.e -> node.c"
+
+
+def test_import_cycles__none_in_a_chain():
+    """A straight chain of imports has no circle."""
+    graph = {"a": {"b"}, "b": {"c"}, "c": set()}
+    assert import_cycles(graph) == []
+
+
 def test_layers__schemas_import_nothing_from_federation_or_node():
     """schemas/ is the bottom layer: it imports nothing from federation/ or node/."""
     known = _known_modules()
@@ -192,11 +324,11 @@ def test_layers__schemas_import_nothing_from_federation_or_node():
 
 
 def test_layers__node_package_init_imports_no_first_party_code():
-    """node/__init__.py imports nothing first-party, since importing node.models (layer 2) runs it."""
+    """node/__init__.py imports nothing first-party: every `import node.x` runs it, so it must stay empty."""
     imports = collect_imports((ROOT / "node" / "__init__.py").read_text(encoding="utf-8"), "node",
                               is_package=True, known_modules=_known_modules())
     bad = [f"line {i.line}: {i.target}" for i in imports if i.target.split(".", 1)[0] in FIRST_PARTY]
-    assert not bad, "node/__init__.py would drag the application into the storage layer:\n" + "\n".join(bad)
+    assert not bad, "node/__init__.py would drag the whole application into every import:\n" + "\n".join(bad)
 
 
 def test_layers__federation_and_schemas_never_read_env_or_config():
@@ -216,23 +348,24 @@ def test_layers__every_module_has_a_layer():
 @pytest.mark.parametrize(("module", "layer"), [
     ("schemas.config", 0),
     ("federation", 1),
-    ("federation.signatures", 1),
-    ("federation.rfc9421", 1),
+    ("federation.sig", 1),
+    ("federation.sig.cavage", 1),
+    ("federation.sig.rfc9421", 1),
     ("federation.states", 1),
-    ("federation.mt", 1),
-    ("federation.glossary", 1),
-    ("federation.htmlchunks", 1),
-    ("federation.libretranslate", 3),
+    ("federation.store", 2),
+    ("federation.store.models", 2),
+    ("federation.store.migrations.0001_initial", 2),
+    ("federation.storex", 3),
+    ("federation.signatures", 3),
     ("schemas.languages", 0),
-    ("node.models", 2),
-    ("node.models.queue", 2),
     ("federation.inbox", 3),
+    ("federation.listeners", 3),
     ("federation.handlers.follows", 3),
     ("federation.webfinger", 3),
     ("node", 4),
     ("node.config", 4),
     ("node.web.api", 4),
-    ("node.modelsx", 4),
+    ("node.stories.models", 4),
     ("aiohttp", None),
 ])
 def test_layer_of__maps_modules_to_layers(module, layer):
@@ -252,7 +385,7 @@ def test_layer_violations__catches_an_upward_absolute_import():
 def test_layer_violations__catches_an_upward_import_inside_a_function():
     """An import hidden in a function body still counts."""
     source = "def f():\n    if True:\n        import federation.http\n    return 1\n"
-    problems = layer_violations(source, "node.models.queue")
+    problems = layer_violations(source, "federation.store.models")
     assert len(problems) == 1 and "imports federation.http (layer 3" in problems[0]
 
 
@@ -261,15 +394,15 @@ def test_layer_violations__catches_relative_imports():
     known = frozenset({"federation", "federation.http", "federation.states", "federation.handlers",
                        "federation.handlers.base"})
     # from a plain module: `.http` is federation.http
-    assert layer_violations("from .http import HttpClient\n", "federation.signatures", known_modules=known)
+    assert layer_violations("from .http import HttpClient\n", "federation.keys", known_modules=known)
     # `from . import http` names the submodule
     assert layer_violations("from . import http\n", "federation.keys", known_modules=known)
     # from a package __init__: `.` is the package itself
     assert layer_violations("from .handlers import base\n", "federation", is_package=True, known_modules=known)
     # two dots climb out of federation.handlers into federation
     assert not layer_violations("from ..states import S\n", "federation.handlers.base", known_modules=known)
-    assert layer_violations("from .. import app\n", "node.models.queue",
-                            known_modules=known | {"node", "node.app", "node.models", "node.models.queue"})
+    assert layer_violations("from .. import http\n", "federation.store.models",
+                            known_modules=known | {"federation.store", "federation.store.models"})
 
 
 def test_collect_imports__refuses_a_relative_import_beyond_the_top_package():
@@ -291,10 +424,13 @@ def test_layer_violations__catches_test_code_imports():
 
 def test_layer_violations__allows_same_and_lower_layers():
     """Importing one's own layer, lower layers and third-party packages is fine."""
-    source = ("import aiohttp\nfrom federation.http import HttpClient\nfrom node.models import Delivery\n"
-              "from federation import signatures\nfrom schemas.activitystreams import object_id\n")
-    known = frozenset({"federation", "federation.signatures", "federation.http"})
+    source = ("import aiohttp\nfrom federation.http import HttpClient\nfrom federation.store.models import Delivery\n"
+              "from federation.sig import cavage\nfrom schemas.activitystreams import object_id\n")
+    known = frozenset({"federation", "federation.sig", "federation.sig.cavage", "federation.http",
+                       "federation.store", "federation.store.models"})
     assert layer_violations(source, "federation.delivery", known_modules=known) == []
+    assert layer_violations("from federation.store.models import Delivery\n", "node.stories.fanout",
+                            known_modules=known) == []
 
 
 def test_env_or_config_reads__catches_environ_getenv_and_tomllib():

@@ -1,19 +1,21 @@
-"""Inbox handlers, one per activity type, registered in `HANDLERS`. Unknown types are recorded as ignored."""
+"""The engine's own inbox handlers, one per activity type, for the protocol's activities: following and actors.
 
-from federation.handlers.base import Ignored, Handler
-from federation.handlers.follows import handle_accept, handle_follow, handle_reject, handle_undo
+What stories, offers or anything else mean is the application's (it registers listeners, `federation.listeners`).
+The inbox worker tries them after the application's listeners for the same type.
+"""
+
 from federation.handlers.actors import handle_delete, handle_update
-from federation.handlers.stories import handle_announce, handle_create
+from federation.handlers.follows import handle_accept, handle_follow, handle_reject, handle_undo
+from federation.listeners import Ignored, Listener
 
-HANDLERS: dict[str, Handler] = {
+DEFAULTS: dict[str, Listener] = {
     "Follow": handle_follow,
     "Undo": handle_undo,
     "Accept": handle_accept,
     "Reject": handle_reject,
-    "Create": handle_create,
     "Update": handle_update,
     "Delete": handle_delete,
-    "Announce": handle_announce,
 }
 
-__all__ = ["HANDLERS", "Handler", "Ignored"]
+
+__all__ = ["DEFAULTS", "Ignored"]

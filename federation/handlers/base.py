@@ -1,23 +1,14 @@
-"""What every inbox handler shares: its signature, the Ignored outcome, and small lookups."""
+"""What the engine's handlers share: the actor types, and followed-actor lookups batched per inbox batch."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from federation.context import Federation
-from node.models import RemoteActor
-
-# (federation, activity, how its request was signed) -> what was done, for the inbox row's note
-Handler = Callable[[Federation, dict[str, Any], str], Awaitable[str]]
+from federation.store.models import RemoteActor
 
 ACTOR_TYPES = frozenset({"Person", "Organization", "Service", "Application", "Group"})
-STORY_TYPES = frozenset({"Article", "Note", "Page"})
-
-
-class Ignored(Exception):
-    """Nothing to do for this activity (with the reason recorded on the inbox row)."""
 
 
 # Followed actors looked up in one query for a whole batch of inbox items (see `batch_lookups`).

@@ -1,14 +1,13 @@
-"""Follow, Undo(Follow|Announce), Accept and Reject."""
+"""Follow, Undo(Follow), and Accept and Reject of our follows: the engine's part of following."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from federation.context import Federation
-from federation.handlers.base import Ignored
-from federation.handlers.offers import answer_to_offer
+from federation.listeners import Ignored
 from federation.outbox import send_activity
-from node.models import Boost, Follower, Following, RemoteActor
+from federation.store.models import Follower, Following, RemoteActor
 from schemas.activitystreams import object_id
 
 
@@ -45,7 +44,7 @@ async def send_follow_answer(fed: Federation, username: str, type_: str, follow:
 
 
 async def handle_undo(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """Undo of a Follow (unfollow) or of an Announce (unboost)."""
+    """Undo of a Follow (unfollow). Undo of anything else is the application's (an unboost, say)."""
     inner = activity.get("object")
     inner_id = object_id(inner)
     inner_type = inner.get("type") if isinstance(inner, dict) else None
@@ -61,10 +60,6 @@ async def handle_undo(fed: Federation, activity: dict[str, Any], signature: str 
         deleted = await query.delete()
         if deleted:
             return f"unfollowed by {activity['actor']}"
-    if inner_type in (None, "Announce") and inner_id:
-        deleted = await Boost.filter(activity_id=inner_id, actor_id=remote.id).delete()
-        if deleted:
-            return "boost withdrawn"
     raise Ignored(f"nothing to undo for {inner_id}")
 
 
@@ -85,18 +80,14 @@ async def _answer_to_our_follow(fed: Federation, activity: dict[str, Any]) -> Fo
 
 
 async def handle_accept(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """The actor we asked to follow accepted (or the origin accepted a translation we offered)."""
-    if (done := await answer_to_offer(fed, activity, "accepted")) is not None:
-        return done
+    """The actor we asked to follow accepted."""
     row = await _answer_to_our_follow(fed, activity)
     await Following.filter(id=row.id).update(state="accepted")
     return f"following {row.actor.uri}"
 
 
 async def handle_reject(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
-    """The actor we asked to follow refused (or removed us), or the origin refused a translation we offered."""
-    if (done := await answer_to_offer(fed, activity, "declined")) is not None:
-        return done
+    """The actor we asked to follow refused (or removed us)."""
     row = await _answer_to_our_follow(fed, activity)
     await Following.filter(id=row.id).update(state="rejected")
     return f"follow of {row.actor.uri} rejected"

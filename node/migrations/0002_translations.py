@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('object_uri', fields.CharField(unique=True, max_length=512)),
                 ('story', fields.ForeignKeyField('models.Story', source_field='story_id', db_index=True, db_constraint=True, to_field='id', related_name='offers', on_delete=OnDelete.CASCADE)),
-                ('actor', fields.ForeignKeyField('models.RemoteActor', source_field='actor_id', db_index=True, db_constraint=True, to_field='id', related_name='translation_offers', on_delete=OnDelete.CASCADE)),
+                ('actor', fields.ForeignKeyField('federation.RemoteActor', source_field='actor_id', db_index=True, db_constraint=True, to_field='id', related_name='translation_offers', on_delete=OnDelete.CASCADE)),
                 ('language', fields.CharField(max_length=35)),
                 ('headline', fields.CharField(max_length=500)),
                 ('summary', fields.TextField(default='', unique=False)),

@@ -12,12 +12,15 @@ from aiohttp import web
 from federation.inbox import receive
 from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
-from node import channels, kills, ninjs_exchange, revisions
-from node.models import Follower, Following, OfferedTranslation, OutboxActivity, Story
-from node.offers import offered_object
-from node.proofkeys import assertion_methods
+from node.translation import channels
+from node.stories import kills, ninjs as ninjs_exchange, revisions
+from federation.store.models import Follower, Following, OutboxActivity
+from node.translation.models import OfferedTranslation
+from node.stories.models import Story
+from node.translation.offers import offered_object
+from node.identity.proofkeys import assertion_methods
 from node.runtime import Node
-from node.story_documents import channel_object, language_versions, story_document
+from node.stories.documents import channel_object, language_versions, story_document
 from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
 from node.web.keys import DOCUMENTS, NODE
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html

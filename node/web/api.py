@@ -9,11 +9,13 @@ import orjson
 from aiohttp import web
 from marshmallow import ValidationError
 
-from node import forwarding, rotation, verification
-from node import following as follow_uc
-from node import kills, ninjs_exchange, publishing, queries, revisions
+from node.wire import forwarding, verification
+from node.identity import rotation
+from node.network import following as follow_uc
+from node.stories import kills, ninjs as ninjs_exchange, publishing, queries, revisions
 from node.config import hash_token
-from node.models import Story, WireStory
+from node.stories.models import Story
+from node.wire.models import WireStory
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.editor import FollowInputSchema, KillInputSchema, StoryInputSchema
@@ -273,7 +275,7 @@ async def decide_follower(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    from node.web import translation_api
+    from node.translation import job_routes as translation_api
 
     return translation_api.routes() + [
         web.post("/api/stories", create_story),

@@ -11,9 +11,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
 from federation.vocab import actor_document, iso
-from node.models import Story
-from node.proofkeys import assertion_methods
-from node.story_documents import LanguageVersion
+from node.stories.models import Story
+from node.identity.proofkeys import assertion_methods
+from node.stories.documents import LanguageVersion
 from schemas.labels import LABELS, english_stands_in, label, label_language
 from schemas.languages import display_name
 

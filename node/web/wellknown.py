@@ -6,7 +6,7 @@ from aiohttp import web
 
 from federation.vocab import INSTANCE_ACTOR
 from node import __version__
-from node.models import Story
+from node.stories.models import Story
 from node.web.keys import NODE
 from node.web.negotiation import ap_response
 from node.web.problems import ProblemError

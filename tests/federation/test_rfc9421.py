@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from federation.errors import SignatureError
-from federation.rfc9421 import inspect_rfc9421, sign_request_rfc9421
-from federation.signatures import inspect_request
+from federation.sig.rfc9421 import inspect_rfc9421, sign_request_rfc9421
+from federation.sig.cavage import inspect_request
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "signatures"
 NOW = datetime(2024, 3, 5, 8, 9, 44, tzinfo=timezone.utc)

@@ -15,12 +15,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from multidict import CIMultiDict
 
 from federation.errors import FederationError, SignatureError
-from federation.signatures import (
-    PendingSignature,
-    body_digest,
-    inspect_request,
-    parse_signature_header,
-    sign_request,
+from federation.sig.cavage import (
+    PendingSignature, body_digest, inspect_request, parse_signature_header, sign_request,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "signatures"
@@ -308,7 +304,7 @@ def test_inspect_request__lower_case_digest_accepted(rsa_key):
 
 def test_inspect_request__signature_input_picks_rfc9421(rsa_key):
     """A request with Signature-Input is handed to the RFC 9421 verifier."""
-    from federation.rfc9421 import sign_request_rfc9421
+    from federation.sig.rfc9421 import sign_request_rfc9421
 
     headers = sign_request_rfc9421("POST", "https://b.example/inbox", body=BODY, key_id=KEY_ID, private_key=rsa_key, now=NOW)
     pending = inspect_request("POST", "/inbox", headers, BODY, now=NOW)

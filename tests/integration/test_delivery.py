@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from federation.keys import load_public_key
-from node.models import Delivery, Follower, HostHealth
+from federation.store.models import Delivery, Follower, HostHealth
 from tests.fakeremote import FakeRemote
 import pytest
 

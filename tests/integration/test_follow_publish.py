@@ -6,7 +6,8 @@ import contextlib
 
 import pytest
 
-from node.models import Delivery, Follower, Following, InboxItem, WireStory
+from federation.store.models import Delivery, Follower, Following, InboxItem
+from node.wire.models import WireStory
 from tests.nodes import postgres_database, running_node, settle
 
 STORY = {"headline": "Caspian ferry line reopens", "summary": "Baku-Aktau crossings resume on Monday.",

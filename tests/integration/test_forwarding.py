@@ -7,7 +7,8 @@ import json
 
 import orjson
 
-from node.models import InboxItem, OutboxActivity, WireStory
+from federation.store.models import InboxItem, OutboxActivity
+from node.wire.models import WireStory
 from tests.nodes import running_node, settle
 
 STORY = {"headline": "Forwarded story", "body": "<p>Through a third node.</p>", "language": "en"}

@@ -14,9 +14,10 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation.rfc9421 import sign_request_rfc9421
-from federation.signatures import sign_request
-from node.models import Follower, InboxItem, RemoteActor, WireStory
+from federation.sig.rfc9421 import sign_request_rfc9421
+from federation.sig.cavage import sign_request
+from federation.store.models import Follower, InboxItem, RemoteActor
+from node.wire.models import WireStory
 from schemas.activitystreams import parse_public_key_doc
 from tests.fakeremote import FakeRemote
 from tests.nodes import RunningNode, node_on

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from federation.errors import SignatureError
-from node.models import RemoteActor
+from federation.store.models import RemoteActor
 from tests.fakeremote import FakeRemote
 from tests.nodes import running_node
 

@@ -10,7 +10,9 @@ import pytest
 
 from federation.queue import claim, settle as settle_row
 from federation.states import DeliveryState
-from node.models import Delivery, InboxItem, Story, StoryRevision, WireRevision, WireStory
+from federation.store.models import Delivery, InboxItem
+from node.stories.models import Story, StoryRevision
+from node.wire.models import WireRevision, WireStory
 from schemas.lifecycle import content_hash
 from tests.nodes import free_port, node_config, postgres_database, running_node, settle
 
@@ -134,7 +136,7 @@ async def test_lifecycle__kill_reaches_every_follower_and_cancels_pending(tmp_pa
         states = await baku.db(lambda: Delivery.filter(activity__type="Update").values_list("state", flat=True))
         assert sorted(states) == ["cancelled", "cancelled"]
         await settle(*nodes.values())
-        rows = await baku.db(lambda: Delivery.filter(activity__story_id__isnull=False).values_list(
+        rows = await baku.db(lambda: Delivery.filter(activity__subject_id__isnull=False).values_list(
             "activity__type", "state"))
         assert sorted(rows) == [("Create", "delivered")] * 2 + [("Delete", "delivered")] * 2 + \
             [("Update", "cancelled")] * 2
@@ -177,7 +179,7 @@ async def test_lifecycle__embargo_reaches_partner_early_and_goes_public_after_re
         assert early["urgency"] == 3 and early["subjects"][0]["name"] == "economy, business and finance"
         assert await _wire(astana) == []
         assert await astana.db(lambda: InboxItem.all().filter(type="Create").count()) == 0
-        inboxes = await baku.db(lambda: Delivery.filter(activity__story_id__isnull=False).values_list(
+        inboxes = await baku.db(lambda: Delivery.filter(activity__subject_id__isnull=False).values_list(
             "inbox", flat=True))
         assert inboxes == [f"{ankara.base_url}/actors/ankara/inbox"]  # personal inbox, not the shared one
         _, outbox, _ = await baku.get("/actors/baku/outbox")
@@ -236,7 +238,7 @@ async def test_lifecycle__embargoed_story_killed_before_release_stays_private(tm
         assert await astana.db(lambda: InboxItem.all().filter(type__in=["Create", "Update", "Delete"]).count()) == 0
         _, outbox, _ = await baku.get("/actors/baku/outbox")
         assert outbox["totalItems"] == 0
-        types = await baku.db(lambda: Delivery.filter(activity__story_id__isnull=False).values_list(
+        types = await baku.db(lambda: Delivery.filter(activity__subject_id__isnull=False).values_list(
             "activity__type", "inbox"))
         assert sorted(t for t, _ in types) == ["Create", "Delete", "Update"]
         assert {i for _, i in types} == {f"{ankara.base_url}/actors/ankara/inbox"}

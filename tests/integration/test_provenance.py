@@ -17,7 +17,8 @@ from federation.integrity import sign_document, verify_document
 from federation.multikey import ed25519_from_multibase, ed25519_to_multibase
 from federation.outbox import enqueue, new_uuid
 from federation.vocab import PUBLIC
-from node.models import Following, InboxItem, OutboxActivity, WireProof, WireStory
+from federation.store.models import Following, InboxItem, OutboxActivity
+from node.wire.models import WireProof, WireStory
 from tests.nodes import RunningNode, node_on, running_node, settle
 
 STORY = {"headline": "Caspian ferry line reopens", "summary": "Baku-Aktau crossings resume on Monday.",
@@ -219,7 +220,7 @@ async def test_provenance__key_rotation_old_and_new_stories_verify(tmp_path, dat
 async def test_provenance__keys_rotated_by_another_process_are_followed_by_the_running_node(tmp_path):
     """`agency-node keys rotate` runs beside a running node: the node then signs and serves the new keys (no
     restart), so a follower verifies stories published after the rotation."""
-    from node import rotation
+    from node.identity import rotation
     from node.cli import _with_node
 
     async with running_node(tmp_path, "alpha") as a, running_node(tmp_path, "bravo") as b:

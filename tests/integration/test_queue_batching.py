@@ -13,7 +13,7 @@ from federation.inbox_store import InboxWriter, Received
 from federation.queue import Move, SettleGroup, claim, settle, settle_many
 from federation.states import DeliveryState as S
 from federation.states import IllegalTransition
-from node.models import Delivery, HostHealth, InboxItem, OutboxActivity
+from federation.store.models import Delivery, HostHealth, InboxItem, OutboxActivity
 from tests.nodes import node_on
 
 pytestmark = pytest.mark.postgres
@@ -152,7 +152,8 @@ async def test_parked_hosts__sees_other_processes_after_ttl_and_own_changes_at_o
 
 async def test_inbox_worker__accept_then_create_in_one_batch_stores_the_story(tmp_path):
     """An Accept and the followed agency's first Create processed in one batch: the Create counts as followed."""
-    from node.models import Following, WireStory
+    from federation.store.models import Following
+    from node.wire.models import WireStory
     from tests.nodes import running_node, settle
 
     async with running_node(tmp_path, "baku") as baku, \

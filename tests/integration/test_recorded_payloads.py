@@ -10,7 +10,8 @@ from typing import Any, AsyncIterator
 import pytest
 
 from federation.sanitize import sanitize_html
-from node.models import Boost, Follower, Following, InboxItem, RemoteActor, WireStory
+from node.wire.models import Boost, WireStory
+from federation.store.models import Follower, Following, InboxItem, RemoteActor
 from schemas.activitystreams import object_id
 from tests.fakeremote import FakeRemote, rewrite_origin
 from tests.nodes import RunningNode, running_node

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from node.models import Story, StoryRevision
+from node.stories.models import Story, StoryRevision
 from tests.nodes import node_on, running_node
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ninjs"

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from node.models import MachineReading, Story, TranslationJob
+from node.translation.models import MachineReading, TranslationJob
+from node.stories.models import Story
 from tests.libretranslate_stub import LibreTranslateStub
 from tests.nodes import node_config, postgres_database, running_node, settle
 
@@ -231,7 +232,7 @@ async def test_translation_jobs__worker_killed_mid_job_loses_nothing(tmp_path):
 @pytest.mark.postgres
 async def test_translation_jobs__two_workers_never_run_a_job_twice(tmp_path, database_url):
     """Two workers on one database claim disjoint jobs: every translation reaches the sink exactly once."""
-    from node.translation_jobs import TranslationWorker
+    from node.translation.jobs import TranslationWorker
 
     async with LibreTranslateStub() as stub, \
             mt_node(tmp_path, database_url, stub, targets=["ru", "tr", "en", "kk"], concurrency=3) as baku:

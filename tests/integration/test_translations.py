@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from federation.keys import load_public_key
-from node.models import OutboxActivity, StoryTranslation, TranslationOffer, WireTranslation
+from federation.store.models import OutboxActivity
+from node.translation.models import StoryTranslation, TranslationOffer, WireTranslation
 from tests.fakeremote import FakeRemote
 from tests.nodes import node_config, postgres_database, running_node, settle
 
@@ -146,7 +147,7 @@ async def test_translations__edit_reject_and_audit_trail(tmp_path):
 async def test_translations__machine_output_waits_or_goes_out_labelled(tmp_path):
     """With review_machine on (the default) an engine's translation waits; a person's edit makes it
     machine+human. With it off, machine output goes out at once, labelled machine with its engine."""
-    from node.translations import add_machine_translation
+    from node.translation.review import add_machine_translation
 
     async with _node(tmp_path, "baku", None) as baku, \
             _node(tmp_path, "ankara", None, translation={"review_machine": False}) as ankara, \
@@ -447,7 +448,7 @@ async def test_translations__partner_cannot_replace_original(tmp_path):
     import orjson
 
     from federation.outbox import enqueue
-    from node.models import Delivery, InboxItem
+    from federation.store.models import Delivery, InboxItem
 
     async with _node(tmp_path, "baku", None) as baku, _node(tmp_path, "ankara", None) as ankara, \
             _node(tmp_path, "astana", None) as astana:
@@ -481,8 +482,9 @@ async def test_translations__partner_cannot_replace_original(tmp_path):
 async def test_translations__approval_is_all_or_nothing(tmp_path, monkeypatch):
     """If queueing the Update fails, the approval did not happen: still pending, no decision recorded, same
     story version; the next try succeeds."""
-    import node.story_fanout as fanout
-    from node.models import Story, TranslationDecision
+    import node.stories.fanout as fanout
+    from node.stories.models import Story
+    from node.translation.models import TranslationDecision
 
     async with _node(tmp_path, "baku", None) as baku:
         story = await _publish_and_translate(baku, languages=(EN,))

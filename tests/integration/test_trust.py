@@ -6,8 +6,9 @@ import pytest
 
 from federation.policy import TrustPolicy
 from node.config import ConfigError, config_from_dict
-from node.models import Delivery, InboxItem, WireStory
-from node.trust import build_policy, is_partner
+from federation.store.models import Delivery, InboxItem
+from node.wire.models import WireStory
+from node.network.trust import build_policy, is_partner
 from tests.nodes import node_config_data, node_on, running_node, settle
 
 STORY = {"headline": "Steppe railway opens", "body": "<p>The line opens on Monday.</p>", "language": "kk"}

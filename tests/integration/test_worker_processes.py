@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from node.config import load_config
-from node.models import Follower, RemoteActor
+from federation.store.models import Follower, RemoteActor
 from tests.nodes import POSTGRES_ENV, free_port, node_config_data, postgres_database, running_node, write_config
 
 STORY = {"headline": "Markets open higher", "body": "<p>Markets opened higher in Tashkent.</p>", "language": "uz"}
@@ -152,7 +152,7 @@ async def test_worker_processes__two_workers_share_one_fan_out_on_postgres(tmp_p
             # let both drain anything in flight before counting duplicates
             async with running_node(tmp_path, "beijing", config=config) as node:
                 async def delivered() -> int:
-                    from node.models import Delivery
+                    from federation.store.models import Delivery
                     return await Delivery.filter(state="delivered").count()
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + 30

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from node.models import Follower, Following, InboxItem, WireStory
+from federation.store.models import Follower, Following, InboxItem
+from node.wire.models import WireStory
 from tests.interop.fedify_peer import FedifyPeer, fedify_available
 from tests.nodes import RunningNode, running_node, settle
 

@@ -13,7 +13,7 @@ import pytest
 from federation import provenance
 from federation.integrity import verify_document
 from federation.multikey import ed25519_from_multibase
-from node.models import OutboxActivity
+from federation.store.models import OutboxActivity
 from tests.interop.fedify_peer import NODE_MODULES_MARKER, PEER_DIR
 from tests.nodes import running_node
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from node.models import Story
+from node.stories.models import Story
 from node.web.doccache import DocumentCache
 from tests.nodes import running_node
 

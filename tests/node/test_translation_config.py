@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from federation.glossary import mask, unmask
+from node.translation.glossary import mask, unmask
 from node.config import ConfigError, config_from_dict, load_config
-from node.machine_translation import node_glossary
+from node.translation.machine import node_glossary
 from tests.nodes import node_config_data, write_config
 
 

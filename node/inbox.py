@@ -1,0 +1,31 @@
+"""What inbound activities mean to the newsroom: its listeners, registered with the engine in one place.
+
+The engine (`federation.listeners`) tries the listeners of an activity's type in the order given here, then its
+own handler for that type (follows and actors). Order matters where two domains share a type: a Create linked to
+one of our stories is a translation offer before it is a wire story, and so is an Update of one.
+"""
+
+from __future__ import annotations
+
+from federation.listeners import InboxListeners
+from node.translation import offer_listeners as offers
+from node.wire import listeners as wire
+
+__all__ = ["register"]
+
+
+def register(listeners: InboxListeners) -> InboxListeners:
+    """Add the newsroom's listeners to an engine's registry; returns it."""
+    (listeners
+        .on("Create", offers.on_create)
+        .on("Create", wire.handle_create)
+        .on("Update", offers.on_create)  # an offer edited by its translator is offered again
+        .on("Update", wire.handle_update)
+        .on("Delete", wire.handle_delete)
+        .on("Delete", offers.on_delete)
+        .on("Accept", offers.on_accept)
+        .on("Reject", offers.on_reject)
+        .on("Announce", wire.handle_announce)
+        .on("Undo", wire.handle_undo)
+        .on_actor_gone(wire.retire_actor))
+    return listeners

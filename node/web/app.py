@@ -1,0 +1,48 @@
+"""The aiohttp application factory: routes, middlewares, and the node's lifecycle in a cleanup context."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from node.config import Config
+from node.db import activate
+from node.runtime import Node
+from node.web import activitypub, api, wellknown
+from node.translation import routes as translations_api
+from node.web.doccache import DocumentCache, cache_middleware
+from node.web.keys import DOCUMENTS, NODE
+from node.web.problems import problem_middleware
+
+
+@web.middleware
+async def _db_middleware(request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    # Each request works in its own node's database (several nodes may share a process).
+    activate(request.app[NODE].db)
+    return await handler(request)
+
+
+def create_app(config: Config, *, run_workers: bool = True, node: Node | None = None) -> web.Application:
+    """A ready-to-run application. With `run_workers`, delivery and inbox workers run in the same process."""
+    app = web.Application(
+        middlewares=[problem_middleware, _db_middleware, api.auth_middleware, cache_middleware(DOCUMENTS)],
+        client_max_size=int(config.federation["max_body_bytes"]) + 1,
+    )
+    app[NODE] = node or Node(config)
+    app[DOCUMENTS] = DocumentCache()
+
+    async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
+        the_node = app[NODE]
+        await the_node.start()
+        if run_workers:
+            the_node.start_workers()
+        else:
+            the_node.start_key_watch()  # a web-only process serves the actor document: it must follow rotations
+        yield
+        await the_node.stop()
+
+    app.cleanup_ctx.append(_lifecycle)
+    app.add_routes(wellknown.routes() + activitypub.routes() + api.routes() + translations_api.routes())
+    return app

@@ -1,0 +1,93 @@
+"""Merging the languages of a received story into our wire copy, keeping each language's provenance.
+
+The origin is the authority on its story: the set of languages we keep mirrors the maps of its latest Create or
+Update (a translation it withdrew disappears). The original language is fixed when the story first arrives; an
+entry that claims to be a translation of it, or a later object that names another original, never replaces the
+origin's original text. HTML has been sanitized by the caller (`node.wire.listeners._clean_object`); headlines are
+reduced to text here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from federation.sanitize import html_to_text
+from node.wire.models import WireStory
+from node.translation.models import WireTranslation
+from schemas.languages import normalize_tag
+from schemas.provenance import parse_provenance
+
+__all__ = ["merge_languages", "original_language_of"]
+
+
+def _map(obj: dict[str, Any], key: str) -> dict[str, str]:
+    value = obj.get(key)
+    out: dict[str, str] = {}
+    if isinstance(value, dict):
+        for tag, text in value.items():
+            try:
+                out.setdefault(normalize_tag(str(tag)), str(text or ""))
+            except ValueError:
+                continue  # a language tag we cannot read: drop that entry, keep the rest
+    return out
+
+
+def _time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
+
+
+def original_language_of(obj: dict[str, Any]) -> str:
+    """The original language an object declares: the provenance entry of kind original, else the first
+    `contentMap` key (what Mastodon takes as the language), else empty."""
+    for tag, record in parse_provenance(obj.get("languageProvenance")).items():
+        if record["kind"] == "original":
+            return tag
+    contents = _map(obj, "contentMap")
+    return next(iter(contents), "")
+
+
+async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_original: str = "") -> list[str]:
+    """Store every language of `obj` (sanitized) for `story`, with provenance; returns the languages kept.
+
+    `known_original` is the original language we stored before this object arrived (empty for a new story).
+    """
+    original = known_original or original_language_of(obj) or story.language
+    names, summaries, contents = _map(obj, "nameMap"), _map(obj, "summaryMap"), _map(obj, "contentMap")
+    provenance = parse_provenance(obj.get("languageProvenance"))
+    rows: list[WireTranslation] = []
+    for tag in dict.fromkeys([*contents, *names]):
+        record = provenance.get(tag, {})
+        if tag == original:
+            continue  # the original comes from the origin's plain fields below, never from a translation entry
+        rows.append(WireTranslation(
+            story_id=story.id, language=tag, headline=html_to_text(names.get(tag, ""))[:2000],
+            summary=html_to_text(summaries.get(tag, "")), content_html=contents.get(tag, ""), kind="translation",
+            source_language=record.get("source_language", ""), method=record.get("method", ""),
+            engine=record.get("engine", ""), translated_by=record.get("translated_by", ""),
+            translator=record.get("translator", ""), reviewed_by=record.get("reviewed_by", ""),
+            updated=_time(record.get("updated", ""))))
+    own = provenance.get(original, {})
+    async with in_transaction() as conn:
+        fresh = await WireStory.get(id=story.id).using_db(conn)
+        if original and fresh.language != original:
+            # The object's first language is not its original (or not the original the story first arrived in):
+            # keep the original, with its own text.
+            await WireStory.filter(id=story.id).using_db(conn).update(
+                language=original, headline=html_to_text(names.get(original) or fresh.headline),
+                summary=html_to_text(summaries.get(original) or fresh.summary),
+                content_html=contents.get(original) or fresh.content_html)
+            fresh = await WireStory.get(id=story.id).using_db(conn)
+        rows.append(WireTranslation(
+            story_id=story.id, language=original, headline=fresh.headline, summary=fresh.summary,
+            content_html=fresh.content_html, kind="original",
+            translated_by=own.get("translated_by", ""), updated=_time(own.get("updated", ""))
+            or fresh.updated_at or fresh.published_at))
+        await WireTranslation.filter(story_id=story.id).using_db(conn).delete()
+        await WireTranslation.bulk_create(rows, using_db=conn)
+    return [r.language for r in rows]

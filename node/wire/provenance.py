@@ -1,0 +1,22 @@
+"""The proof verdict kept with each wire story: what `federation.provenance.check` found, and through whom."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from federation.provenance import ProofVerdict
+from node.wire.models import WireProof, WireStory
+
+__all__ = ["record"]
+
+
+async def record(story: WireStory, verdict: ProofVerdict, *, via: str) -> WireProof:
+    """Store (or replace) the proof verdict of a wire story, with the exact document that was checked."""
+    values = dict(status=verdict.status, code=verdict.code[:32], reason=verdict.reason[:300],
+                  key_id=verdict.key_id[:512], origin=verdict.origin[:512], via=via[:512],
+                  signed_object=verdict.signed_document, checked_at=datetime.now(timezone.utc))
+    row, created = await WireProof.get_or_create(story_id=story.id, defaults=values)
+    if not created:
+        await WireProof.filter(id=row.id).update(**values)
+        await row.refresh_from_db()
+    return row

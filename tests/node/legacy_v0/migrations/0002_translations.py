@@ -1,0 +1,118 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0001_initial')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='OfferedTranslation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('uuid', fields.CharField(unique=True, max_length=36)),
+                ('wire_story', fields.ForeignKeyField('models.WireStory', source_field='wire_story_id', db_index=True, db_constraint=True, to_field='id', related_name='offered_translations', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(max_length=35)),
+                ('headline', fields.CharField(max_length=500)),
+                ('summary', fields.TextField(default='', unique=False)),
+                ('body_html', fields.TextField(unique=False)),
+                ('source_language', fields.CharField(max_length=35)),
+                ('method', fields.CharField(default='human', max_length=32)),
+                ('engine', fields.CharField(default='', max_length=100)),
+                ('translator', fields.CharField(default='', max_length=200)),
+                ('state', fields.CharField(default='offered', max_length=16)),
+                ('note', fields.CharField(default='', max_length=1000)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'offered_translation', 'app': 'models', 'unique_together': (('wire_story', 'language'),), 'pk_attr': 'id', 'table_description': "Our translation of a partner's story, published as our own object and offered to its origin."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='StoryTranslation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('story', fields.ForeignKeyField('models.Story', source_field='story_id', db_index=True, db_constraint=True, to_field='id', related_name='translations', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(max_length=35)),
+                ('headline', fields.CharField(max_length=500)),
+                ('summary', fields.TextField(default='', unique=False)),
+                ('body_html', fields.TextField(unique=False)),
+                ('source_language', fields.CharField(max_length=35)),
+                ('source_digest', fields.CharField(default='', max_length=64)),
+                ('method', fields.CharField(max_length=32)),
+                ('engine', fields.CharField(default='', max_length=100)),
+                ('translated_by', fields.CharField(max_length=512)),
+                ('translator', fields.CharField(default='', max_length=200)),
+                ('reviewer', fields.CharField(default='', max_length=200)),
+                ('status', fields.CharField(db_index=True, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('approved_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'story_translation', 'app': 'models', 'unique_together': (('story', 'language'),), 'pk_attr': 'id', 'table_description': 'One language of one of our stories other than its original language. Only `approved` ones go out.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TranslationDecision',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('story', fields.ForeignKeyField('models.Story', source_field='story_id', db_index=True, db_constraint=True, to_field='id', related_name='translation_decisions', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(max_length=35)),
+                ('action', fields.CharField(max_length=32)),
+                ('actor', fields.CharField(default='', max_length=200)),
+                ('status_before', fields.CharField(default='', max_length=16)),
+                ('status_after', fields.CharField(default='', max_length=16)),
+                ('note', fields.CharField(default='', max_length=1000)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'translation_decision', 'app': 'models', 'pk_attr': 'id', 'table_description': 'What happened to a translation and who did it: the review audit trail, never updated or deleted.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='TranslationOffer',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('object_uri', fields.CharField(unique=True, max_length=512)),
+                ('story', fields.ForeignKeyField('models.Story', source_field='story_id', db_index=True, db_constraint=True, to_field='id', related_name='offers', on_delete=OnDelete.CASCADE)),
+                ('actor', fields.ForeignKeyField('models.RemoteActor', source_field='actor_id', db_index=True, db_constraint=True, to_field='id', related_name='translation_offers', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(max_length=35)),
+                ('headline', fields.CharField(max_length=500)),
+                ('summary', fields.TextField(default='', unique=False)),
+                ('body_html', fields.TextField(unique=False)),
+                ('method', fields.CharField(default='human', max_length=32)),
+                ('engine', fields.CharField(default='', max_length=100)),
+                ('translator', fields.CharField(default='', max_length=200)),
+                ('state', fields.CharField(default='offered', db_index=True, max_length=16)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decided_by', fields.CharField(default='', max_length=200)),
+            ],
+            options={'table': 'translation_offer', 'app': 'models', 'pk_attr': 'id', 'table_description': "A partner's translation of one of our stories, offered to us (an object of theirs linked to our story)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='WireTranslation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('story', fields.ForeignKeyField('models.WireStory', source_field='story_id', db_index=True, db_constraint=True, to_field='id', related_name='translations', on_delete=OnDelete.CASCADE)),
+                ('language', fields.CharField(max_length=35)),
+                ('headline', fields.TextField(default='', unique=False)),
+                ('summary', fields.TextField(default='', unique=False)),
+                ('content_html', fields.TextField(default='', unique=False)),
+                ('kind', fields.CharField(max_length=16)),
+                ('source_language', fields.CharField(default='', max_length=35)),
+                ('method', fields.CharField(default='', max_length=32)),
+                ('engine', fields.CharField(default='', max_length=100)),
+                ('translated_by', fields.CharField(default='', max_length=512)),
+                ('translator', fields.CharField(default='', max_length=200)),
+                ('reviewed_by', fields.CharField(default='', max_length=200)),
+                ('updated', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('received_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'wire_translation', 'app': 'models', 'unique_together': (('story', 'language'),), 'pk_attr': 'id', 'table_description': "One language of a wire story as its origin sent it (the original too), with the origin's provenance."},
+            bases=['Model'],
+        ),
+    ]
