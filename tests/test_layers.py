@@ -331,6 +331,17 @@ def test_layers__node_package_init_imports_no_first_party_code():
     assert not bad, "node/__init__.py would drag the whole application into every import:\n" + "\n".join(bad)
 
 
+CLI_MODULE_MAX_LINES = 300
+
+
+def test_layers__cli_is_one_small_module_per_command_group():
+    """The command line stays readable: each command group in its own module, none over about 300 lines."""
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "node" / "cli").glob("*.py")}
+    assert {"common.py", "setup.py", "stories.py", "network.py", "wire.py", "translations.py"} <= set(sizes)
+    too_long = {name: n for name, n in sizes.items() if n > CLI_MODULE_MAX_LINES}
+    assert not too_long, f"split these command modules (over {CLI_MODULE_MAX_LINES} lines): {too_long}"
+
+
 def test_layers__federation_and_schemas_never_read_env_or_config():
     """federation/ and schemas/ never read environment variables or config files; node/ passes policies in."""
     problems = []

@@ -8,52 +8,29 @@ import argparse
 import asyncio
 from typing import Any, Callable
 
+from node.cli.common import Add, CliError, print_json, read_body, story_uuid, table, with_node
+
 __all__ = ["register"]
-
-# The `agency-node` module itself (handed over by `register`): when it runs as `python -m node.cli` it is
-# `__main__`, and its CliError is the one its main() catches.
-_cli: Any = None
-
-
-def _with_node(config: Any, fn: Callable[[Any], Any]) -> Any:
-    return _cli._with_node(config, fn)
-
-
-def _error(message: str) -> Exception:
-    return _cli.CliError(message)
-
-
-def _print_json(doc: Any) -> None:
-    _cli._print_json(doc)
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> None:
-    _cli._table(rows, columns)
 
 
 def _run(args: argparse.Namespace, fn: Callable[[Any], Any]) -> Any:
     from node.translation.review import TranslationError
 
     try:
-        return asyncio.run(_with_node(args.cfg, fn))
+        return asyncio.run(with_node(args.cfg, fn))
     except TranslationError as exc:
-        raise _error(f"{exc.title}: {exc.detail}") from None
-
-
-def _story_id(value: str) -> str:
-    """A story uuid from an id or its URL."""
-    return value.rstrip("/").rsplit("/", 1)[-1]
+        raise CliError(f"{exc.title}: {exc.detail}") from None
 
 
 def _body(args: argparse.Namespace, required: bool) -> str | None:
-    body = _cli._read_body(args) if args.body_file else args.body
+    body = read_body(args) if args.body_file else args.body
     if required and not body:
-        raise _error("a translation needs a body: --body TEXT or --body-file FILE")
+        raise CliError("a translation needs a body: --body TEXT or --body-file FILE")
     return body or None
 
 
 def _show(rows: list[dict[str, Any]], args: argparse.Namespace, columns: list[str]) -> int:
-    _print_json(rows) if args.json else _table(rows, columns)
+    print_json(rows) if args.json else table(rows, columns)
     return 0
 
 
@@ -63,7 +40,7 @@ def cmd_languages(args: argparse.Namespace) -> int:
     try:
         locale = normalize_tag(args.locale)
     except ValueError as exc:
-        raise _error(f"--locale: {exc}") from None
+        raise CliError(f"--locale: {exc}") from None
     cfg = args.cfg
     rows = [{"language": t, "name": display_name(t, locale), "native_name": display_name(t, t), "channel": ""}
             for t in dict.fromkeys(normalize_tag(x) for x in cfg.agency.languages)]
@@ -82,7 +59,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from node.translation import review as translations
 
     rows = _run(args, lambda node: translations.list_translations(
-        story_uuid=_story_id(args.story) if args.story else None, status=args.status, locale=args.locale))
+        story_uuid=story_uuid(args.story) if args.story else None, status=args.status, locale=args.locale))
     return _show(rows, args, ["story", "language", "status", "method", "translator", "reviewer", "headline"])
 
 
@@ -90,10 +67,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     from node.translation import review as translations
 
     async def _go(node: Any) -> Any:
-        story, row = await translations.get_translation(_story_id(args.story), args.language)
+        story, row = await translations.get_translation(story_uuid(args.story), args.language)
         return translations.translation_json(row, story.uuid, args.locale, story)
 
-    _print_json(_run(args, _go))
+    print_json(_run(args, _go))
     return 0
 
 
@@ -102,7 +79,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
     body = _body(args, required=True)
     row = _run(args, lambda node: translations.submit_translation(
-        node.fed, node.agency, _story_id(args.story), language=args.language, headline=args.headline,
+        node.fed, node.agency, story_uuid(args.story), language=args.language, headline=args.headline,
         summary=args.summary, body=body or "", body_format="markdown" if args.markdown else "html",
         translator=args.translator))
     print(f"{row.language} translation stored ({row.status}); approve it to send it out")
@@ -114,9 +91,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
     body = _body(args, required=False)
     if body is None and args.headline is None and args.summary is None:
-        raise _error("nothing to change: give --headline, --summary, --body or --body-file")
+        raise CliError("nothing to change: give --headline, --summary, --body or --body-file")
     row = _run(args, lambda node: translations.edit_translation(
-        node.fed, node.agency, _story_id(args.story), args.language, headline=args.headline, summary=args.summary,
+        node.fed, node.agency, story_uuid(args.story), args.language, headline=args.headline, summary=args.summary,
         body=body, body_format="markdown" if args.markdown else "html", editor=args.editor))
     sent = " and queued as a correction" if row.status == "approved" else ""
     print(f"{row.language} translation edited ({row.method}, {row.status}){sent}")
@@ -127,7 +104,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from node.translation import review as translations
 
     fn = translations.approve if args.decision == "approve" else translations.reject
-    row = _run(args, lambda node: fn(node.fed, node.agency, _story_id(args.story), args.language, args.reviewer,
+    row = _run(args, lambda node: fn(node.fed, node.agency, story_uuid(args.story), args.language, args.reviewer,
                                      args.note))
     print(f"{row.language} translation {row.status}; an Update is queued for followers")
     return 0
@@ -137,7 +114,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from node.translation import review as translations
 
     rows = _run(args, lambda node: translations.decisions(
-        story_uuid=_story_id(args.story) if args.story else None, language=args.language))
+        story_uuid=story_uuid(args.story) if args.story else None, language=args.language))
     return _show(rows, args, ["at", "story", "language", "action", "actor", "status_after", "note"])
 
 
@@ -146,7 +123,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 
     languages = [t for t in args.to.split(",") if t]
     jobs = _run(args, lambda node: translations.request_machine_translations(
-        node.fed, node.agency, _story_id(args.story), languages))
+        node.fed, node.agency, story_uuid(args.story), languages))
     print(f"queued {len(jobs)} translation job(s)")
     return 0
 
@@ -193,10 +170,8 @@ def _texts(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--markdown", action="store_true", help="the body is Markdown")
 
 
-def register(add: Callable[..., argparse.ArgumentParser], cli_module: Any) -> None:
-    """Add the commands to the `agency-node` parser (`add` is build_parser's helper, `cli_module` node.cli)."""
-    global _cli
-    _cli = cli_module
+def register(add: Add) -> None:
+    """Add this group's commands to the `agency-node` parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--locale", default="en", help="name languages in this language (default en)")
     common.add_argument("--json", action="store_true", help="print JSON")

@@ -221,7 +221,7 @@ async def test_provenance__keys_rotated_by_another_process_are_followed_by_the_r
     """`agency-node keys rotate` runs beside a running node: the node then signs and serves the new keys (no
     restart), so a follower verifies stories published after the rotation."""
     from node.identity import rotation
-    from node.cli import _with_node
+    from node.cli.common import with_node as _with_node
 
     async with running_node(tmp_path, "alpha") as a, running_node(tmp_path, "bravo") as b:
         await _follow(b, a)
