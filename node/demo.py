@@ -15,7 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from node.network import following
-from node.stories import publishing, queries
+from node.stories import publishing
+from node.wire import queries as wire_queries
 from node.web.app import create_app
 from node.config import Config, config_from_dict
 from node.db import activate, migrate
@@ -115,7 +116,7 @@ async def run_demo(folder: Path | None = None, *, keep: bool = False) -> int:
             print(f"[{node.agency}] published {node.urls.story(story.uuid)} ({language})", flush=True)
 
         async def all_received() -> bool:
-            counts = [len(await n.run(queries.wire)) for n in nodes]
+            counts = [len(await n.run(wire_queries.wire)) for n in nodes]
             return all(c == len(nodes) - 1 for c in counts)
 
         await _wait_for(all_received, "every story to reach every follower")
@@ -123,7 +124,7 @@ async def run_demo(folder: Path | None = None, *, keep: bool = False) -> int:
         print("\n== what each node received", flush=True)
         for node in nodes:
             print(f"[{node.agency}] wire:")
-            for item in await node.run(queries.wire):
+            for item in await node.run(wire_queries.wire):
                 print(f"    from {item['agency']:<28} [{item['language']}] {item['headline']}"
                       f"  (signature: {item['signature']} verified)")
         print("\nEvery story arrived signed and verified on both other nodes.", flush=True)

@@ -36,7 +36,7 @@ def cmd_unfollow(args: argparse.Namespace) -> int:
 
 def cmd_followers(args: argparse.Namespace) -> int:
     from node.network import following
-    from node.stories import queries
+    from node.network import queries
 
     async def _go(node: Any) -> Any:
         if args.approve is not None or args.reject is not None:
@@ -53,7 +53,7 @@ def cmd_followers(args: argparse.Namespace) -> int:
 
 
 def cmd_following(args: argparse.Namespace) -> int:
-    from node.stories import queries
+    from node.network import queries
 
     rows = asyncio.run(with_node(args.cfg, lambda node: queries.following(node.agency)))
     print_json(rows) if args.json else table(rows, ["id", "handle", "state", "actor", "since"])

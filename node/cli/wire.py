@@ -11,7 +11,7 @@ from node.cli.common import Add, print_json, read_document, table, with_node
 
 
 def cmd_wire(args: argparse.Namespace) -> int:
-    from node.stories import queries
+    from node.wire import queries
 
     rows = asyncio.run(with_node(args.cfg, lambda node: queries.wire(
         agency=args.agency, language=args.language, limit=args.limit)))

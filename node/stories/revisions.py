@@ -15,7 +15,7 @@ from federation.context import Federation
 from federation.vocab import AS_CONTEXT, iso
 from node.stories.models import Story, StoryRevision
 from node.translation.models import StoryTranslation
-from node.wire.models import WireRevision, WireStory
+from node.wire.models import WireRevision
 from node.stories.documents import LanguageVersion, language_versions, story_document
 from schemas.lifecycle import TERMS, content_hash, correction_html, decorate_article
 
@@ -103,11 +103,6 @@ def revision_json(rev: StoryRevision | WireRevision) -> dict[str, Any]:
 async def story_revisions(story: Story) -> list[dict[str, Any]]:
     """Every revision of one of our stories, oldest first."""
     return [revision_json(r) for r in await StoryRevision.filter(story_id=story.id).order_by("number")]
-
-
-async def wire_revisions(story: WireStory) -> list[dict[str, Any]]:
-    """The revisions of a wire story this node has seen, oldest first."""
-    return [revision_json(r) for r in await WireRevision.filter(wire_story_id=story.id).order_by("number")]
 
 
 def revisions_collection(collection_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from federation.context import Federation
 from node.translation.mt import EngineUnavailable, TranslationFailed
 from federation.queue import claim, run_batches, settle
 from federation.retry import RetryPolicy, schedule_retry
-from federation.states import TranslationJobState as S
+from node.translation.states import TranslationJobState as S
 from federation.states import check_transition
 from federation.vocab import iso
 from node.translation.machine import MachineTranslation, ProgressFn, source_hash
@@ -76,7 +76,7 @@ async def queue_jobs(story: Story, targets: Iterable[str], *, connection: Any = 
     Runs in the caller's transaction when `connection` is given, so a story is never stored without its jobs.
     A job being translated right now is left alone: its worker notices the changed text and translates again.
     A language whose translation people wrote, edited or approved is skipped: the engine's output could not
-    replace it (node/translations.py `machine_may_replace`), so asking the engine would only cost.
+    replace it (node/translation/review.py `machine_may_replace`), so asking the engine would only cost.
     """
     now = now or datetime.now(timezone.utc)
     wanted = [t for t in dict.fromkeys(targets) if not _same_language(t, story.language)]

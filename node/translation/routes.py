@@ -10,7 +10,7 @@ from node.translation import offers, review as translations
 from node.stories.models import Story
 from node.wire.models import WireStory
 from node.translation.models import WireTranslation
-from node.web.api import _body, _json, _load
+from node.web.api import json_response, load_input, read_json
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 from schemas.languages import display_name, normalize_tag
@@ -39,7 +39,7 @@ def _locale(request: web.Request) -> str:
 
 async def _out(request: web.Request, row: Any, status: int = 200) -> web.Response:
     story = await Story.get(id=row.story_id)
-    return _json(translations.translation_json(row, story.uuid, _locale(request), story), status)
+    return json_response(translations.translation_json(row, story.uuid, _locale(request), story), status)
 
 
 def _int(value: str, what: str) -> int:
@@ -56,7 +56,7 @@ async def languages(request: web.Request) -> web.Response:
     channels = [{"language": actor.language, "name": display_name(actor.language, locale), "actor": name,
                  "handle": f"{name}@{node.config.host}", "url": node.urls.actor(name)}
                 for name, actor in node.fed.local_actors.items() if actor.language]  # type: ignore[union-attr]
-    return _json({"locale": locale,
+    return json_response({"locale": locale,
                   "languages": [{"language": t, "name": display_name(t, locale), "native_name": display_name(t, t)}
                                 for t in tags],
                   "channels": channels})
@@ -64,7 +64,7 @@ async def languages(request: web.Request) -> web.Response:
 
 async def submit(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    data = _load(TranslationInputSchema(), await _body(request))
+    data = load_input(TranslationInputSchema(), await read_json(request))
     try:
         row = await translations.submit_translation(
             node.fed, node.agency, request.match_info["uuid"], language=data["language"],  # type: ignore[arg-type]
@@ -77,13 +77,13 @@ async def submit(request: web.Request) -> web.Response:
 
 async def request_machine(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    data = _load(TranslationRequestSchema(), await _body(request))
+    data = load_input(TranslationRequestSchema(), await read_json(request))
     try:
         jobs = await translations.request_machine_translations(
             node.fed, node.agency, request.match_info["uuid"], data["languages"])  # type: ignore[arg-type]
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"jobs": jobs}, 202)
+    return json_response({"jobs": jobs}, 202)
 
 
 async def list_for_story(request: web.Request) -> web.Response:
@@ -91,7 +91,7 @@ async def list_for_story(request: web.Request) -> web.Response:
         await translations.get_translation_story(request.match_info["uuid"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"translations": await translations.list_translations(
+    return json_response({"translations": await translations.list_translations(
         story_uuid=request.match_info["uuid"], locale=_locale(request))})
 
 
@@ -99,7 +99,7 @@ async def review_queue(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         raise ProblemError(422, "Invalid status", f"status must be one of {', '.join(STATUSES)}")
-    return _json({"translations": await translations.list_translations(status=status, locale=_locale(request))})
+    return json_response({"translations": await translations.list_translations(status=status, locale=_locale(request))})
 
 
 async def show(request: web.Request) -> web.Response:
@@ -107,12 +107,12 @@ async def show(request: web.Request) -> web.Response:
         story, row = await translations.get_translation(request.match_info["uuid"], request.match_info["language"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(translations.translation_json(row, story.uuid, _locale(request), story))
+    return json_response(translations.translation_json(row, story.uuid, _locale(request), story))
 
 
 async def edit(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    data = _load(TranslationEditSchema(), await _body(request))
+    data = load_input(TranslationEditSchema(), await read_json(request))
     try:
         row = await translations.edit_translation(
             node.fed, node.agency, request.match_info["uuid"], request.match_info["language"],  # type: ignore[arg-type]
@@ -125,8 +125,8 @@ async def edit(request: web.Request) -> web.Response:
 
 async def decide(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    raw = await _body(request) if request.can_read_body else {}
-    data = _load(DecisionSchema(), raw)
+    raw = await read_json(request) if request.can_read_body else {}
+    data = load_input(DecisionSchema(), raw)
     fn = translations.approve if request.match_info["decision"] == "approve" else translations.reject
     try:
         row = await fn(node.fed, node.agency, request.match_info["uuid"],  # type: ignore[arg-type]
@@ -142,20 +142,20 @@ async def decision_log(request: web.Request) -> web.Response:
         rows = await translations.decisions(story_uuid=q.get("story") or None, language=q.get("language") or None)
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"decisions": rows})
+    return json_response({"decisions": rows})
 
 
 async def list_offers(request: web.Request) -> web.Response:
     state = request.query.get("state") or None
     if state is not None and state not in ("offered", "accepted", "declined", "withdrawn"):
         raise ProblemError(422, "Invalid state", "state must be offered, accepted, declined or withdrawn")
-    return _json({"offers": await offers.list_offers(state, _locale(request))})
+    return json_response({"offers": await offers.list_offers(state, _locale(request))})
 
 
 async def decide_offer(request: web.Request) -> web.Response:
     node = request.app[NODE]
     offer_id = _int(request.match_info["id"], "offer")
-    data = _load(OfferDecisionSchema(), await _body(request) if request.can_read_body else {})
+    data = load_input(OfferDecisionSchema(), await read_json(request) if request.can_read_body else {})
     try:
         if request.match_info["decision"] == "accept":
             row = await offers.accept_offer(node.fed, node.agency, offer_id, data["editor"])  # type: ignore[arg-type]
@@ -164,12 +164,12 @@ async def decide_offer(request: web.Request) -> web.Response:
                                            data["editor"], data["reason"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json(offers.offer_json(offer, _locale(request)))
+    return json_response(offers.offer_json(offer, _locale(request)))
 
 
 async def offer(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    data = _load(OfferInputSchema(), await _body(request))
+    data = load_input(OfferInputSchema(), await read_json(request))
     try:
         row = await offers.offer_translation(
             node.fed, node.agency, data["story"], language=data["language"],  # type: ignore[arg-type]
@@ -177,12 +177,12 @@ async def offer(request: web.Request) -> web.Response:
             body_format=data["body_format"], translator=data["translator"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"id": row.id, "object": node.urls.offered_translation(row.uuid),
+    return json_response({"id": row.id, "object": node.urls.offered_translation(row.uuid),
                   "story": data["story"], "language": row.language, "state": row.state}, 202)
 
 
 async def sent_offers(request: web.Request) -> web.Response:
-    return _json({"offers": await offers.list_sent_offers(request.app[NODE].fed)})  # type: ignore[arg-type]
+    return json_response({"offers": await offers.list_sent_offers(request.app[NODE].fed)})  # type: ignore[arg-type]
 
 
 async def change_sent_offer(request: web.Request) -> web.Response:
@@ -194,7 +194,7 @@ async def change_sent_offer(request: web.Request) -> web.Response:
         if request.method == "DELETE":
             row = await offers.withdraw_offer(node.fed, node.agency, offer_id)  # type: ignore[arg-type]
         else:
-            data = _load(OfferEditSchema(), await _body(request))
+            data = load_input(OfferEditSchema(), await read_json(request))
             if not set(data) - {"body_format"}:
                 raise ProblemError(422, "Nothing to change", "give headline, summary, body or translator")
             row = await offers.edit_offer(node.fed, node.agency, offer_id,  # type: ignore[arg-type]
@@ -203,7 +203,7 @@ async def change_sent_offer(request: web.Request) -> web.Response:
                                           translator=data.get("translator"))
     except translations.TranslationError as exc:
         raise _problem(exc) from None
-    return _json({"id": row.id, "object": node.urls.offered_translation(row.uuid),
+    return json_response({"id": row.id, "object": node.urls.offered_translation(row.uuid),
                   "story": row.wire_story.uri, "language": row.language, "headline": row.headline,
                   "state": row.state}, 202)
 
@@ -234,7 +234,7 @@ async def wire_languages(request: web.Request) -> web.Response:
         out.append(item)
     if wanted is not None and wanted not in {r.language for r in rows}:
         raise ProblemError(404, "Language not available", f"{uri} has no {wanted} version on this node")
-    return _json({"story": story.uri, "agency": story.actor.handle, "original_language": story.language,
+    return json_response({"story": story.uri, "agency": story.actor.handle, "original_language": story.language,
                   "state": story.state, "languages": out})
 
 

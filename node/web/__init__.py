@@ -1,3 +1,4 @@
-"""HTTP routes: well-known documents, ActivityPub documents and inboxes, the editor API."""
+"""The web face of the node: the app factory, well-known and ActivityPub documents, the inbox route, content
+negotiation, problems (RFC 9457), the document cache, HTML pages, and the editor API's common ground."""
 
-__all__ = ["activitypub", "api", "keys", "negotiation", "problems", "wellknown"]
+__all__ = ["activitypub", "api", "app", "doccache", "keys", "negotiation", "pages", "problems", "wellknown"]

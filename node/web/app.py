@@ -9,8 +9,12 @@ from aiohttp import web
 from node.config import Config
 from node.db import activate
 from node.runtime import Node
+from node.identity import routes as identity_routes
+from node.network import routes as network_routes
+from node.stories import routes as story_routes
+from node.translation import job_routes, routes as translation_routes
 from node.web import activitypub, api, wellknown
-from node.translation import routes as translations_api
+from node.wire import routes as wire_routes
 from node.web.doccache import DocumentCache, cache_middleware
 from node.web.keys import DOCUMENTS, NODE
 from node.web.problems import problem_middleware
@@ -44,5 +48,8 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
         await the_node.stop()
 
     app.cleanup_ctx.append(_lifecycle)
-    app.add_routes(wellknown.routes() + activitypub.routes() + api.routes() + translations_api.routes())
+    app.add_routes(wellknown.routes() + activitypub.routes())
+    # The editor API (/api/), each domain's routes; auth_middleware guards them all.
+    for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes):
+        app.add_routes(domain.routes())
     return app
