@@ -7,6 +7,7 @@ resurrect a delivered row fails loudly instead of sending a story twice.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any, Mapping
 
 
 class IllegalTransition(Exception):
@@ -27,14 +28,6 @@ class InboxState(StrEnum):
     PROCESSED = "processed"
     IGNORED = "ignored"        # a type we do not handle, or nothing to do
     FAILED = "failed"          # processing raised repeatedly; kept for the operator
-
-
-class TranslationJobState(StrEnum):
-    PENDING = "pending"          # waiting for its next attempt (first, retry, or the story changed)
-    TRANSLATING = "translating"  # claimed by a worker; lock expiry returns it to the pool after a crash
-    TRANSLATED = "translated"    # the translation reached the translation store
-    DEAD = "dead"                # gave up: refused by the engine, or retries exhausted
-    CANCELLED = "cancelled"      # the story was deleted first
 
 
 _DELIVERY_EDGES: dict[DeliveryState, frozenset[DeliveryState]] = {
@@ -59,26 +52,22 @@ _INBOX_EDGES: dict[InboxState, frozenset[InboxState]] = {
 }
 
 
-_TRANSLATION_JOB_EDGES: dict[TranslationJobState, frozenset[TranslationJobState]] = {
-    TranslationJobState.PENDING: frozenset({TranslationJobState.TRANSLATING, TranslationJobState.CANCELLED,
-                                            TranslationJobState.PENDING}),
-    TranslationJobState.TRANSLATING: frozenset(
-        {TranslationJobState.TRANSLATED, TranslationJobState.PENDING, TranslationJobState.DEAD,
-         TranslationJobState.CANCELLED, TranslationJobState.TRANSLATING}  # re-claimed after its lock expired
-    ),
-    # The story changed, or an operator retries: translate again.
-    TranslationJobState.TRANSLATED: frozenset({TranslationJobState.PENDING, TranslationJobState.CANCELLED}),
-    # (dead -> cancelled is not an edge: "dead" and "cancelled" are delivery states too, whose edges win.)
-    TranslationJobState.DEAD: frozenset({TranslationJobState.PENDING}),
-    TranslationJobState.CANCELLED: frozenset(),
-}
+# The engine's own machines, then those an application declares for its queues (`declare`).
+_MACHINES: list[tuple[type[StrEnum], Mapping[Any, frozenset[Any]]]] = [
+    (DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES)]
 
-_MACHINES = ((DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES),
-             (TranslationJobState, _TRANSLATION_JOB_EDGES))
+
+def declare(states: type[StrEnum], edges: Mapping[Any, frozenset[Any]]) -> None:
+    """Declare the states and edges of an application's queue (the newsroom's translation jobs), so that
+    `check_transition` and `sources_of` guard its rows too. Declaring the same states again does nothing.
+
+    A pair of state names that an earlier machine also has is checked against the earlier one."""
+    if not any(enum is states for enum, _ in _MACHINES):
+        _MACHINES.append((states, edges))
 
 
 def check_transition(current: str, new: str) -> None:
-    """Raise `IllegalTransition` unless a delivery, inbox or translation-job row may go from `current` to `new`."""
+    """Raise `IllegalTransition` unless a delivery, inbox or declared queue row may go from `current` to `new`."""
     for enum, edges in _MACHINES:  # type: ignore[assignment]
         if current in enum.__members__.values() and new in enum.__members__.values():
             if enum(new) in edges[enum(current)]:
@@ -87,7 +76,7 @@ def check_transition(current: str, new: str) -> None:
     raise IllegalTransition(f"unknown states: {current!r} -> {new!r}")
 
 
-def sources_of(new: DeliveryState | InboxState | TranslationJobState) -> tuple[str, ...]:
+def sources_of(new: StrEnum) -> tuple[str, ...]:
     """The states a row may come from to reach `new` (used to write conditional UPDATEs)."""
     edges: dict = next(e for enum, e in _MACHINES if isinstance(new, enum))  # type: ignore[type-arg]
     return tuple(sorted(src.value for src, dst in edges.items() if new in dst))

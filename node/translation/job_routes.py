@@ -15,7 +15,7 @@ import orjson
 from aiohttp import web
 
 from node.translation.mt import TranslationFailed
-from federation.states import TranslationJobState
+from node.translation.states import TranslationJobState
 from node.stories import publishing
 from node.translation.machine import ReadingError
 from node.translation.jobs import RequestRefused, list_jobs
