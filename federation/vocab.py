@@ -81,7 +81,7 @@ class LocalUrls:
         return f"{self.base_url}/activities/{uuid}"
 
     def offered_translation(self, uuid: str) -> str:
-        """Our translation of a partner's story, offered to its origin (node/offers.py)."""
+        """Our translation of a partner's story, offered to its origin (node/translation/offers.py)."""
         return f"{self.base_url}/translations/{uuid}"
 
     def tag(self, name: str) -> str:
