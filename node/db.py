@@ -68,11 +68,40 @@ async def migrate(database_url: str, progress: Callable[[str], None] | None = No
         if progress is not None:
             progress(f"{event} {app_label}.{name}")
 
+    config = tortoise_config(database_url)
     try:
-        await _migrate(config=tortoise_config(database_url), progress=_progress)
+        if await adopt_engine_tables(config):
+            applied.append(f"{ENGINE_APP}.{ENGINE_FIRST} (adopted: its tables were made by models.0001_initial)")
+            if progress is not None:
+                progress(f"adopted {ENGINE_APP}.{ENGINE_FIRST}: its tables exist (release 0.1 made them)")
+        await _migrate(config=config, progress=_progress)
     finally:
         await Tortoise.close_connections()
     return applied
+
+
+# Until the engine had an app of its own (release 0.1), the newsroom's first migration also made the engine's
+# tables, with exactly the columns of the engine's first migration (no later migration of that chain touched them).
+LEGACY_FIRST = ("models", "0001_initial")
+ENGINE_FIRST = "0001_initial"
+
+
+async def adopt_engine_tables(config: dict[str, Any]) -> bool:
+    """On a database made by release 0.1, record the engine's first migration as applied (its tables are there);
+    True when it did. Without this, tortoise would rebuild the state of the applied newsroom chain without the
+    engine's models its tables point at, and refuse to migrate. Any other database is left alone."""
+    from tortoise.connection import get_connection
+    from tortoise.migrations.graph import MigrationKey
+    from tortoise.migrations.recorder import MigrationRecorder
+
+    await Tortoise.init(config=config, init_connections=False)
+    (name,) = config["connections"].keys()
+    recorder = MigrationRecorder(get_connection(name))
+    applied = set(await recorder.applied_migrations())  # empty when there is no migrations table yet
+    if MigrationKey(*LEGACY_FIRST) not in applied or MigrationKey(ENGINE_APP, ENGINE_FIRST) in applied:
+        return False
+    await recorder.record_applied(ENGINE_APP, ENGINE_FIRST)
+    return True
 
 
 async def pending_migrations(database_url: str) -> list[str]:
@@ -88,8 +117,13 @@ async def pending_migrations(database_url: str) -> list[str]:
         # merely unmigrated: touch it first so the real reason (refused, unknown host, bad path) comes out.
         await get_connection(name).execute_query("SELECT 1")
         executor = MigrationExecutor(get_connection(name), config["apps"])
-        steps = await executor.plan()
-        return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
+        await executor.loader.build_graph()
+        graph = executor.loader.graph
+        applied = set(await executor.recorder.applied_migrations())
+        # Every migration of the graph not recorded, in order. (tortoise's own plan() only looks at the leaves, so
+        # it misses an unapplied migration that an applied one depends on: a release 0.1 database's engine app.)
+        ordered = dict.fromkeys(key for leaf in graph.leaf_nodes() for key in graph.forwards_plan(leaf))
+        return [f"{key.app_label}.{key.name}" for key in ordered if key not in applied]
     finally:
         await Tortoise.close_connections()
 

@@ -1,25 +1,24 @@
 """The engine's tables, under the app label ``federation``.
 
 Databases made before the engine had an app of its own (migrations ``models.0001``-``0006``, release 0.1) already
-have these tables with these columns: there the models are adopted into this app's state and nothing is created
-(`_adopt`). The outbox's ``story_id`` column is the engine's opaque ``subject_id`` (in old databases it keeps its
-foreign key to ``story``).
+have these tables with these columns, made by ``models.0001_initial``: the application records this migration as
+applied there before migrating (`node.db.adopt_engine_tables`), so it never runs on them. The outbox's
+``story_id`` column is the engine's opaque ``subject_id`` (in old databases it keeps its foreign key to ``story``).
 """
 
 from tortoise import migrations
 from tortoise import fields
+from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from orjson import loads
-
-from federation.store.migrations._adopt import AdoptOrCreateModel
 
 
 class Migration(migrations.Migration):
     initial = True
 
     operations = [
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='HostHealth',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -32,7 +31,7 @@ class Migration(migrations.Migration):
             options={'table': 'host_health', 'app': 'federation', 'pk_attr': 'id', 'table_description': 'Circuit breaker per remote host: parked after repeated failures, revived when the host talks to us.'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='InboxItem',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -54,7 +53,7 @@ class Migration(migrations.Migration):
             options={'table': 'inbox_item', 'app': 'federation', 'pk_attr': 'id', 'table_description': 'A verified activity received in an inbox, stored raw before any processing (deduplicated by id).'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='RemoteActor',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -77,7 +76,7 @@ class Migration(migrations.Migration):
             options={'table': 'remote_actor', 'app': 'federation', 'pk_attr': 'id', 'table_description': 'A remote actor as last fetched: enough to deliver to it and verify its signatures.'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='Follower',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -91,7 +90,7 @@ class Migration(migrations.Migration):
             options={'table': 'follower', 'app': 'federation', 'unique_together': (('actor', 'local'),), 'pk_attr': 'id', 'table_description': 'A remote actor that follows (or asked to follow) one of our actors.'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='Following',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -105,7 +104,7 @@ class Migration(migrations.Migration):
             options={'table': 'following', 'app': 'federation', 'unique_together': (('actor', 'local'),), 'pk_attr': 'id', 'table_description': 'One of our actors follows (or asked to follow) a remote actor.'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='OutboxActivity',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -122,7 +121,7 @@ class Migration(migrations.Migration):
             options={'table': 'outbox_activity', 'app': 'federation', 'pk_attr': 'id', 'table_description': 'An activity one of our actors sent. `body` is the serialised JSON, made once and sent to every inbox.'},
             bases=['Model'],
         ),
-        AdoptOrCreateModel(
+        ops.CreateModel(
             name='Delivery',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
