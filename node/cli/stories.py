@@ -8,10 +8,20 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from node.cli.common import Add, CliError, print_json, read_body, story_uuid, table, with_node
 from node.config import Config
+
+
+def _run(args: argparse.Namespace, fn: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run `fn` inside the node; a story the command cannot act on is one plain line."""
+    from node.stories.errors import StoryError
+
+    try:
+        return asyncio.run(with_node(args.cfg, fn))
+    except StoryError as exc:
+        raise CliError(exc.detail) from None
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -47,10 +57,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
 
-    try:
-        doc = asyncio.run(with_node(args.cfg, _go))
-    except publishing.StoryError as exc:
-        raise CliError(exc.detail) from None
+    doc = _run(args, _go)
     if doc["state"] == "scheduled":
         print(f"scheduled {doc['url']} for release at {doc['embargoed_until']} (queued for "
               f"{sum(doc['deliveries'].values())} trusted partner inbox(es) now; a running node releases it)")
@@ -87,25 +94,19 @@ def cmd_correct(args: argparse.Namespace) -> int:
         story = await publishing.update(node.fed, node.agency, story.uuid, data, hooks=node.story_hooks)
         return story.uuid, story.version, len(await revisions.story_revisions(story))
 
-    try:
-        uuid, version, count = asyncio.run(with_node(args.cfg, _go))
-    except publishing.StoryError as exc:
-        raise CliError(exc.detail) from None
+    uuid, version, count = _run(args, _go)
     print(f"corrected {uuid}: revision {version} ({count} revisions stored); the Update is queued for followers")
     return 0
 
 
 def cmd_kill(args: argparse.Namespace) -> int:
-    from node.stories import kills, publishing, queries
+    from node.stories import kills, queries
 
     async def _go(node: Any) -> Any:
         story = await kills.kill(node.fed, node.agency, story_uuid(args.story), args.reason)
         return story.uuid, (await queries.delivery_summary([story.id])).get(story.id, {})
 
-    try:
-        uuid, deliveries = asyncio.run(with_node(args.cfg, _go))
-    except publishing.StoryError as exc:
-        raise CliError(exc.detail) from None
+    uuid, deliveries = _run(args, _go)
     print(f"killed {uuid}: its URL now answers 410; {deliveries.get('cancelled', 0)} pending delivery(ies) "
           f"cancelled, Delete queued for {deliveries.get('queued', 0)} inbox(es)")
     return 0
@@ -150,10 +151,7 @@ def cmd_revisions(args: argparse.Namespace) -> int:
     async def _go(node: Any) -> Any:
         return await revisions.story_revisions(await publishing.get_story(story_uuid(args.story)))
 
-    try:
-        rows = asyncio.run(with_node(args.cfg, _go))
-    except publishing.StoryError as exc:
-        raise CliError(exc.detail) from None
+    rows = _run(args, _go)
     if args.json:
         print_json(rows)
     else:
@@ -173,10 +171,7 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         return [{**queries.story_json(s, node.urls.story(s.uuid)), "deliveries": d}
                 for s, d in await queries.list_stories(limit=args.limit)]
 
-    try:
-        rows = asyncio.run(with_node(args.cfg, _go))
-    except publishing.StoryError as exc:
-        raise CliError(exc.detail) from None
+    rows = _run(args, _go)
     if args.json:
         print_json(rows)
     elif args.story:
