@@ -13,11 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
-    "MultikeyError", "b58decode", "b58encode", "decode_multibase", "ed25519_from_multibase",
+    "MultikeyError", "b58decode", "b58encode", "decode_multibase", "digest_multibase", "ed25519_from_multibase",
     "ed25519_to_multibase", "encode_multibase", "generate_ed25519_pem", "load_ed25519_private",
-    "multikey_document", "private_from_multibase",
+    "multikey_document", "private_from_multibase", "sha256_of_digest_multibase",
 ]
 
+# Multihash prefix of a SHA-256 digest: the function code 0x12 and the length 32.
+SHA256_MULTIHASH = b"\x12\x20"
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 ED25519_PUB_HEADER = b"\xed\x01"
@@ -56,6 +58,22 @@ def b58decode(text: str) -> bytes:
 def encode_multibase(data: bytes) -> str:
     """Multibase base58btc: 'z' + base58btc(data)."""
     return BASE58BTC + b58encode(data)
+
+
+def digest_multibase(sha256_digest: bytes) -> str:
+    """A SHA-256 digest as a multibase-encoded multihash (``digestMultibase`` of the W3C VC data model): 'z' +
+    base58btc(0x12 0x20 + the 32 digest bytes)."""
+    if len(sha256_digest) != 32:
+        raise MultikeyError("a SHA-256 digest is 32 bytes")
+    return encode_multibase(SHA256_MULTIHASH + sha256_digest)
+
+
+def sha256_of_digest_multibase(text: str) -> bytes:
+    """The SHA-256 digest inside a ``digestMultibase`` value; MultikeyError when it is not a SHA-256 multihash."""
+    raw = decode_multibase(text)
+    if raw[:2] != SHA256_MULTIHASH or len(raw) != 34:
+        raise MultikeyError("digestMultibase is not a SHA-256 multihash (0x12 0x20 + 32 bytes)")
+    return raw[2:]
 
 
 def decode_multibase(text: str) -> bytes:

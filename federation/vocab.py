@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from schemas.lifecycle import TERMS as LIFECYCLE_TERMS
 
@@ -36,7 +36,25 @@ PROOF_ACTOR_CONTEXT: list[Any] = [
     {**_EXTRA_TERMS, "assertionMethod": {"@id": "https://w3id.org/security#assertionMethod", "@type": "@id",
                                          "@container": "@set"}},
 ]
-OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS}]
+# Media attachments: Mastodon's blurhash and focal point, the VC data model's digestMultibase (the SHA-256 of the
+# file, inside what the story's proof covers), schema.org's credit, copyright and IPTC digital source type.
+MEDIA_TERMS: dict[str, Any] = {
+    "toot": "http://joinmastodon.org/ns#",
+    "blurhash": "toot:blurhash",
+    "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+    "digestMultibase": {"@id": "https://w3id.org/security#digestMultibase",
+                        "@type": "https://w3id.org/security#multibase"},
+    "schema": "http://schema.org/",
+    "creditText": "schema:creditText",
+    "copyrightNotice": "schema:copyrightNotice",
+    "digitalSourceType": {"@id": "schema:digitalSourceType", "@type": "@id"},
+}
+OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS,
+                                          **MEDIA_TERMS}]
+# The ActivityStreams type of each kind of media item.
+MEDIA_OBJECT_TYPES = {"image": "Image", "video": "Video", "audio": "Audio", "document": "Document"}
+# Mastodon keeps the first four attachments of a post; the rest are listed on the story's page.
+MAX_ATTACHMENTS = 4
 
 INSTANCE_ACTOR = "__instance__"  # key-store name of the instance (application) actor
 
@@ -130,9 +148,57 @@ def hashtag_objects(urls: LocalUrls, hashtags: Iterable[str]) -> list[dict[str, 
     return [{"type": "Hashtag", "name": f"#{t}", "href": urls.tag(t.lower())} for t in hashtags]
 
 
+def duration_text(seconds: float) -> str:
+    """Seconds as an xsd:duration (``PT12.5S``), the form ActivityStreams' ``duration`` takes."""
+    return f"PT{round(seconds, 3):g}S"
+
+
+def media_object(media: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """One media item of a story as an ActivityStreams Image/Video/Audio/Document.
+
+    ``media`` is the story's stored description of the item (`node.media.stock.story_media`): ``url``, ``kind``,
+    ``media_type``, ``sha256`` and, where known, ``alt`` ({language: text}), ``width``, ``height``, ``duration``,
+    ``blurhash``, ``focal_point``, ``credit``, ``copyright``, ``digital_source_type``. ``name`` is the alt text in
+    ``language`` (the first one there is otherwise), ``nameMap`` all of them.
+    """
+    from federation.multikey import digest_multibase  # here: importing vocab alone stays light (test_public_api)
+
+    obj: dict[str, Any] = {"type": MEDIA_OBJECT_TYPES[media["kind"]], "mediaType": media["media_type"],
+                           "url": media["url"], "digestMultibase": digest_multibase(bytes.fromhex(media["sha256"]))}
+    alt = dict(media.get("alt") or {})
+    if alt:
+        obj["name"] = alt.get(language) or next(iter(alt.values()))
+        obj["nameMap"] = alt
+    for key, term in (("width", "width"), ("height", "height"), ("blurhash", "blurhash"),
+                      ("credit", "creditText"), ("copyright", "copyrightNotice"),
+                      ("digital_source_type", "digitalSourceType")):
+        if media.get(key):
+            obj[term] = media[key]
+    if media.get("duration"):
+        obj["duration"] = duration_text(media["duration"])
+    if media.get("focal_point"):
+        obj["focalPoint"] = list(media["focal_point"])
+    return obj
+
+
+def media_fields(media: Iterable[Mapping[str, Any]], language: str) -> dict[str, Any]:
+    """A story's ``image`` (its lead image) and ``attachment`` list (lead first, at most `MAX_ATTACHMENTS`)."""
+    items = list(media)
+    fields: dict[str, Any] = {}
+    lead = next((m for m in items if m.get("lead")), None)
+    if lead is not None:
+        image = media_object(lead, language)
+        fields["image"] = {k: v for k, v in image.items() if k in ("type", "mediaType", "url", "name", "width",
+                                                                    "height", "digestMultibase")}
+        items = [lead, *(m for m in items if m is not lead)]
+    if items:
+        fields["attachment"] = [media_object(m, language) for m in items[:MAX_ATTACHMENTS]]
+    return fields
+
+
 def article(urls: LocalUrls, username: str, *, uuid: str, headline: str, summary_text: str, body_html: str,
             language: str, hashtags: Iterable[str], canonical_url: str | None, published: datetime,
-            updated: datetime | None) -> dict[str, Any]:
+            updated: datetime | None, media: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """A story as an Article, with the fields Mastodon, Misskey and partner nodes read (INTEROP.md)."""
     story_id = urls.story(uuid)
     obj: dict[str, Any] = {
@@ -158,6 +224,7 @@ def article(urls: LocalUrls, username: str, *, uuid: str, headline: str, summary
             "content": f"<p><strong>{_escape(headline)}</strong></p><p>{_escape(summary_text)}</p>",
         },
     }
+    obj.update(media_fields(media, language))
     if updated is not None:
         # Mastodon applies an Update as an edit only when `updated` is set.
         obj["updated"] = iso(updated)

@@ -66,6 +66,7 @@ class Config:
     translation: Mapping[str, Any] = field(default_factory=dict)  # without the API key
     translation_api_key: str = field(default="", repr=False)  # a secret: kept out of reprs and logs
     trust: Mapping[str, Any] = field(default_factory=dict)
+    media: Mapping[str, Any] = field(default_factory=dict)  # `dir` resolved against the config file's folder
 
     @property
     def host(self) -> str:
@@ -194,6 +195,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         translation=_translation(loaded["translation"], base_dir or Path.cwd()),
         translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],
         trust=dict(loaded["trust"]),
+        media={**loaded["media"], "dir": str((base_dir or Path.cwd()) / loaded["media"]["dir"])},
     )
 
 

@@ -19,6 +19,7 @@ MODELS_MODULES = [
     "node.stories.models",
     "node.wire.models",
     "node.translation.models",
+    "node.media.models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 

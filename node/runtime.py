@@ -24,6 +24,7 @@ from node import __version__
 from node.config import Config
 from node.db import activate, open_context
 from node.inbox import register as register_listeners
+from node.media.storage import LocalStore
 from node.stories.embargo import EmbargoScheduler
 from node.translation.machine import MachineTranslation
 from node.identity.models import ActorKey, ProofKey
@@ -61,6 +62,7 @@ class Node:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.urls = LocalUrls(config.base_url)
+        self.media_store = LocalStore(config.media.get("dir") or "media")
         self.db: Any = None
         self.fed: Federation | None = None
         self.keys: dict[str, ActorKey] = {}

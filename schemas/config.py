@@ -150,6 +150,16 @@ class ChannelsSection(_Section):
     languages = fields.List(LanguageTag(), load_default=list)
 
 
+class MediaSection(_Section):
+    # The media stock: files stored by their SHA-256 in this folder (relative to the config file), and the
+    # largest file accepted per kind (an upload is cut off and nothing is kept once it passes its limit).
+    dir = fields.String(load_default="media", validate=validate.Length(min=1))
+    max_image_bytes = fields.Integer(load_default=50 * 1024 * 1024, validate=validate.Range(min=1024))
+    max_video_bytes = fields.Integer(load_default=2 * 1024 * 1024 * 1024, validate=validate.Range(min=1024))
+    max_audio_bytes = fields.Integer(load_default=500 * 1024 * 1024, validate=validate.Range(min=1024))
+    max_document_bytes = fields.Integer(load_default=100 * 1024 * 1024, validate=validate.Range(min=1024))
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -161,3 +171,4 @@ class ConfigSchema(_Section):
     trust = fields.Nested(TrustSection, load_default=lambda: TrustSection().load({}))
     translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
     channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))
+    media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))

@@ -44,6 +44,10 @@ class StoryInputSchema(Schema):
     correction_note = fields.Dict(keys=fields.String(validate=validate_language),
                                   values=fields.String(validate=validate.Length(min=1, max=2000)),
                                   load_default=dict)
+    # Media from the stock, by SHA-256: the lead image and the other items, in order (the lead goes first).
+    image = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
+    media = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-fA-F]{64}$")), load_default=None,
+                        allow_none=True, validate=validate.Length(max=20))
 
 
 class KillInputSchema(Schema):

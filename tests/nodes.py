@@ -49,6 +49,7 @@ def node_config_data(tmp: Path, handle: str, *, port: int | None = None, databas
         "api": {"token_sha256": hash_token(TOKEN)},
         "federation": {"allow_private_addresses": True, "fetch_timeout_seconds": 5},
         "delivery": {"timeout_seconds": 5, "base_delay_seconds": 0.01, "max_delay_seconds": 1},
+        "media": {"dir": str(tmp / f"{handle}-media")},
     }
     for section, values in (sections or {}).items():
         data.setdefault(section, {}).update(values)

@@ -1,7 +1,7 @@
 """The `agency-node` command line: set up, migrate, run, publish, follow and inspect a node.
 
 One module per command group, each with its commands and a `register(add)` that adds them to the parser:
-`setup` (init, migrate, run, worker, demo), `stories`, `network`, `wire`, `identity` (keys), `machine`
+`setup` (init, migrate, run, worker, demo), `stories`, `media`, `network`, `wire`, `identity` (keys), `machine`
 (machine translation) and `translations` (review desk and exchange); `common` holds what they share.
 Every command has --help; a failure prints one plain line on stderr and exits non-zero.
 """
@@ -14,14 +14,14 @@ import sys
 from typing import Callable
 
 from node import __version__
-from node.cli import identity, machine, network, setup, stories, translations, wire
+from node.cli import identity, machine, media, network, setup, stories, translations, wire
 from node.cli.common import ENV_CONFIG, EXIT_FAIL, CliError
 from node.config import ConfigError, load_config
 
 __all__ = ["build_parser", "main"]
 
 # In the order `agency-node --help` lists them.
-GROUPS = (setup, stories, network, wire, machine, identity, translations)
+GROUPS = (setup, stories, media, network, wire, machine, identity, translations)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -91,7 +91,8 @@ def _base_article(fed_urls: Any, username: str, story: Story, version: LanguageV
                   object_id: str | None = None) -> dict[str, Any]:
     obj = article(fed_urls, username, uuid=story.uuid, headline=version.headline, summary_text=version.summary,
                   body_html=version.body_html, language=version.language, hashtags=story.hashtags,
-                  canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at)
+                  canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at,
+                  media=story.media or ())
     if object_id is not None:
         obj["id"] = object_id
     return obj

@@ -27,6 +27,9 @@ class Story(Model):
     embargoed_until = fields.DatetimeField(null=True, db_index=True)
     kill_reason = fields.TextField(null=True)
     import_uri = fields.CharField(max_length=512, null=True, unique=True)  # the ninjs `uri` it was imported from
+    # Its media from the stock (migration 0007), as published: a list of item descriptions, the lead image first
+    # with "lead": true (`node.media.stock.story_media`); NULL on older rows and stories without media.
+    media = fields.JSONField(null=True)
 
     class Meta:
         table = "story"

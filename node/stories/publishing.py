@@ -16,6 +16,7 @@ from federation.context import Federation
 from federation.outbox import new_uuid
 from federation.sanitize import html_to_text, render_body
 from federation.vocab import article
+from node.media import stock
 from node.stories import revisions
 from node.stories.errors import StoryError, get_story
 from node.stories.fanout import fan_out_story
@@ -45,13 +46,27 @@ class StoryInput:
     embargoed_until: datetime | None = None  # scheduled: released (and served) at this time
     correction_note: Mapping[str, str] = field(default_factory=dict)  # update only: language -> note
     import_uri: str | None = None  # publish only: the ninjs `uri` of the newsroom item it comes from
+    # Media from the stock by SHA-256: the lead image and the other items. On an update, None for both keeps the
+    # story's media as they are.
+    image: str | None = None
+    media: tuple[str, ...] | None = None
 
 
 def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]:
     """The Article for a stored story."""
     return article(fed.urls, username, uuid=story.uuid, headline=story.headline, summary_text=story.summary,
                    body_html=story.body_html, language=story.language, hashtags=story.hashtags,
-                   canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at)
+                   canonical_url=story.canonical_url, published=story.published_at, updated=story.updated_at,
+                   media=story.media or ())
+
+
+async def _media(fed: Federation, data: StoryInput) -> list[dict[str, Any]]:
+    """The story's media as stored (`node.media.stock.story_media`), or its problem."""
+    try:
+        return await stock.story_media(data.image, data.media or (),
+                                       url_of=lambda sha: stock.file_url(fed.urls.base_url, sha))
+    except stock.MediaError as exc:
+        raise StoryError(exc.status, exc.title, exc.detail) from None
 
 
 def _language(tag: str) -> str:
@@ -91,6 +106,7 @@ async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Se
     until a later time, only for trusted partners (the scheduler sends it to everyone at that time); run `hooks`
     in the same transaction."""
     values = _clean(data)
+    values["media"] = await _media(fed, data) or None
     now = datetime.now(timezone.utc)
     scheduled = values["embargoed_until"] is not None and values["embargoed_until"] > now
     async with in_transaction() as conn:
@@ -113,6 +129,8 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
     if story.state == "deleted":
         raise StoryError(409, "Story deleted", f"story {uuid} was deleted and cannot be updated")
     values = _clean(data)
+    if data.image is not None or data.media is not None:
+        values["media"] = await _media(fed, data) or None
     if values["language"] != story.language and await StoryTranslation.filter(
             story_id=story.id, language=values["language"]).exists():
         raise StoryError(409, "Language has a translation",

@@ -29,7 +29,7 @@ def story_json(story: Story, url: str, deliveries: dict[str, int] | None = None)
         "deleted": iso(story.deleted_at) if story.deleted_at else None,
         "urgency": story.urgency, "subjects": story.subjects or [],
         "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
-        "kill_reason": story.kill_reason,
+        "kill_reason": story.kill_reason, "media": story.media or [],
     }
     if deliveries is not None:
         doc["deliveries"] = deliveries

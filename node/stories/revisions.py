@@ -34,7 +34,7 @@ def snapshot(story: Story) -> dict[str, Any]:
         "language": story.language, "hashtags": list(story.hashtags or []), "canonical_url": story.canonical_url,
         "urgency": story.urgency, "subjects": [dict(s) for s in story.subjects or []],
         "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
-    }
+    } | ({"media": [dict(m) for m in story.media]} if story.media else {})
 
 
 async def record(story: Story, *, correction_note: Mapping[str, str] | None = None,

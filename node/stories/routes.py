@@ -21,7 +21,9 @@ def _story_input(data: dict[str, Any]) -> publishing.StoryInput:
                                  hashtags=tuple(data.get("hashtags", [])), canonical_url=data.get("canonical_url"),
                                  urgency=data.get("urgency"), subjects=tuple(data.get("subjects") or ()),
                                  embargoed_until=data.get("embargoed_until"),
-                                 correction_note=data.get("correction_note") or {})
+                                 correction_note=data.get("correction_note") or {},
+                                 image=data.get("image"),
+                                 media=tuple(data["media"]) if data.get("media") is not None else None)
 
 
 async def _story(request: web.Request) -> Story:
@@ -67,6 +69,13 @@ async def update_story(request: web.Request) -> web.Response:
                    "embargoed_until": story.embargoed_until}
         explicit = (await read_json(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
+        if "image" in explicit or "media" in explicit:
+            # One of them changes the story's media: the other keeps what the story has.
+            stored = story.media or []
+            merged.setdefault("image", next((m["sha256"] for m in stored if m.get("lead")), None))
+            if "media" not in explicit:
+                merged["media"] = [m["sha256"] for m in stored if not m.get("lead")]
+            merged["media"] = merged.get("media") or []
         story = await publishing.update(node.fed, node.agency, story.uuid,  # type: ignore[arg-type]
                                         _story_input(merged), hooks=node.story_hooks)
     except publishing.StoryError as exc:

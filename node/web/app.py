@@ -10,6 +10,7 @@ from node.config import Config
 from node.db import activate
 from node.runtime import Node
 from node.identity import routes as identity_routes
+from node.media import routes as media_routes
 from node.network import routes as network_routes
 from node.stories import routes as story_routes
 from node.translation import job_routes, routes as translation_routes
@@ -49,7 +50,8 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
 
     app.cleanup_ctx.append(_lifecycle)
     app.add_routes(wellknown.routes() + activitypub.routes())
-    # The editor API (/api/), each domain's routes; auth_middleware guards them all.
-    for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes):
+    # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
+    for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
+                   media_routes):
         app.add_routes(domain.routes())
     return app

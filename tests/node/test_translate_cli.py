@@ -8,8 +8,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.libretranslate_stub import LibreTranslateStub
 from tests.node.test_cli import ROOT, cli
 from tests.nodes import free_port

@@ -1,0 +1,134 @@
+"""`agency-node media add|list|show`: the media stock from the command line (a progress line for large files)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from node.cli.common import Add, CliError, print_json, table, with_node
+
+CHUNK = 1024 * 1024
+PROGRESS_FROM = 8 * CHUNK  # files smaller than this are read without a progress line
+
+
+def _fields(args: argparse.Namespace, default_language: str) -> dict[str, Any]:
+    from marshmallow import ValidationError
+
+    from schemas.media import media_input
+
+    raw: dict[str, Any] = {k: v for k, v in (("alt", args.alt), ("caption", args.caption), ("credit", args.credit),
+                                            ("copyright", args.copyright), ("usage_terms", args.usage_terms),
+                                            ("digital_source_type", args.source_type),
+                                            ("language", args.language)) if v is not None}
+    try:
+        return media_input(raw, default_language=default_language)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"input": exc.messages}
+        raise CliError("; ".join(f"{k.replace('digital_source_type', '--source-type')}: {' '.join(map(str, v))}"
+                                 for k, v in messages.items())) from None
+
+
+async def _read(path: Path, size: int) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    done, shown = 0, -1
+    with path.open("rb") as f:
+        while chunk := await loop.run_in_executor(None, f.read, CHUNK):
+            done += len(chunk)
+            if size >= PROGRESS_FROM and (percent := done * 100 // size) != shown:
+                shown = percent
+                print(f"\r  {path.name}: {done / 2**20:,.1f} of {size / 2**20:,.1f} MiB ({percent}%)", end="",
+                      file=sys.stderr, flush=True)
+            yield chunk
+    if size >= PROGRESS_FROM:
+        print(file=sys.stderr)
+
+
+def cmd_media_add(args: argparse.Namespace) -> int:
+    from node.media import stock
+    from node.media.routes import media_url
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    fields = _fields(args, args.cfg.agency.languages[0])
+
+    async def _go(node: Any) -> Any:
+        item, created = await stock.add(node.media_store, _read(path, path.stat().st_size), fields,
+                                        limits=stock.limits_of(node.config.media), filename=path.name)
+        return stock.item_json(item, media_url(node, item.sha256)), created
+
+    try:
+        doc, created = asyncio.run(with_node(args.cfg, _go))
+    except stock.MediaError as exc:
+        raise CliError(f"{path}: {exc.detail}") from None
+    if args.json:
+        print_json(doc)
+    else:
+        print(f"{'added' if created else 'already in the stock:'} {doc['kind']} {doc['media_type']}, "
+              f"{doc['size']:,} bytes: {doc['url']}")
+    return 0
+
+
+def cmd_media_list(args: argparse.Namespace) -> int:
+    from node.media import stock
+    from node.media.routes import media_url
+
+    async def _go(node: Any) -> Any:
+        return [stock.item_json(i, media_url(node, i.sha256))
+                for i in await stock.list_items(kind=args.kind, limit=args.limit)]
+
+    rows = asyncio.run(with_node(args.cfg, _go))
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            r["alt_text"] = next(iter(r["alt"].values()), "")
+        table(rows, ["id", "kind", "media_type", "size", "credit", "alt_text"])
+    return 0
+
+
+def cmd_media_show(args: argparse.Namespace) -> int:
+    from node.media import stock
+    from node.media.routes import media_url
+
+    async def _go(node: Any) -> Any:
+        item = await stock.get_item(args.id.rstrip("/").rsplit("/", 1)[-1])
+        return stock.item_json(item, media_url(node, item.sha256))
+
+    try:
+        print_json(asyncio.run(with_node(args.cfg, _go)))
+    except stock.MediaError as exc:
+        raise CliError(exc.detail) from None
+    return 0
+
+
+def register(add: Add) -> None:
+    """Add this group's commands to the `agency-node` parser."""
+    p = add("media", cmd_media_list, "add files to the media stock, list and show them")
+    p.set_defaults(kind=None, limit=50, json=False)
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
+
+    def action(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
+        q = sub.add_parser(name, help=help_, description=help_)
+        q.set_defaults(fn=fn)
+        q.add_argument("--json", action="store_true", help="print JSON")
+        return q
+
+    q = action("add", cmd_media_add, "add a photo, video, audio file or PDF (its type is read from its bytes)")
+    q.add_argument("file", help="the file to add")
+    q.add_argument("--alt", help="alt text (what the image shows), in --language")
+    q.add_argument("--caption", help="the caption, in --language")
+    q.add_argument("--language", help="the language of --alt and --caption (default: the agency's first)")
+    q.add_argument("--credit", help="credit line / byline, e.g. 'Baku News Agency / R. Aliyev'")
+    q.add_argument("--copyright", help="copyright notice")
+    q.add_argument("--usage-terms", dest="usage_terms", help="usage terms")
+    q.add_argument("--source-type", dest="source_type", metavar="CODE",
+                   help="IPTC digital source type, e.g. digitalCapture, trainedAlgorithmicMedia")
+    q = action("list", cmd_media_list, "list the stock, newest first")
+    q.add_argument("--kind", choices=["image", "video", "audio", "document"])
+    q.add_argument("--limit", type=int, default=50)
+    q = action("show", cmd_media_show, "print one item (by its SHA-256 or URL)")
+    q.add_argument("id", help="the item's SHA-256 or its /media/ URL")

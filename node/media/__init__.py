@@ -1,0 +1,7 @@
+"""The multimedia stock: photos, video, audio and documents the agency keeps, by content hash.
+
+`storage` keeps the bytes (a local directory by default, behind a small interface); `sniff` finds a file's type
+from its bytes; `stock` adds and reads items; `routes` puts them on HTTP (the editor API and the public URLs).
+"""
+
+__all__ = ["models", "routes", "sniff", "stock", "storage"]

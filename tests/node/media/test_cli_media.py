@@ -1,0 +1,49 @@
+"""`agency-node media add|list|show` in a process of its own, on a node made by `agency-node init`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from tests.node.media.test_stock_api import png
+from tests.node.test_cli import cli, initialised  # noqa: F401 (fixture)
+
+
+def test_cli_media__add_list_show_and_progress_for_a_large_file(initialised):  # noqa: F811
+    folder, _, _ = initialised
+    photo = folder / "ferry.jpg"  # a PNG by its bytes
+    photo.write_bytes(png())
+    res = cli("media", "add", str(photo), "--alt", "Aktau bərəsi", "--credit", "Baku News / R. Aliyev",
+              "--source-type", "digitalCapture", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    sha = hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert res.stdout.startswith("added image image/png") and res.stdout.strip().endswith(f"/media/{sha}")
+    assert (folder / "media" / sha[:2] / sha[2:4] / sha).read_bytes() == photo.read_bytes()
+
+    big = folder / "report.pdf"  # 9 MiB: shows a progress line on stderr
+    big.write_bytes(b"%PDF-1.7\n" + b"0" * (9 * 1024 * 1024))
+    res = cli("media", "add", str(big), "--caption", "Hesabat", "--language", "az", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    assert "report.pdf: 9.0 of 9.0 MiB (100%)" in res.stderr
+
+    res = cli("media", "list", "--json", cwd=folder)
+    rows = json.loads(res.stdout)
+    assert [(r["kind"], r["media_type"]) for r in rows] == [("document", "application/pdf"), ("image", "image/png")]
+    res = cli("media", "show", sha, cwd=folder)
+    shown = json.loads(res.stdout)
+    assert shown["alt"] == {"az": "Aktau bərəsi"} and shown["credit"] == "Baku News / R. Aliyev"
+
+
+def test_cli_media__refusals_are_one_plain_line_and_nothing_is_stored(initialised):  # noqa: F811
+    folder, _, _ = initialised
+    page = folder / "photo.jpg"
+    page.write_text("<html><body><script>alert(1)</script></body></html>")
+    res = cli("media", "add", str(page), cwd=folder)
+    assert res.returncode == 1 and res.stderr.startswith("agency-node media: ") and "photo.jpg" in res.stderr
+    res = cli("media", "add", str(folder / "missing.png"), cwd=folder)
+    assert res.returncode == 1 and "no such file" in res.stderr
+    res = cli("media", "add", str(page), "--source-type", "invented", cwd=folder)
+    assert res.returncode == 1 and "--source-type" in res.stderr
+    res = cli("media", "show", "0" * 64, cwd=folder)
+    assert res.returncode == 1 and "no media item" in res.stderr
+    assert not [p for p in (folder / "media").rglob("*") if p.is_file()]
