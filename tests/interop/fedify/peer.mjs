@@ -284,6 +284,7 @@ async function record(ctx, activity) {
     signature_failure: verdict?.failure ?? null,
     has_proof: raw != null && raw.proof != null,
     has_ld_signature: raw != null && raw.signature != null,
+    attachments: await parsedAttachments(activity, ctx),
   };
   received.push(entry);
   if (inbound?.delivery != null) inbound.delivery.recorded = true;
@@ -295,6 +296,27 @@ function typeName(activity, raw) {
   if (raw != null && typeof raw.type === "string") return raw.type;
   if (raw != null && Array.isArray(raw.type)) return raw.type[0];
   return activity.constructor.name;
+}
+
+// The attachments of an embedded object as Fedify's own vocabulary objects see them (Image, Video, Audio,
+// Document with mediaType, url, name, width, height), so a test can tell that Fedify parsed them.
+async function parsedAttachments(activity, ctx) {
+  if (typeof activity.getObject !== "function") return null;
+  try {
+    const object = await activity.getObject({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader });
+    if (object == null || typeof object.getAttachments !== "function") return null;
+    const found = [];
+    for await (const item of object.getAttachments({ documentLoader: ctx.documentLoader,
+                                                     contextLoader: ctx.contextLoader })) {
+      const url = item.url instanceof URL ? item.url.href : item.url?.href?.href ?? null;
+      found.push({ type: item.constructor.name, mediaType: item.mediaType ?? null, url,
+                   name: item.name?.toString() ?? null, width: item.width ?? null, height: item.height ?? null });
+    }
+    return found;
+  } catch (error) {
+    log("could not read attachments:", error?.message ?? error);
+    return null;
+  }
 }
 
 function objectOf(raw, compacted) {
