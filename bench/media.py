@@ -282,53 +282,55 @@ def main(argv: list[str] | None = None) -> int:
           f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="agency-media-bench-"))
     node = NodeProcess(workdir)
-    rows: list[tuple[str, str, str, str, str]] = []
     try:
         _log(f"(d) raw disk: {sizes.disk_mib} MiB written and fsynced in the media folder")
-        disk = disk_write(workdir / "media", sizes.disk_mib)
-        rows.append((f"(d) raw disk write, {sizes.disk_mib} MiB + fsync in the media folder", f"{disk:,.1f} MiB/s",
-                     "", "", "the ceiling for (a) and (b)"))
+        disks = [disk_write(workdir / "media", sizes.disk_mib)]
         template, made = jpeg_template(int(sizes.jpeg_mib * MiB))
         head, video_kind = mp4_head(workdir)
         node.migrate()
         node.start()
         # Warm-up: the upload path's code and the node's allocations, before memory is read.
         asyncio.run(upload_rate(node.base_url, jpeg_template(64 * 1024)[0], 1, first=-1))
-        jpeg_label = f"{len(template) / MiB:.1f} MiB JPEG"
-
         _log(f"(b) memory: one {sizes.video_mib} MiB video, streamed")
         mem = asyncio.run(video_memory(node, head, sizes.video_mib * MiB))
-        rows.append((f"(b) {sizes.video_mib} MiB video upload, streamed from a generator ({video_kind}; "
-                     f"{mem['outcome']})", f"{mem['mib_s']:,.1f} MiB/s", f"{disk:,.1f} MiB/s raw disk",
-                     f"{mem['mib_s'] / disk:.2f}", "informative"))
-        rows.append((f"(b) node RSS growth during the {sizes.video_mib} MiB upload (RSS {mem['before'] / 1024:.0f} "
-                     f"-> peak {mem['peak'] / 1024:.0f} -> after {mem['after'] / 1024:.0f} MiB, "
-                     f"{mem['samples']} samples)", f"{mem['growth_mib']:,.1f} MiB", "", "",
-                     f"< {TARGETS['memory_mib']:.0f} MiB {_mark(mem['growth_mib'] < TARGETS['memory_mib'])}"))
-
-        _log(f"(a) uploads: {sizes.uploads} x {jpeg_label}, new bytes each")
+        _log(f"(a) uploads: {sizes.uploads} x {len(template) / MiB:.1f} MiB JPEG, new bytes each")
         per_s, mib_s = asyncio.run(upload_rate(node.base_url, template, sizes.uploads))
-        rows.append((f"(a) uploads/s, {jpeg_label} ({made}), one client, new bytes each", f"{per_s:,.2f}",
-                     f"{disk / (len(template) / MiB):,.2f} uploads/s raw disk", f"{per_s / (disk / (len(template) / MiB)):.2f}",
-                     "informative"))
-        rows.append((f"(a) upload MiB/s, {jpeg_label}", f"{mib_s:,.1f} MiB/s", f"{disk:,.1f} MiB/s raw disk",
-                     f"{mib_s / disk:.2f}", "informative"))
-
         _log(f"(c) GET latency: idle, then while two clients upload ({sizes.latency_seconds:g} s each)")
         idle = _probe_result(_probe_process(f"{node.base_url}/actors/{HANDLE}", sizes.latency_seconds))
         busy, stored = asyncio.run(latency_under_uploads(node.base_url, template, sizes.latency_seconds))
-        for q in ("p50", "p99"):
-            target = (f"< {TARGETS['p99_ms']:.0f} ms {_mark(busy['p99'] < TARGETS['p99_ms'])}" if q == "p99"
-                      else "informative")
-            rows.append((f"(c) GET actor {q} while 2 clients upload {jpeg_label}s ({busy['n']} GETs, "
-                         f"{stored} uploads)", f"{busy[q]:,.1f} ms", f"{idle[q]:,.1f} ms idle node ({idle['n']} GETs)",
-                         f"{busy[q] / idle[q]:.2f}", target))
+        # Disk speed moves with other work on the machine: measured again after the uploads, the best one kept.
+        _log("(d) raw disk, again")
+        disks.append(disk_write(workdir / "media", sizes.disk_mib))
     finally:
         node.stop()
         if args.keep:
             print(f"work directory kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    disk = max(disks)
+    jpeg = f"{len(template) / MiB:.1f} MiB JPEG"
+    disk_uploads = disk / (len(template) / MiB)
+    rows = [
+        (f"(d) raw disk write, {sizes.disk_mib} MiB + fsync in the media folder (best of 2: {disks[0]:,.0f} "
+         f"before, {disks[1]:,.0f} after)", f"{disk:,.1f} MiB/s", "", "", "the ceiling for (a) and (b)"),
+        (f"(a) uploads/s, {jpeg} ({made}), one client, new bytes each", f"{per_s:,.2f}",
+         f"{disk_uploads:,.2f} uploads/s raw disk", f"{per_s / disk_uploads:.2f}", "informative"),
+        (f"(a) upload MiB/s, {jpeg}", f"{mib_s:,.1f} MiB/s", f"{disk:,.1f} MiB/s raw disk", f"{mib_s / disk:.2f}",
+         "informative"),
+        (f"(b) {sizes.video_mib} MiB video upload, streamed from a generator ({video_kind}; {mem['outcome']})",
+         f"{mem['mib_s']:,.1f} MiB/s", f"{disk:,.1f} MiB/s raw disk", f"{mem['mib_s'] / disk:.2f}", "informative"),
+        (f"(b) node RSS growth during the {sizes.video_mib} MiB upload (RSS {mem['before'] / 1024:.0f} -> peak "
+         f"{mem['peak'] / 1024:.0f} -> after {mem['after'] / 1024:.0f} MiB, {mem['samples']} samples)",
+         f"{mem['growth_mib']:,.1f} MiB", "", "",
+         f"< {TARGETS['memory_mib']:.0f} MiB {_mark(mem['growth_mib'] < TARGETS['memory_mib'])}"),
+    ]
+    for q in ("p50", "p99"):
+        target = f"< {TARGETS['p99_ms']:.0f} ms {_mark(busy['p99'] < TARGETS['p99_ms'])}" if q == "p99" else \
+            "informative"
+        rows.append((f"(c) GET actor {q} while 2 clients upload {jpeg}s ({busy['n']} GETs, {stored} uploads)",
+                     f"{busy[q]:,.1f} ms", f"{idle[q]:,.1f} ms idle node ({idle['n']} GETs)",
+                     f"{busy[q] / idle[q]:.2f}", target))
     _table(rows)
     load = os.getloadavg()
     print(f"Load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}. "
