@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from federation.sanitize import sanitize_html
 from node.stories.models import Story
@@ -93,9 +93,8 @@ async def feed_entries(story_url: Any, language: str = "", limit: int = FEED_SIZ
     """The newest live stories, newest first; in `language` when given (original or approved translation)."""
     query = Story.filter(_live())
     if language:
-        translated = await StoryTranslation.filter(status="approved", language=language).values_list(
-            "story_id", flat=True)
-        query = query.filter(Q(language=language) | Q(id__in=list(translated)))
+        translated = StoryTranslation.filter(status="approved", language=language).values("story_id")
+        query = query.filter(Q(language=language) | Q(id__in=Subquery(translated)))
     stories = await query.order_by("-published_at", "-id").limit(limit)
     translations: dict[int, StoryTranslation] = {}
     if language:

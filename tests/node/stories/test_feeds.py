@@ -8,8 +8,10 @@ from html.parser import HTMLParser
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pytest
+
 from tests.node.media.test_stock_api import png
-from tests.nodes import TOKEN, node_config, running_node
+from tests.nodes import TOKEN, node_config, node_on, running_node
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/",
@@ -97,10 +99,11 @@ async def test_feeds__rss_lists_live_stories_with_the_lead_image_as_enclosure(tm
             assert resp.status == 200 and await resp.read() == made["photo"]
 
 
-async def test_feeds__atom_per_language_gives_the_approved_translation(tmp_path):
+@pytest.mark.postgres
+async def test_feeds__atom_per_language_gives_the_approved_translation(tmp_path, database_url):
     """?lang=en holds only the story translated into English, in English, linked to its English page; the
     original-language feed holds the original; Atom carries content, summary, self link and the enclosure."""
-    async with _node(tmp_path) as baku:
+    async with node_on(tmp_path, "baku", database_url, languages=["az"], summary="Azerbaijan's newswire") as baku:
         made = await _newsroom(baku)
         status, body, headers = await _get(baku, "/actors/baku/feed.atom?lang=en")
         assert status == 200 and headers["Content-Type"] == "application/atom+xml; charset=utf-8"
