@@ -21,6 +21,7 @@ from node.translation.offers import offered_object
 from node.identity.proofkeys import assertion_methods
 from node.runtime import Node
 from node.stories.documents import channel_object, language_versions, story_document
+from node.web.feeds import alternate_links
 from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
 from node.web.keys import DOCUMENTS, NODE
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
@@ -74,7 +75,8 @@ async def actor(request: web.Request) -> web.Response:
         return ap_bytes_response(body)
     doc = _actor_doc(node, username)
     page = actor_page(doc["name"], doc["summary"], f"@{doc['preferredUsername']}@{node.config.host}",
-                      (node.config.agency.languages or [""])[0])
+                      (node.config.agency.languages or [""])[0],
+                      extra_head=await alternate_links(request) if username == node.agency else "")
     return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
 
 

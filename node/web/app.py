@@ -14,7 +14,7 @@ from node.media import routes as media_routes
 from node.network import routes as network_routes
 from node.stories import routes as story_routes
 from node.translation import job_routes, routes as translation_routes
-from node.web import activitypub, api, wellknown
+from node.web import activitypub, api, feeds, wellknown
 from node.wire import routes as wire_routes
 from node.web.doccache import DocumentCache, cache_middleware
 from node.web.keys import DOCUMENTS, NODE
@@ -49,7 +49,7 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
         await the_node.stop()
 
     app.cleanup_ctx.append(_lifecycle)
-    app.add_routes(wellknown.routes() + activitypub.routes())
+    app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
                    media_routes):

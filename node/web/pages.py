@@ -48,11 +48,11 @@ def _when(moment: Any, lang: str) -> str:
         return iso(moment)
 
 
-def actor_page(name: str, summary_html: str, address: str, language: str = "") -> str:
+def actor_page(name: str, summary_html: str, address: str, language: str = "", *, extra_head: str = "") -> str:
     """An agency (or channel) actor for a browser: its name, summary (already escaped/sanitized HTML) and
-    fediverse handle."""
+    fediverse handle; `extra_head` is trusted markup for the head (the agency's feed links)."""
     return page_shell(name, f"<main><h1>{html.escape(name)}</h1><p>{summary_html}</p>"
-                            f"<p>{html.escape(address)}</p></main>", language)
+                            f"<p>{html.escape(address)}</p></main>", language, extra_head=extra_head)
 
 
 def _label(key: str, page_lang: str, *placeholders: str) -> str:

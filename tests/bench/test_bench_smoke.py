@@ -43,3 +43,38 @@ def test_bench__quick_run_prints_every_figure_with_its_ceiling_and_ratio():
         assert re.match(r"^\d+\.\d\d$", cells[3]), cells  # the ratio
         assert cells[4].endswith(("met", "MISSED")), cells
     assert re.search(r"GET load generator: (wrk|aiohttp client)\.", proc.stdout), proc.stdout
+
+
+MEDIA_FIGURES = {
+    "(d) raw disk write": r"^[\d,]+\.\d MiB/s$",
+    "(b) 32 MiB video upload, streamed from a generator": r"^[\d,]+\.\d MiB/s$",
+    "(b) node RSS growth during the 32 MiB upload": r"^-?[\d,]+\.\d MiB$",
+    "(a) uploads/s": r"^[\d,]+\.\d\d$",
+    "(a) upload MiB/s": r"^[\d,]+\.\d MiB/s$",
+    "(c) GET actor p50 while 2 clients upload": r"^[\d,]+\.\d ms$",
+    "(c) GET actor p99 while 2 clients upload": r"^[\d,]+\.\d ms$",
+}
+
+
+def test_bench__media_quick_run_prints_every_figure_with_baseline_ratio_and_target():
+    """`bench/media.py --quick` exits 0 and prints each figure with its unit, and, but for the disk itself and the
+    memory bound, the baseline measured in the same run, the ratio to it and a target."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "media.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("| ("):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells
+    for figure, pattern in MEDIA_FIGURES.items():
+        matches = [cells for name, cells in rows.items() if name.startswith(figure)]
+        assert len(matches) == 1, f"missing figure: {figure}\n{proc.stdout}"
+        (cells,) = matches
+        assert re.match(pattern, cells[1]), cells
+        assert cells[4], cells  # a target (or "informative")
+        if not figure.startswith(("(d)", "(b) node RSS")):
+            assert re.match(r"^[\d,]+\.\d+ ", cells[2]), cells  # the baseline, measured in the same run
+            assert re.match(r"^\d+\.\d\d$", cells[3]), cells  # the ratio
+    assert rows[next(n for n in rows if n.startswith("(b) node RSS"))][4].endswith(("met", "MISSED"))
+    assert rows[next(n for n in rows if n.startswith("(c) GET actor p99"))][4].startswith("< 50 ms")
