@@ -14,7 +14,7 @@ def cmd_wire(args: argparse.Namespace) -> int:
     from node.wire import queries
 
     rows = asyncio.run(with_node(args.cfg, lambda node: queries.wire(
-        agency=args.agency, language=args.language, limit=args.limit)))
+        agency=args.agency, language=args.language, limit=args.limit, base_url=node.config.base_url)))
     if args.json:
         print_json(rows)
     else:
