@@ -68,8 +68,8 @@ async def ankara_and_remote(tmp_path: Path, *, media: dict[str, Any] | None = No
 
 
 async def _send_story(ankara: RunningNode, remote: FakeRemote, actor_id: str, attachments: list[dict[str, Any]],
-                      n: int = 1) -> str:
-    """A signed Create{Article} with `attachments` from the fake agency, processed by Ankara; the story's id."""
+                      n: int = 1) -> dict[str, Any]:
+    """A signed Create{Article} with `attachments` from the fake agency, processed by Ankara; the activity."""
     story_id = remote.url(f"/articles/{n}")
     create = {"@context": AS, "id": remote.url(f"/activities/create-{n}"), "type": "Create", "actor": actor_id,
               "to": [PUBLIC], "object": {
@@ -79,7 +79,7 @@ async def _send_story(ankara: RunningNode, remote: FakeRemote, actor_id: str, at
     status, text = await remote.post_signed(ankara.node.urls.shared_inbox, create)
     assert status == 202, text
     assert await ankara.node.process_inbox_once() == 1
-    return story_id
+    return create
 
 
 def _image(url: str, *, digest: str | None, media_type: str = "image/png") -> dict[str, Any]:
@@ -125,6 +125,14 @@ async def test_media_exchange__partner_photo_arrives_verified_with_credit_and_or
         [listed] = wire["media"]
         assert listed["verdict"] == "verified" and listed["stock_url"] == got["url"] and listed["lead"] is True
 
+        # `verify` fetches the file again and checks it; once the origin serves other bytes, it says so (exit 10).
+        status, report = await ankara.api("POST", "/api/verify", {"url": story["url"]})
+        assert status == 200 and report["exit_code"] == 0 and report["media_summary"] == {"verified": 1}
+        baku.node.media_store.path(item["id"]).write_bytes(png(41, 30))
+        _, report = await ankara.api("POST", "/api/verify", {"url": story["url"]})
+        assert report["status"] == "verified" and report["exit_code"] == 10
+        assert report["media"][0]["verdict"] == "mismatch" and report["media"][0]["expected_sha256"] == item["id"]
+
 
 # -- what a partner's server can get wrong --------------------------------------------------------------------
 
@@ -134,7 +142,7 @@ async def test_media_exchange__digest_mismatch_is_kept_out_with_the_reason(tmp_p
     async with ankara_and_remote(tmp_path) as (ankara, remote, actor_id):
         served, promised = png(5, 5), png(6, 6)
         url = remote.serve_file("/files/ships.png", served, "image/png")
-        story_id = await _send_story(ankara, remote, actor_id, [_image(url, digest=multibase_of(promised))])
+        create = await _send_story(ankara, remote, actor_id, [_image(url, digest=multibase_of(promised))])
         assert await ankara.node.fetch_media_once() == 1
 
         [row] = await _wire_media(ankara)
@@ -143,9 +151,11 @@ async def test_media_exchange__digest_mismatch_is_kept_out_with_the_reason(tmp_p
         assert hashlib.sha256(promised).hexdigest() in row.reason and row.actual_sha256 in row.reason
         assert await ankara.db(lambda: MediaItem.all().count()) == 0
         assert stored_files(_media_root(ankara)) == []
-        _, wire = await ankara.api("GET", "/api/wire/story?id=" + story_id)
+        _, wire = await ankara.api("GET", "/api/wire/story?id=" + create["object"]["id"])
         assert wire["media"][0]["verdict"] == "mismatch" and wire["media"][0]["stock_url"] is None
         assert "kept out of the stock" in wire["media"][0]["reason"]
+        _, report = await ankara.api("POST", "/api/verify", {"document": create})
+        assert report["media_summary"] == {"mismatch": 1} and report["media"][0]["sha256"] == row.actual_sha256
 
 
 async def test_media_exchange__file_over_the_size_cap_is_cut_off_and_nothing_kept(tmp_path):
