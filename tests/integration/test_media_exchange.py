@@ -8,6 +8,9 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
 
 from federation.multikey import digest_multibase
 from federation.store.models import Following
@@ -57,14 +60,18 @@ async def ankara_and_remote(tmp_path: Path, *, media: dict[str, Any] | None = No
     async with running_node(tmp_path, "ankara", config=config) as ankara, FakeRemote() as remote:
         actor_id = remote.url("/users/tass")
         remote.serve_actor(remote.generated_actor(actor_id))
-
-        async def _follow_fake() -> None:
-            actor = await ankara.node.fed.fetcher.actor(actor_id)
-            await Following.create(actor_id=actor.id, local="ankara", state="accepted",
-                                   follow_activity_id=f"{ankara.base_url}/activities/follow-tass")
-
-        await ankara.db(_follow_fake)
+        await _follow_remote(ankara, actor_id)
         yield ankara, remote, actor_id
+
+
+async def _follow_remote(ankara: RunningNode, actor_id: str) -> None:
+    """Record that Ankara follows `actor_id` (fetched from the fake as the node would)."""
+    async def _do() -> None:
+        actor = await ankara.node.fed.fetcher.actor(actor_id)
+        await Following.create(actor_id=actor.id, local="ankara", state="accepted",
+                               follow_activity_id=f"{ankara.base_url}/activities/follow-{actor.id}")
+
+    await ankara.db(_do)
 
 
 async def _send_story(ankara: RunningNode, remote: FakeRemote, actor_id: str, attachments: list[dict[str, Any]],
@@ -234,3 +241,41 @@ class _Listener:
     async def __aexit__(self, *exc: Any) -> None:
         self._server.close()
         await self._server.wait_closed()
+
+
+# -- recorded peers that send no digest ------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) + b"\xff\xd9"
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + bytes(300)
+
+
+@pytest.mark.parametrize("fixture, actor_fixture", [
+    ("mastodon/generated-create-note-with-media.json", None),
+    ("gotosocial/generated-create-note-with-media.json", "gotosocial/actor-the_mighty_zork.json"),
+])
+async def test_media_exchange__recorded_attachments_are_stored_as_no_digest(tmp_path, fixture, actor_fixture):
+    """Mastodon and GoToSocial attachments carry no digest: each file is fetched into the stock with verdict
+    no-digest, keeping the sender as origin and its description, blurhash, focal point and size."""
+    async with running_node(tmp_path, "ankara") as ankara, FakeRemote() as remote:
+        if actor_fixture:
+            remote.load_fixture(actor_fixture)
+        create = remote.load_fixture(fixture)
+        await _follow_remote(ankara, create["actor"])
+        attachments = create["object"]["attachment"]
+        for att in attachments:
+            remote.serve_file(urlsplit(att["url"]).path, JPEG if att["mediaType"] == "image/jpeg" else MP4,
+                              att["mediaType"])
+        status, text = await remote.post_signed(ankara.node.urls.shared_inbox, create)
+        assert status == 202, text
+        assert await ankara.node.process_inbox_once() == 1
+
+        assert await ankara.node.fetch_media_once() == len(attachments)
+        rows = await _wire_media(ankara)
+        assert [(r.url, r.state, r.verdict) for r in rows] == [(a["url"], "stored", "no-digest") for a in attachments]
+        items = {i.origin_url: i for i in await ankara.db(lambda: MediaItem.all())}
+        for att in attachments:
+            item = items[att["url"]]
+            assert item.origin_actor == create["actor"] and item.media_type == att["mediaType"]
+            assert item.alt == {"en": att["name"]} and item.blurhash == att["blurhash"]
+            assert (item.width, item.height) == (att.get("width"), att.get("height"))
+            assert item.focal_point == att.get("focalPoint")
