@@ -279,3 +279,32 @@ async def test_media_exchange__recorded_attachments_are_stored_as_no_digest(tmp_
             assert item.alt == {"en": att["name"]} and item.blurhash == att["blurhash"]
             assert (item.width, item.height) == (att.get("width"), att.get("height"))
             assert item.focal_point == att.get("focalPoint")
+
+
+async def test_media_exchange__update_adds_new_attachments_and_a_deleted_story_withdraws_its_fetches(tmp_path):
+    """An Update that adds a file adds its row (the stored one stays stored, fetched once); when the story is
+    deleted before a file came, its fetch is withdrawn and nothing reaches the stock."""
+    async with running_node(tmp_path, "baku") as baku, running_node(tmp_path, "ankara") as ankara:
+        first = await _upload(baku, png(8, 8), alt="Harbour")
+        second = await _upload(baku, b"%PDF-1.4\n%%EOF\n", credit="Baku News Agency")
+        await _follow(ankara, baku)
+        _, story = await baku.api("POST", "/api/stories", {
+            "headline": "Port figures", "summary": "Numbers.", "body": "<p>Port.</p>", "language": "en",
+            "image": first["id"]})
+        await settle(baku, ankara)
+        assert await ankara.node.fetch_media_once() == 1
+
+        status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}",
+                                   {"image": first["id"], "media": [second["id"]]})
+        assert status == 200
+        await settle(baku, ankara)
+        rows = await _wire_media(ankara)
+        assert [(r.url, r.state, r.lead) for r in rows] == [(first["url"], "stored", True),
+                                                            (second["url"], "waiting", False)]
+
+        await baku.api("DELETE", f"/api/stories/{story['id']}")
+        await settle(baku, ankara)
+        assert await ankara.node.fetch_media_once() == 1
+        rows = await _wire_media(ankara)
+        assert [r.state for r in rows] == ["stored", "withdrawn"] and rows[0].attempts == 1
+        assert await ankara.db(lambda: MediaItem.filter(sha256=second["id"]).count()) == 0
