@@ -19,7 +19,7 @@ from node.media.models import MediaItem
 from node.media.wire_models import WireMedia
 from tests.fakeremote import FakeRemote
 from tests.node.media.test_stock_api import png, stored_files
-from tests.nodes import TOKEN, RunningNode, node_config, running_node, settle
+from tests.nodes import TOKEN, RunningNode, node_config, node_on, running_node, settle
 
 AS = "https://www.w3.org/ns/activitystreams"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -99,10 +99,11 @@ def _image(url: str, *, digest: str | None, media_type: str = "image/png") -> di
 
 # -- two real nodes ------------------------------------------------------------------------------------------
 
-async def test_media_exchange__partner_photo_arrives_verified_with_credit_and_origin(tmp_path):
+@pytest.mark.postgres
+async def test_media_exchange__partner_photo_arrives_verified_with_credit_and_origin(tmp_path, database_url):
     """Baku publishes a story with its photo; Ankara fetches it, the digest verifies, its stock keeps Baku's
     credit and origin, and serves the very bytes Baku served."""
-    async with running_node(tmp_path, "baku") as baku, running_node(tmp_path, "ankara") as ankara:
+    async with node_on(tmp_path, "baku", database_url) as baku, node_on(tmp_path, "ankara", database_url) as ankara:
         photo = png(40, 30)
         item = await _upload(baku, photo, alt="The Aktau ferry at dawn", credit="Baku News Agency / R. Aliyev",
                              copyright="2026 Baku News Agency", digital_source_type="digitalCapture")
