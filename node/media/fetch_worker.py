@@ -29,7 +29,7 @@ from node.media.wire_models import WireMedia
 from node.media.wire_states import MediaFetchState as S, Verdict
 from node.wire.models import WireStory
 
-__all__ = ["MediaFetchWorker", "fetch_limits"]
+__all__ = ["MediaFetchWorker", "discard", "fetch_limits", "stock_item"]
 
 log = logging.getLogger("agency_node.media")
 
@@ -83,7 +83,7 @@ class MediaFetchWorker:
             await self._failed(token, row, exc, now)
             return
         if row.expected_sha256 and fetched.sha256 != row.expected_sha256:
-            await self._discard(fetched)
+            await discard(self.store, fetched)
             await self._reject(token, row, Verdict.MISMATCH,
                                f"the bytes served have SHA-256 {fetched.sha256}, but the story's digest names "
                                f"{row.expected_sha256}: kept out of the stock", actual_sha256=fetched.sha256)
@@ -114,24 +114,31 @@ class MediaFetchWorker:
         await self._reject(token, row, Verdict.FAILED, f"gave up after {row.attempts} attempts: {exc.reason}",
                            last_error=exc.reason)
 
-    async def _discard(self, fetched: Fetched) -> None:
-        """Remove a file this fetch newly put in the store (never one the stock already had)."""
-        if fetched.created and not await MediaItem.exists(sha256=fetched.sha256):
-            path = self.store.path(fetched.sha256)
-            await asyncio.get_running_loop().run_in_executor(None, lambda: path.unlink(missing_ok=True))
-
 
 async def _stock_item(fetched: Fetched, row: WireMedia, story: WireStory) -> MediaItem:
-    """The stock item of these bytes: the one there already (ours or an earlier partner's), or a new one that
-    keeps the sender as its origin and what the attachment says about it. Kind and type come from the bytes."""
+    """The stock item of a wire story's file, with the sending agency as its origin."""
+    desc = row.description if isinstance(row.description, dict) else {}
+    return await stock_item(fetched, item_fields(desc, story.language),
+                            origin_actor=story.actor.uri, origin_url=row.url)  # type: ignore[attr-defined]
+
+
+async def stock_item(fetched: Fetched, fields: Mapping[str, Any], *, origin_actor: str, origin_url: str
+                     ) -> MediaItem:
+    """The stock item of fetched bytes: the one there already (ours or an earlier partner's), or a new one that
+    keeps where it came from and what its sender said about it. Kind and type come from the bytes."""
     existing = await MediaItem.get_or_none(sha256=fetched.sha256)
     if existing is not None:
         return existing
-    desc = row.description if isinstance(row.description, dict) else {}
-    fields = item_fields(desc, story.language)
     try:
         return await MediaItem.create(
             sha256=fetched.sha256, kind=fetched.kind, media_type=fetched.media_type, size=fetched.size,
-            origin_actor=story.actor.uri[:512], origin_url=row.url, **fields)  # type: ignore[attr-defined]
-    except IntegrityError:  # the same bytes arrived with another story at the same moment
+            origin_actor=origin_actor[:512], origin_url=origin_url[:1024], **fields)
+    except IntegrityError:  # the same bytes arrived another way at the same moment
         return await MediaItem.get(sha256=fetched.sha256)
+
+
+async def discard(store: MediaStore, fetched: Fetched) -> None:
+    """Remove a file a fetch newly put in the store (never one the stock already had)."""
+    if fetched.created and not await MediaItem.exists(sha256=fetched.sha256):
+        path = store.path(fetched.sha256)
+        await asyncio.get_running_loop().run_in_executor(None, lambda: path.unlink(missing_ok=True))
