@@ -309,3 +309,22 @@ async def test_media_exchange__update_adds_new_attachments_and_a_deleted_story_w
         rows = await _wire_media(ankara)
         assert [r.state for r in rows] == ["stored", "withdrawn"] and rows[0].attempts == 1
         assert await ankara.db(lambda: MediaItem.filter(sha256=second["id"]).count()) == 0
+
+
+async def test_media_exchange__type_not_announced_or_not_taken_is_refused_and_404_gives_up(tmp_path):
+    """Bytes that are not the type the attachment announced, or not a type the stock takes (HTML), are refused
+    from their first bytes; a 404 is not retried. Nothing reaches the stock or the store."""
+    async with ankara_and_remote(tmp_path) as (ankara, remote, actor_id):
+        lying = remote.serve_file("/files/photo.png", JPEG, "image/png")
+        page = remote.serve_file("/files/page.png", b"<html><script>alert(1)</script></html>" * 200, "image/png")
+        gone = remote.serve_file("/files/gone.png", png(), "image/png", statuses=[404])
+        await _send_story(ankara, remote, actor_id, [_image(lying, digest=None), _image(page, digest=None),
+                                                    _image(gone, digest=None)])
+        assert await ankara.node.fetch_media_once() == 3
+        rows = await _wire_media(ankara)
+        assert [(r.state, r.verdict) for r in rows] == [("rejected", "refused"), ("rejected", "refused"),
+                                                        ("gave-up", "failed")]
+        assert "announced as image/png, but the bytes are image/jpeg" in rows[0].reason
+        assert "HTML" in rows[1].reason and rows[2].reason == "HTTP 404" and rows[2].attempts == 1
+        assert await ankara.db(lambda: MediaItem.all().count()) == 0
+        assert stored_files(_media_root(ankara)) == []
