@@ -22,7 +22,7 @@ from federation.queue import claim, run_batches, settle
 from federation.retry import RetryPolicy, schedule_retry
 from node.media.fetching import FetchLimits, FetchProblem, Fetched, fetch_into_store
 from node.media.models import MediaItem
-from node.media.receiving import item_fields
+from node.media.receiving import item_fields, wake_on_queue
 from node.media.stock import limits_of
 from node.media.storage import MediaStore
 from node.media.wire_models import WireMedia
@@ -50,6 +50,7 @@ class MediaFetchWorker:
         # Longer than the longest fetch, so a live worker never loses its row to another.
         self.lock_for = timedelta(seconds=limits.max_seconds + 60)
         self.wakeup = asyncio.Event()
+        wake_on_queue(self.wakeup)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and fetch one batch of due files; return how many were handled (0: nothing due)."""

@@ -10,7 +10,9 @@ so a verified story vouches for its files too.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import weakref
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
@@ -23,7 +25,16 @@ from node.media.wire_states import MediaFetchState as S
 from schemas.activitystreams import is_http_url
 
 __all__ = ["attachments_of", "expected_sha256", "item_fields", "media_json", "media_of_stories",
-           "queue_story_media"]
+           "queue_story_media", "wake_on_queue"]
+
+# The wake-up events of the running fetch workers of this process (a worker idles on its event between polls).
+_WAKEUPS: "weakref.WeakSet[asyncio.Event]" = weakref.WeakSet()
+
+
+def wake_on_queue(event: asyncio.Event) -> None:
+    """Set `event` whenever media rows are queued (a fetch worker registers its wake-up event)."""
+    _WAKEUPS.add(event)
+
 
 _DURATION = re.compile(r"^P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 
@@ -108,6 +119,9 @@ async def queue_story_media(story: Any, obj: Mapping[str, Any], *, now: datetime
             queued += 1
         else:  # the same file: only what is said about it (alt text, order) may have changed
             await WireMedia.filter(id=row.id).update(**values)
+    if queued:
+        for event in list(_WAKEUPS):  # a worker woken early waits for the commit; the rows are the truth
+            event.set()
     return queued
 
 
