@@ -93,7 +93,8 @@ def media_refs(doc: Mapping[str, Any], language: str) -> list[dict[str, Any]]:
     """The files of a ninjs document: url, announced media type and kind, expected SHA-256 ("" if none given,
     "invalid" if unreadable), the stock fields, in document order (associations first)."""
     refs: list[dict[str, Any]] = []
-    sources = [a for a in _listed(_get(doc, "associations")) if isinstance(a, Mapping) and a.get("rel") != "translation"]
+    sources = [a for a in _listed(_get(doc, "associations"))
+               if isinstance(a, Mapping) and a.get("rel") != "translation"]
     own = _best(_get(doc, "renditions"))
     for assoc, rendition in [(a, _best(_get(a, "renditions"))) for a in sources] + [(doc, own)]:
         if rendition is None or any(r["url"] == rendition["href"] for r in refs):
