@@ -20,6 +20,7 @@ MODELS_MODULES = [
     "node.wire.models",
     "node.translation.models",
     "node.media.models",
+    "node.media.wire_models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 

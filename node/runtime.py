@@ -24,6 +24,7 @@ from node import __version__
 from node.config import Config
 from node.db import activate, open_context
 from node.inbox import register as register_listeners
+from node.media.fetch_worker import MediaFetchWorker, fetch_limits
 from node.media.storage import LocalStore
 from node.stories.embargo import EmbargoScheduler
 from node.translation.machine import MachineTranslation
@@ -72,6 +73,7 @@ class Node:
         self.scheduler: EmbargoScheduler | None = None
         self.translation: MachineTranslation | None = None  # None: no engine configured (human translation only)
         self.translation_worker: TranslationWorker | None = None
+        self.media_fetcher: MediaFetchWorker | None = None  # partners' media into our stock
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._keys_seen = 0  # the key generation the signers were loaded from (check_keys)
@@ -141,6 +143,7 @@ class Node:
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
         install_request_hook(self.fed, self.translation, self.translation_worker)
+        self.media_fetcher = MediaFetchWorker(http, self.media_store, fetch_limits(self.config.media), self.fed.retry)
 
     @property
     def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:
@@ -176,6 +179,8 @@ class Node:
             self._spawn(self.inbox_worker.run_forever, self._stop),
             self._spawn(self.scheduler.run_forever, self._stop),
         ]
+        if self.media_fetcher is not None:
+            self._tasks.append(self._spawn(self.media_fetcher.run_forever, self._stop))
         if self.translation_worker is not None:
             self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop))
 
@@ -251,6 +256,11 @@ class Node:
         if self.translation_worker is None:
             return 0
         return await self.run(self.translation_worker.run_once)
+
+    async def fetch_media_once(self, now: Any = None) -> int:
+        """Fetch one batch of partners' media files now (tests pass a time to reach a retry)."""
+        assert self.media_fetcher
+        return await self.run(self.media_fetcher.run_once, now)
 
     async def stop(self) -> None:
         """Stop workers, close the HTTP client and the database."""

@@ -158,6 +158,9 @@ class MediaSection(_Section):
     max_video_bytes = fields.Integer(load_default=2 * 1024 * 1024 * 1024, validate=validate.Range(min=1024))
     max_audio_bytes = fields.Integer(load_default=500 * 1024 * 1024, validate=validate.Range(min=1024))
     max_document_bytes = fields.Integer(load_default=100 * 1024 * 1024, validate=validate.Range(min=1024))
+    # Fetching partners' media into the stock: seconds to connect and between two reads, and for a whole file.
+    fetch_timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.1))
+    fetch_max_seconds = fields.Float(load_default=1800.0, validate=validate.Range(min=1))
 
 
 class ConfigSchema(_Section):

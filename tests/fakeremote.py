@@ -148,6 +148,9 @@ class FakeRemote:
         self.documents: dict[str, dict] = {}  # path -> JSON served on GET
         self.actors: dict[str, dict] = {}  # actor id -> served actor document
         self._plans: dict[str, _Plan] = {}
+        self.files: dict[str, tuple[bytes, str, bool]] = {}  # path -> (bytes, Content-Type, chunked) on GET
+        self._file_plans: dict[str, _Plan] = {}
+        self.file_requests: list[str] = []  # paths of the files asked for, in order
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -240,6 +243,14 @@ class FakeRemote:
         """The key id of a served actor."""
         return self.actors[actor_id]["publicKey"]["id"]
 
+    def serve_file(self, path: str, body: bytes, content_type: str, *, statuses: list[int] | None = None,
+                   retry_after: int | str | None = None, chunked: bool = False) -> str:
+        """Serve a media file at `path` (answering `statuses` first, with `Retry-After`; `chunked`: without a
+        Content-Length); return its absolute URL."""
+        self.files[path] = (body, content_type, chunked)
+        self._file_plans[path] = _Plan(deque(statuses or []), None if retry_after is None else str(retry_after))
+        return self.url(path)
+
     # --- scripted answers --------------------------------------------------------------
 
     def respond(self, path: str, statuses: list[int], *, retry_after: int | str | None = None) -> None:
@@ -253,11 +264,31 @@ class FakeRemote:
 
     # --- HTTP handlers ------------------------------------------------------------------
 
-    async def _handle_get(self, request: web.Request) -> web.Response:
+    async def _handle_get(self, request: web.Request) -> web.StreamResponse:
+        if request.path in self.files:
+            return await self._serve_file(request)
         doc = self.documents.get(request.path)
         if doc is None:
             return web.json_response({"error": "not found"}, status=404)
         return web.Response(text=json.dumps(doc), content_type=ACTIVITY_JSON)
+
+    async def _serve_file(self, request: web.Request) -> web.StreamResponse:
+        self.file_requests.append(request.path)
+        body, content_type, chunked = self.files[request.path]
+        plan = self._file_plans[request.path]
+        if plan.statuses:
+            status = plan.statuses.popleft()
+            headers = {"Retry-After": plan.retry_after} if plan.retry_after is not None else {}
+            return web.Response(status=status, headers=headers, text="scripted answer")
+        if not chunked:
+            return web.Response(body=body, content_type=content_type)
+        resp = web.StreamResponse(headers={"Content-Type": content_type})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        for i in range(0, len(body), 1024):
+            await resp.write(body[i:i + 1024])
+        await resp.write_eof()
+        return resp
 
     async def _handle_post(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -127,7 +127,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     async def _go(node: Any) -> Any:
         story, action, notes = await ninjs_exchange.import_ninjs(
-            node.fed, node.agency, doc, default_language=config.agency.languages[0], hooks=node.story_hooks)
+            node.fed, node.agency, doc, default_language=config.agency.languages[0], hooks=node.story_hooks,
+            media=node.media_fetcher)
         summary = await queries.delivery_summary([story.id])
         return queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})), action, notes
 

@@ -14,7 +14,7 @@ def cmd_wire(args: argparse.Namespace) -> int:
     from node.wire import queries
 
     rows = asyncio.run(with_node(args.cfg, lambda node: queries.wire(
-        agency=args.agency, language=args.language, limit=args.limit)))
+        agency=args.agency, language=args.language, limit=args.limit, base_url=node.config.base_url)))
     if args.json:
         print_json(rows)
     else:
@@ -50,6 +50,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                              ("copy", origin.get("detail")), ("reason", report["reason"])):
             if value:
                 print(f"{label + ':':9}{value}")
+        for medium in report.get("media", []):
+            print(f"{'media:':9}{medium['verdict']}: {medium['url']} ({medium['detail']})")
     return int(report["exit_code"])
 
 
@@ -64,7 +66,9 @@ def register(add: Add) -> None:
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = ("exit status: 0 verified, 3 unsigned, 4 tampered (the copy was altered after signing), "
                 "5 key not listed by the origin, 6 proof or key expired, 7 malformed proof or key, "
-                "8 origin unreachable and its key not cached, 9 story unreadable, 1 other failure")
+                "8 origin unreachable and its key not cached, 9 story unreadable, 10 proof verified but a media file "
+                "does not match its digest, 1 other failure")
     p.add_argument("source", help="a story (or activity) URL, a JSON file, or - for standard input")
-    p.add_argument("--no-compare", action="store_true", help="do not compare a file with the origin's copy")
+    p.add_argument("--no-compare", action="store_true",
+                   help="do not compare a file with the origin's copy nor fetch its media to check them")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

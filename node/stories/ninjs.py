@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from tortoise.exceptions import IntegrityError
 
 from federation.context import Federation
+from node.media.ninjs_media import fetch_ninjs_media
 from node.stories import kills, publishing
 from node.stories.embargo import held
 from node.stories.models import Story, StoryRevision
@@ -58,14 +59,18 @@ async def wire_ninjs(story: WireStory) -> dict[str, Any]:
 
 
 async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_language: str | None = None,
-                       hooks: Sequence[publishing.StoryHook] = ()) -> tuple[Story, str, list[str]]:
+                       hooks: Sequence[publishing.StoryHook] = (), media: Any = None
+                       ) -> tuple[Story, str, list[str]]:
     """Apply a ninjs 3.x or 2.x document from a newsroom CMS, keyed by its `uri`.
 
     A new uri is published as a story (scheduled when it carries a future embargo); a uri imported before updates
     that story (a correction when the item carries a `correction` description not seen yet), or leaves it alone
     when nothing changed; `pubStatus: canceled` kills it, with `edNote` as the reason. Returns the story, what was
     done (created, updated, corrected, unchanged, killed) and notes on what was not imported. Raises NinjsError
-    (bad document) or StoryError (the story itself is refused); in both cases nothing is stored."""
+    (bad document) or StoryError (the story itself is refused); in both cases nothing is stored.
+
+    With `media` (the node's `MediaFetchWorker`), the files its associations and renditions point at are fetched
+    into the stock, checked against their hashes, and attached (`node.media.ninjs_media`)."""
     fields = from_ninjs(doc, default_language=default_language)
     uri = str(fields["uri"] or "")[:512] or None
     existing = await Story.get_or_none(import_uri=uri) if uri else None
@@ -82,6 +87,11 @@ async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_lang
     if fields["translations"]:
         notes.append("translations not imported (languages: " + ", ".join(sorted(fields["translations"])) + ")")
     data = _story_input(fields, uri)
+    if media is not None:
+        image, others, media_notes = await fetch_ninjs_media(media, doc, data.language)
+        if image or others:
+            data = replace(data, image=image, media=tuple(others))
+        notes += media_notes
     if existing is None:
         if fields["corrections"]:
             notes.append("correction notes of earlier versions not imported (this is a new story here)")
@@ -94,7 +104,9 @@ async def import_ninjs(fed: Federation, username: str, doc: Any, *, default_lang
         story_id=existing.id, correction=True).values_list("correction_note", flat=True)}
     new_notes = [c for c in fields["corrections"] if c not in seen]
     values = publishing.normalised(data)
-    if not new_notes and all(getattr(existing, k) == v for k, v in values.items()):
+    same_media = data.media is None or [m["sha256"] for m in existing.media or []] == (
+        [data.image] if data.image else []) + list(data.media)
+    if not new_notes and same_media and all(getattr(existing, k) == v for k, v in values.items()):
         return existing, "unchanged", notes
     note = {data.language: new_notes[-1]} if new_notes else {}
     story = await publishing.update(fed, username, existing.uuid, replace(data, correction_note=note), hooks=hooks)

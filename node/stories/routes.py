@@ -116,7 +116,8 @@ async def import_story(request: web.Request) -> web.Response:
     doc = await read_json(request)
     try:
         story, action, notes = await ninjs_exchange.import_ninjs(  # type: ignore[arg-type]
-            node.fed, node.agency, doc, default_language=node.config.agency.languages[0], hooks=node.story_hooks)
+            node.fed, node.agency, doc, default_language=node.config.agency.languages[0], hooks=node.story_hooks,
+            media=node.media_fetcher)
     except ninjs_exchange.NinjsError as exc:
         raise ProblemError(422, "Invalid ninjs", str(exc)) from None
     except publishing.StoryError as exc:

@@ -21,6 +21,7 @@ from federation.integrity import proof_of
 from federation.listeners import Ignored
 from federation.sanitize import html_to_text, sanitize_html
 from federation.store.models import RemoteActor
+from node.media.receiving import queue_story_media
 from node.translation.models import WireTranslation
 from node.wire import provenance as wire_provenance
 from node.wire.languages import merge_languages
@@ -100,6 +101,7 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
     if story.state == "live":
         await record_wire_revision(story, values["object"], verdict)
         await merge_languages(story, clean, known_original=known_original)
+        await queue_story_media(story, obj)
     return story
 
 
@@ -193,6 +195,7 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
     await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
     await record_wire_revision(story, values["object"], verdict)
     await wire_provenance.record(story, verdict, via=activity["actor"])
+    await queue_story_media(story, obj)
     languages = await merge_languages(story, clean, known_original=story.language)
     return f"story {story.uri} updated ({', '.join(languages)})"
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from federation.vocab import iso
+from node.media.receiving import media_of_stories
 from node.stories.embargo import held
 from node.stories.revisions import revision_json
 from node.wire.models import WireProof, WireRevision, WireStory
 
 
 async def wire(*, agency: str | None = None, language: str | None = None, limit: int = 50,
-               include_deleted: bool = False) -> list[dict[str, Any]]:
-    """Stories received from followed agencies, newest first."""
+               include_deleted: bool = False, base_url: str = "") -> list[dict[str, Any]]:
+    """Stories received from followed agencies, newest first, each with its media (stock URLs under
+    `base_url`)."""
     query = WireStory.all().prefetch_related("actor", "translations")
     if not include_deleted:
         query = query.filter(state="live")
@@ -27,7 +29,8 @@ async def wire(*, agency: str | None = None, language: str | None = None, limit:
         query = query.filter(language=language)
     rows = await query.order_by("-id").limit(limit)
     proofs = {p.story_id: p for p in await WireProof.filter(story_id__in=[r.id for r in rows])}  # type: ignore
-    return [{**_wire_item(r), "proof": proof_json(proofs.get(r.id))} for r in rows]
+    media = await media_of_stories([r.id for r in rows], base_url)
+    return [{**_wire_item(r), "proof": proof_json(proofs.get(r.id)), "media": media.get(r.id, [])} for r in rows]
 
 
 def proof_json(proof: WireProof | None) -> dict[str, Any]:
@@ -53,14 +56,15 @@ def _wire_item(r: WireStory) -> dict[str, Any]:
              "deleted": iso(r.deleted_at) if r.deleted_at else None}
 
 
-async def wire_story(uri: str) -> dict[str, Any] | None:
+async def wire_story(uri: str, *, base_url: str = "") -> dict[str, Any] | None:
     """One wire story in any state (killed ones too), with its proof and the revisions this node has seen;
     `embargoed` is true while it is held."""
     row = await WireStory.get_or_none(uri=uri).prefetch_related("actor", "translations")
     if row is None:
         return None
     proof = await WireProof.get_or_none(story_id=row.id)
-    return {**_wire_item(row), "proof": proof_json(proof), "revisions": await wire_revisions(row)}
+    media = (await media_of_stories([row.id], base_url)).get(row.id, [])
+    return {**_wire_item(row), "proof": proof_json(proof), "revisions": await wire_revisions(row), "media": media}
 
 
 async def wire_revisions(story: WireStory) -> list[dict[str, Any]]:

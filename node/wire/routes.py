@@ -24,7 +24,7 @@ async def wire_story(request: web.Request) -> web.Response:
             raise ProblemError(404, "No such wire story", f"no wire story {uri}")
         return web.Response(body=orjson.dumps(await ninjs_exchange.wire_ninjs(row)),
                             content_type="application/ninjs+json")
-    doc = await wire_queries.wire_story(uri)
+    doc = await wire_queries.wire_story(uri, base_url=request.app[NODE].config.base_url)
     if doc is None:
         raise ProblemError(404, "No such wire story", f"no wire story {uri}")
     return json_response(doc)
@@ -34,7 +34,8 @@ async def wire(request: web.Request) -> web.Response:
     q = request.query
     items = await wire_queries.wire(agency=q.get("agency") or None, language=q.get("language") or None,
                                limit=min(int(q.get("limit", "50") or 50), 500),
-                               include_deleted=q.get("include_killed", "") in ("1", "true"))
+                               include_deleted=q.get("include_killed", "") in ("1", "true"),
+                               base_url=request.app[NODE].config.base_url)
     return json_response({"stories": items})
 
 

@@ -14,6 +14,10 @@ Exit codes (the CLI returns them; the API puts them in ``exit_code``):
     7  malformed: not a DataIntegrityProof/eddsa-jcs-2022, no verification method, a broken Multikey
     8  unknown key: the origin cannot be reached and its key is not cached here
     9  unreadable: the story could not be fetched or read
+   10  media mismatch: the proof verified, but a media file's bytes do not match the digest the story carries
+
+The report's ``media`` lists each attachment with its verdict (node/media/checking.py): files with a digest are
+fetched and checked whenever the report compares with the origin.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from urllib.parse import urldefrag
 from federation import provenance
 from federation.errors import FetchError, ObjectGone
 from federation.integrity import canonical
+from node.media.checking import check_story_media, summary
+from node.media.fetch_worker import fetch_limits
 from node.wire.models import WireProof
 from node.runtime import Node
 from node.web.activitypub import actor_document_of
@@ -31,6 +37,7 @@ from schemas.activitystreams import is_http_url, object_id
 
 EXIT_VERIFIED, EXIT_UNSIGNED, EXIT_TAMPERED, EXIT_KEY_NOT_LISTED = 0, 3, 4, 5
 EXIT_EXPIRED, EXIT_MALFORMED, EXIT_UNKNOWN_KEY, EXIT_UNREADABLE = 6, 7, 8, 9
+EXIT_MEDIA_MISMATCH = 10
 
 _EXIT_BY_CODE = {
     "bad-signature": EXIT_TAMPERED, "key-not-listed": EXIT_KEY_NOT_LISTED,
@@ -107,6 +114,11 @@ async def verify_document(node: Node, doc: Any, *, source: str, fetched_from: st
         report["origin_copy"] = origin
         if origin.get("matches") is False and not verdict.verified and code == EXIT_TAMPERED:
             report["reason"] = f"{verdict.reason}; {origin['detail']}"
+        report["media"] = await check_story_media(node.fed.http.session, obj,  # type: ignore[union-attr]
+                                                  fetch_limits(node.config.media))
+        report["media_summary"] = summary(report["media"])
+        if code == EXIT_VERIFIED and report["media_summary"].get("mismatch"):
+            code = EXIT_MEDIA_MISMATCH
     report["exit_code"] = code
     return report
 
