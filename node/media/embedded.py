@@ -10,6 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from schemas.languages import normalize_tag
 from schemas.media import DIGITAL_SOURCE_TYPE_BASE, DIGITAL_SOURCE_TYPES
 
 __all__ = ["read"]
@@ -31,10 +32,13 @@ def read(image: Any, language: str) -> dict[str, Any]:
     iim = _iim(image)
     xmp = _xmp(image)
     found: dict[str, Any] = {}
-    caption = {(language if lang == "x-default" else lang): text for lang, text in xmp.get("description", [])
-               if text}
+    caption: dict[str, str] = {}
+    for lang, text in xmp.get("description", []):
+        tag = language if lang == "x-default" else _tag(lang)
+        if text and tag and tag not in caption:
+            caption[tag] = text[:5000]
     if not caption and iim.get(_CAPTION):
-        caption = {language: iim[_CAPTION]}
+        caption = {language: iim[_CAPTION][:5000]}
     if caption:
         found["caption"] = caption
     credit = _first(xmp.get("Credit")) or iim.get(_CREDIT, "")
@@ -50,6 +54,13 @@ def read(image: Any, language: str) -> dict[str, Any]:
     if code in DIGITAL_SOURCE_TYPES:
         found["digital_source_type"] = DIGITAL_SOURCE_TYPE_BASE + code
     return found
+
+
+def _tag(lang: str) -> str | None:
+    try:
+        return normalize_tag(lang)
+    except ValueError:  # a language the stock does not know: the caption in it is left out
+        return None
 
 
 def _first(values: list[tuple[str, str]] | None, prefer: str = "x-default") -> str:

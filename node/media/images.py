@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,12 +79,9 @@ async def poster(data: bytes) -> tuple[int, int, str]:
     return await asyncio.get_running_loop().run_in_executor(None, work)
 
 
-@functools.cache
 def _pillow() -> Any:
     from PIL import Image
 
-    # A bomb between one and two times the limit only warns; as an error it is refused like the larger ones.
-    warnings.simplefilter("error", Image.DecompressionBombWarning)
     return Image
 
 
@@ -97,6 +93,8 @@ def _open(data: bytes, formats: tuple[str, ...]) -> Any:
         raise _bomb() from None
     except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused("Unreadable image", f"the image cannot be read: {_said(exc)}") from None
+    # Pillow only warns between one and two times its limit: refused here from one time, which is the warning
+    # taken as an error without changing the process's warning filters from a worker thread.
     if image.width * image.height > Image.MAX_IMAGE_PIXELS:
         raise _bomb(image.width, image.height)
     return image
