@@ -11,7 +11,8 @@ Files Pillow refuses are refused with `ImageRefused` (422): a decompression bomb
 file that sniffs as an image but does not decode (cut short, damaged). 422 rather than 413: the upload is within its
 size limit and sending fewer bytes would not help; it is the content that cannot be processed.
 
-All of it is CPU work: the coroutines run it in the default executor, never on the event loop.
+All of it is CPU work: the coroutines run it in the default executor, never on the event loop, at most two photos
+at a time. A 6000 x 4000 JPEG takes about 2 s here (JPEG decoded at reduced scale, four encodes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,9 @@ _FORMATS = {"image/jpeg": ("JPEG",), "image/png": ("PNG",), "image/gif": ("GIF",
 _SAVE = {"webp": ("WEBP", "image/webp", {"quality": 80, "method": 4}),
          "jpg": ("JPEG", "image/jpeg", {"quality": 85, "optimize": True, "progressive": True})}
 _DEVICE_TAGS = (0xA430, 0xA431, 0xA435)
+# Photos decoded at once: a large photo takes a few hundred MB while it is decoded, so a burst of uploads waits
+# for a slot (in its worker thread) instead of adding up.
+_DECODING = threading.BoundedSemaphore(2)
 
 
 class ImageRefused(Exception):
@@ -58,8 +63,8 @@ class Rendition:
 class Prepared:
     data: bytes                      # what the stock keeps and serves
     removed: list[str]               # what was taken out of the upload, in words
-    width: int                       # as displayed (after the EXIF orientation)
-    height: int
+    width: int | None                # as displayed (after the EXIF orientation); None for HEIC (not decoded)
+    height: int | None
     blurhash: str
     found: dict[str, Any]            # caption, credit, copyright, digital_source_type written in the file
     renditions: list[Rendition] = field(default_factory=list)
@@ -113,12 +118,23 @@ def _said(exc: BaseException) -> str:
 
 
 def _prepare(data: bytes, media_type: str, clean: bool, language: str) -> Prepared:
+    with _DECODING:
+        return _prepare_one(data, media_type, clean, language)
+
+
+def _prepare_one(data: bytes, media_type: str, clean: bool, language: str) -> Prepared:
     if media_type not in _FORMATS:
         raise ImageRefused("Unreadable image", f"{media_type} images are not read here")
     removed: list[str] = []
     if clean:
         data, removed = scrub(data, media_type)
-    image = _open(data, _FORMATS[media_type])
+    try:
+        image = _open(data, _FORMATS[media_type])
+    except ImageRefused:
+        if media_type != "image/heic" or not _is_heif(data):
+            raise
+        # Pillow has no HEIC decoder (iPhone photos): kept cleaned, without size, BlurHash or derivatives.
+        return Prepared(data=data, removed=removed, width=None, height=None, blurhash="", found={})
     if clean:
         _check_clean(image)
     found = embedded.read(image, language)
@@ -131,6 +147,10 @@ def _prepare(data: bytes, media_type: str, clean: bool, language: str) -> Prepar
         raise ImageRefused("Unreadable image", f"the image cannot be decoded: {_said(exc)}") from None
     return Prepared(data=data, removed=removed, width=width, height=height, blurhash=hashed, found=found,
                     renditions=renditions)
+
+
+def _is_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and b"meta" in data[:4096]
 
 
 def _displayed_size(image: Any) -> tuple[int, int]:

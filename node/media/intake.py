@@ -56,7 +56,8 @@ async def image(store: MediaStore, stored: Stored, media_type: str, *, clean: bo
     """An uploaded photo: cleaned (when ``clean``), measured and read, with its derivatives stored."""
     prepared = await images.prepare(await _read(store, stored.sha256), media_type, clean=clean, language=language)
     intake = Intake(sha256=stored.sha256, size=stored.size, removed=prepared.removed, found=prepared.found,
-                    columns={"width": prepared.width, "height": prepared.height, "blurhash": prepared.blurhash})
+                    columns={k: v for k, v in (("width", prepared.width), ("height", prepared.height),
+                                               ("blurhash", prepared.blurhash)) if v})
     # Own photos will be signed (C2PA) here: after cleaning, before the served file is stored.
     if prepared.removed:
         cleaned = await put_bytes(store, prepared.data)

@@ -155,11 +155,12 @@ def _tiff(buf: bytearray, base: int, end: int) -> set[str]:
 
 
 def _loose_exif(buf: bytearray) -> set[str]:
-    """EXIF blocks found by their header anywhere in a container we do not walk (AVIF and HEIC items)."""
+    """EXIF blocks found by their TIFF header (first directory at offset 8, as every camera writes it), with or
+    without the "Exif" prefix, anywhere in a container we do not walk (the Exif item of AVIF and HEIC files)."""
     removed: set[str] = set()
-    for header in (b"Exif\x00\x00MM\x00*", b"Exif\x00\x00II*\x00"):
-        for match in re.finditer(re.escape(header), bytes(buf)):
-            removed |= _tiff(buf, match.start() + 6, len(buf))
+    for header in (b"MM\x00*\x00\x00\x00\x08", b"II*\x00\x08\x00\x00\x00"):
+        for at in [m.start() for m in re.finditer(re.escape(header), buf)]:
+            removed |= _tiff(buf, at, len(buf))
     return removed
 
 
@@ -188,10 +189,10 @@ def _xmp(buf: bytearray, start: int, end: int) -> set[str]:
 
 def _loose_xmp(buf: bytearray) -> set[str]:
     removed: set[str] = set()
-    for match in _XMP_START.finditer(bytes(buf)):
-        stop = min((i for i in (buf.find(e, match.start()) for e in _XMP_ENDS) if i >= 0), default=-1)
+    for start in [m.start() for m in _XMP_START.finditer(buf)]:
+        stop = min((i for i in (buf.find(e, start) for e in _XMP_ENDS) if i >= 0), default=-1)
         if stop > 0:
-            removed |= _xmp(buf, match.start(), stop)
+            removed |= _xmp(buf, start, stop)
     return removed
 
 

@@ -3,7 +3,9 @@
 A file's type is found from its bytes (`node.media.sniff`), never from its name or the type the client declares;
 its size limit follows from that type ([media] in the config). The bytes are streamed into the store, and the row
 is written only once the file is complete, so a refused or cut-off upload leaves nothing behind. The same file
-uploaded twice is one item (its hash is its name); the second upload answers with the first item.
+uploaded twice is one item (its hash is its name); the second upload answers with the first item. An own photo is
+served without its location and device identifiers (`node.media.scrub`): its item is named by the hash of the
+cleaned file, and the upload's own hash (``upload_sha256``) finds it again.
 """
 
 from __future__ import annotations
@@ -55,13 +57,17 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
     from a partner passes ``clean=False`` and is kept byte for byte as received. A refused file leaves nothing
     behind: what this upload put in the store is removed again."""
     stored, sniffed = await _receive(store, chunks, limits)
-    existing = await _existing(stored.sha256)
+    existing = await _existing(stored.sha256, clean=clean)
     if existing is not None:
         if stored.created and existing.sha256 != stored.sha256:  # the original of a cleaned photo: not kept
             await store.remove(stored.sha256)
         return existing, False
     try:
         done = await _intake(store, stored, sniffed, fields, clean=clean)
+    except FileNotFoundError:  # the same photo, uploaded at the same moment, was cleaned first and its original gone
+        if (existing := await _existing(stored.sha256, clean=clean)) is None:
+            raise
+        return existing, False
     except MediaError:
         if stored.created:
             await store.remove(stored.sha256)
@@ -71,21 +77,26 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
     existing = await MediaItem.get_or_none(sha256=done.sha256)
     if existing is not None:  # cleaned, it is a file the stock already has
         return existing, False
-    found = done.found
     try:
-        item = await MediaItem.create(
-            sha256=done.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=done.size,
-            alt=fields.get("alt", {}), caption=fields.get("caption") or found.get("caption", {}),
-            credit=fields.get("credit") or found.get("credit", ""),
-            copyright=fields.get("copyright") or found.get("copyright", ""),
-            usage_terms=fields.get("usage_terms", ""),
-            digital_source_type=fields.get("digital_source_type") or found.get("digital_source_type", ""),
-            filename=clean_filename(filename), focal_point=fields.get("focal_point"),
-            upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions,
-            **done.columns)
+        return await _create(done, sniffed, fields, filename), True
     except IntegrityError:  # the same file, uploaded at the same moment, got its row first
         return await MediaItem.get(sha256=done.sha256), False
-    return item, True
+
+
+async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mapping[str, Any],
+                  filename: str | None) -> MediaItem:
+    """The row: the uploader's fields, and where the uploader gave none, what the file itself says."""
+    found = done.found
+    return await MediaItem.create(
+        sha256=done.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=done.size,
+        alt=fields.get("alt", {}), caption=fields.get("caption") or found.get("caption", {}),
+        credit=fields.get("credit") or found.get("credit", ""),
+        copyright=fields.get("copyright") or found.get("copyright", ""),
+        usage_terms=fields.get("usage_terms", ""),
+        digital_source_type=fields.get("digital_source_type") or found.get("digital_source_type", ""),
+        filename=clean_filename(filename), focal_point=fields.get("focal_point"),
+        upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions,
+        **done.columns)
 
 
 async def _receive(store: MediaStore, chunks: AsyncIterator[bytes], limits: Mapping[str, int]
@@ -110,9 +121,11 @@ async def _receive(store: MediaStore, chunks: AsyncIterator[bytes], limits: Mapp
     return stored, found[0]
 
 
-async def _existing(sha256: str) -> MediaItem | None:
-    """The item of these bytes: stored as they are, or uploaded before and served cleaned."""
-    return await MediaItem.filter(Q(sha256=sha256) | Q(upload_sha256=sha256)).order_by("id").first()
+async def _existing(sha256: str, *, clean: bool) -> MediaItem | None:
+    """The item of these bytes: stored as they are, or (own uploads) uploaded before and served cleaned. A file
+    kept as received must be these very bytes."""
+    query = Q(sha256=sha256) | Q(upload_sha256=sha256) if clean else Q(sha256=sha256)
+    return await MediaItem.filter(query).order_by("id").first()
 
 
 async def _intake(store: MediaStore, stored: Stored, sniffed: sniffing.Sniffed, fields: Mapping[str, Any], *,

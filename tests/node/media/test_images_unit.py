@@ -115,3 +115,28 @@ def test_blurhash__matches_the_reference_encoder():
     gradient = [((x * 255) // w, (y * 255) // h, 128) for y in range(h) for x in range(w)]
     assert blurhash.encode(gradient, w, h) == "LoGIcS2@sUt7u^R-jtjIf7fQfQfQ"
     assert blurhash.encode([(200, 30, 30)] * 25, 5, 5) == "LbM^z||wfQ|w|ww{fQw{fQfQfQfQ"
+
+
+def test_scrub__maker_notes_go_because_they_repeat_the_serial_number():
+    """A Canon-style maker note holding the serial number is taken out with the EXIF serial."""
+    found = photos.exif()
+    found.get_ifd(0x8769)[0x927C] = b"Canon\x00\x00" + photos.SERIAL.encode() + b"\x00" * 8
+    out = io.BytesIO()
+    photos.picture().save(out, "JPEG", exif=found)
+    cleaned, removed = scrub(out.getvalue(), "image/jpeg")
+    assert "camera maker notes (they repeat the serial number)" in removed and _leaks(cleaned) == []
+    with Image.open(io.BytesIO(cleaned)) as image:
+        assert 0x927C not in image.getexif().get_ifd(0x8769)
+
+
+async def test_images__heic_is_cleaned_and_kept_without_derivatives():
+    """Pillow cannot decode HEIC: its EXIF item is still cleaned in place, and it is kept without size."""
+    tiff = photos.exif().tobytes()
+    tiff = tiff[tiff.index(b"MM\x00*") if b"MM\x00*" in tiff else tiff.index(b"II*\x00"):]
+    upload = (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00\x00\x00\x0cmeta\x00\x00\x00\x00"
+              + b"\x00\x00\x00\x06Exif\x00\x00" + tiff + b"\x00" * 64)
+    assert photos.SERIAL.encode() in upload
+    prepared = await images.prepare(upload, "image/heic")
+    assert prepared.removed == REMOVED and len(prepared.data) == len(upload)
+    assert photos.SERIAL.encode() not in prepared.data and photos.OWNER.encode() not in prepared.data
+    assert (prepared.width, prepared.renditions, prepared.blurhash) == (None, [], "")
