@@ -50,7 +50,10 @@ def scrub(data: bytes, media_type: str) -> tuple[bytes, list[str]]:
     and an empty list when there was nothing to remove."""
     buf = bytearray(data)
     if media_type == "image/jpeg":
+        # Phones append more pictures after the first one's end (MPF: previews, depth maps), each with its own
+        # EXIF and GPS; the loose passes find those too (the first picture's are already clean by then).
         removed = _jpeg(buf)
+        removed |= _loose_exif(buf) | _loose_xmp(buf)
     elif media_type == "image/png":
         removed = _png(buf)
     elif media_type == "image/webp":

@@ -219,6 +219,8 @@ def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
         value = getattr(item, key)
         if value:
             entry[key] = value
+    if item.renditions:  # thumb/web sizes and a video's poster: for pages, ninjs renditions and previews
+        entry["renditions"] = {name: {**r, "url": f"{url}/{name}"} for name, r in sorted(item.renditions.items())}
     if lead:
         entry["lead"] = True
     return entry

@@ -125,7 +125,8 @@ async def test_images__a_truncated_photo_is_422_and_nothing_is_kept(tmp_path):
 
 
 async def test_images__a_story_carries_size_and_blurhash_to_federation(tmp_path):
-    """The lead image's width, height and BlurHash reach the story's Article attachment."""
+    """The lead image's width, height and BlurHash reach the story's Article attachment; its renditions are in
+    the story's media."""
     async with running_node(tmp_path, "baku") as baku:
         _, item = await _upload_raw(baku, photos.jpeg(), "image/jpeg", alt="Ferry at dawn")
         status, story = await baku.api("POST", "/api/stories", {
@@ -134,6 +135,7 @@ async def test_images__a_story_carries_size_and_blurhash_to_federation(tmp_path)
         assert status == 201, story
         (media,) = story["media"]
         assert (media["width"], media["height"], media["blurhash"]) == (64, 48, item["blurhash"])
+        assert media["renditions"]["thumb.webp"] == item["renditions"]["thumb.webp"]
         status, article, _ = await baku.get(story["url"].removeprefix(baku.base_url))
         assert status == 200
         (attachment,) = article["attachment"]

@@ -140,3 +140,17 @@ async def test_images__heic_is_cleaned_and_kept_without_derivatives():
     assert prepared.removed == REMOVED and len(prepared.data) == len(upload)
     assert photos.SERIAL.encode() not in prepared.data and photos.OWNER.encode() not in prepared.data
     assert (prepared.width, prepared.renditions, prepared.blurhash) == (None, [], "")
+
+
+def test_scrub__the_second_picture_of_a_phones_mpo_file_is_cleaned_too():
+    """MPF files (several JPEGs one after the other) carry EXIF per picture: none keeps GPS or serials."""
+    out = io.BytesIO()
+    photos.picture().save(out, "MPO", save_all=True, append_images=[photos.picture(32, 24)], exif=photos.exif())
+    upload = out.getvalue()
+    assert upload.count(photos.SERIAL.encode()) == 2
+    cleaned, removed = scrub(upload, "image/jpeg")
+    assert removed == REMOVED and photos.SERIAL.encode() not in cleaned and photos.OWNER.encode() not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as image:
+        for frame in range(image.n_frames):
+            image.seek(frame)
+            assert image.getexif().get_ifd(0x8825) == {}
