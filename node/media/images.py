@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import struct
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,15 +136,15 @@ def _prepare_one(data: bytes, media_type: str, clean: bool, language: str) -> Pr
             raise
         # Pillow has no HEIC decoder (iPhone photos): kept cleaned, without size, BlurHash or derivatives.
         return Prepared(data=data, removed=removed, width=None, height=None, blurhash="", found={})
-    if clean:
-        _check_clean(image)
-    found = embedded.read(image, language)
-    width, height = _displayed_size(image)
     try:
+        if clean:
+            _check_clean(image)
+        found = embedded.read(image, language)
+        width, height = _displayed_size(image)
         largest = _upright(image, max(RENDITION_BOXES.values()))
         renditions = _renditions(largest)
         hashed = _blurhash(largest)
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # cut short or damaged past its header
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:  # cut short, damaged, bad EXIF
         raise ImageRefused("Unreadable image", f"the image cannot be decoded: {_said(exc)}") from None
     return Prepared(data=data, removed=removed, width=width, height=height, blurhash=hashed, found=found,
                     renditions=renditions)

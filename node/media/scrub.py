@@ -114,6 +114,8 @@ class _Tiff:
     def remove_entry(self, ifd: int, index: int, size: int, value_at: int) -> None:
         """Take one entry out of its directory: the later ones (and the next-directory offset) move up."""
         count = self.u16(ifd)
+        if index >= count:  # a damaged file whose directories overlap: already gone
+            return
         first, stop = self.base + ifd + 2 + 12 * index, self.base + ifd + 2 + 12 * count + 4
         self.buf[first:stop - 12] = self.buf[first + 12:stop]
         self.buf[stop - 12:stop] = bytes(12)
@@ -269,7 +271,12 @@ def _png(buf: bytearray) -> set[str]:
         if kind == b"eXIf":
             found = _tiff(data, 6 if data[:6] == b"Exif\x00\x00" else 0, len(data))
         elif kind == b"iTXt" and data.startswith(b"XML:com.adobe.xmp\x00"):
-            found = _png_xmp(data)
+            try:
+                found = _png_xmp(data)
+            except (IndexError, ValueError, zlib.error):  # what cannot be read cannot be checked: it goes
+                removed.add("XMP metadata that could not be read")
+                at += 12 + length
+                continue
         elif kind in (b"tEXt", b"zTXt", b"iTXt") and data.lower().startswith((b"raw profile type exif\x00",
                                                                                b"raw profile type app1\x00")):
             removed.add("EXIF metadata copied into a text chunk (it holds the location and serial numbers)")

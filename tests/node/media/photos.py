@@ -7,7 +7,7 @@ import io
 import struct
 import zlib
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 SERIAL = "SN-0042-XYZ-7781"
 LENS_SERIAL = "LENS-SN-99812"
@@ -79,6 +79,15 @@ def jpeg(*, orientation: int = 1, iptc: bool = True, xmp: bool = False, image: I
 def png_with_exif(image: Image.Image | None = None) -> bytes:
     out = io.BytesIO()
     (image or picture()).save(out, "PNG", exif=exif())
+    return out.getvalue()
+
+
+def png_with_xmp() -> bytes:
+    """A PNG with EXIF and a compressed XMP iTXt chunk, the way Photoshop and exiftool write it."""
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", XMP, zip=True)
+    out = io.BytesIO()
+    picture().save(out, "PNG", pnginfo=info, exif=exif())
     return out.getvalue()
 
 
