@@ -131,8 +131,8 @@ def _prepare_one(data: bytes, media_type: str, clean: bool, language: str) -> Pr
         data, removed = scrub(data, media_type)
     try:
         image = _open(data, _FORMATS[media_type])
-    except ImageRefused:
-        if media_type != "image/heic" or not _is_heif(data):
+    except ImageRefused as exc:
+        if media_type != "image/heic" or exc.title != "Unreadable image" or not _is_heif(data):
             raise
         # Pillow has no HEIC decoder (iPhone photos): kept cleaned, without size, BlurHash or derivatives.
         return Prepared(data=data, removed=removed, width=None, height=None, blurhash="", found={})

@@ -9,11 +9,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from tests.node.media import photos
 from tests.node.media.test_stock_api import _upload_raw, png, stored_files
-from tests.nodes import running_node
+from tests.nodes import node_on, running_node
 
 
 def _assert_clean(data: bytes) -> None:
@@ -29,10 +30,11 @@ async def _get(baku, url: str) -> tuple[int, bytes, Any]:
         return resp.status, await resp.read(), resp.headers.copy()
 
 
-async def test_images__own_photo_is_cleaned_read_and_derived_and_every_served_byte_is_clean(tmp_path):
+@pytest.mark.postgres
+async def test_images__own_photo_is_cleaned_read_and_derived_and_every_served_byte_is_clean(tmp_path, database_url):
     """GPS, serials and owner never reach a reader; caption and credit come from the file; pixels unchanged."""
     upload = photos.jpeg(xmp=True)
-    async with running_node(tmp_path, "baku") as baku:
+    async with node_on(tmp_path, "baku", database_url) as baku:
         status, item = await _upload_raw(baku, upload, "image/jpeg", filename="dawn.jpg", alt="Ferry at dawn")
         assert status == 201, item
         assert item["removed_metadata"] == ["GPS location", "camera owner's name", "camera serial number",
