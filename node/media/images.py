@@ -162,12 +162,15 @@ def _displayed_size(image: Any) -> tuple[int, int]:
 
 def _check_clean(image: Any) -> None:
     """Never keep a file whose location or device identifiers survived cleaning (a layout `scrub` missed)."""
-    exif = image.getexif()
     left = []
-    if exif.get_ifd(GPS_IFD):
-        left.append("GPS location")
-    if any(tag in exif.get_ifd(0x8769) for tag in _DEVICE_TAGS):
-        left.append("camera serial number or owner")
+    for frame in range(getattr(image, "n_frames", 1) if image.format == "MPO" else 1):  # each picture of an MPF
+        image.seek(frame)
+        exif = image.getexif()
+        if exif.get_ifd(GPS_IFD):
+            left.append("GPS location")
+        if any(tag in exif.get_ifd(0x8769) for tag in _DEVICE_TAGS):
+            left.append("camera serial number or owner")
+    image.seek(0)
     packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
     left += xmp_leaks(packet.encode() if isinstance(packet, str) else bytes(packet))
     if left:
