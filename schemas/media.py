@@ -93,6 +93,7 @@ def media_input(raw: Mapping[str, Any], *, default_language: str, partial: bool 
         return {k: v for k, v in out.items() if k in touched}
     out["alt"] = {k: v for k, v in out["alt"].items() if v}
     out["caption"] = {k: v for k, v in out["caption"].items() if v}
+    out["language"] = language  # a caption found in the file itself is taken to be in it
     return out
 
 

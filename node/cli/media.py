@@ -69,7 +69,24 @@ def cmd_media_add(args: argparse.Namespace) -> int:
     else:
         print(f"{'added' if created else 'already in the stock:'} {doc['kind']} {doc['media_type']}, "
               f"{doc['size']:,} bytes: {doc['url']}")
+        for line in describe(doc):
+            print(f"  {line}")
     return 0
+
+
+def describe(doc: dict[str, Any]) -> list[str]:
+    """What the stock made of a file, a line each: its size and length, what was removed, the derivatives."""
+    lines = []
+    if doc.get("width") and doc.get("height"):
+        lines.append(f"{doc['width']} x {doc['height']} px"
+                     + (f", {doc['duration']:.1f} s" if doc.get("duration") else ""))
+    elif doc.get("duration"):
+        lines.append(f"{doc['duration']:.1f} s")
+    if doc.get("removed_metadata"):
+        lines.append("removed: " + ", ".join(doc["removed_metadata"]))
+    for name, r in (doc.get("renditions") or {}).items():
+        lines.append(f"{name}: {r['width']} x {r['height']} px, {r['size']:,} bytes: {r['url']}")
+    return lines
 
 
 def cmd_media_list(args: argparse.Namespace) -> int:

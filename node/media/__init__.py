@@ -1,7 +1,10 @@
 """The multimedia stock: photos, video, audio and documents the agency keeps, by content hash.
 
 `storage` keeps the bytes (a local directory by default, behind a small interface); `sniff` finds a file's type
-from its bytes; `stock` adds and reads items; `routes` puts them on HTTP (the editor API and the public URLs).
+from its bytes; `stock` adds and reads items, through the steps of `intake`: photos are cleaned of location and
+device identifiers (`scrub`), read for caption and credit (`embedded`), measured and resized (`images`, with a
+`blurhash`), video and audio probed (`probe`); `routes` puts them on HTTP (the editor API and the public URLs).
 """
 
-__all__ = ["models", "routes", "sniff", "stock", "storage"]
+__all__ = ["blurhash", "embedded", "images", "intake", "models", "probe", "routes", "scrub", "sniff", "stock",
+           "storage"]

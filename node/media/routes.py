@@ -3,7 +3,8 @@
 ``POST /api/media`` takes the file as the raw body (fields as query parameters, the name in
 ``Content-Disposition``) or as ``multipart/form-data`` (a ``file`` part and the fields as form fields); either way
 it is streamed to disk, never held whole in memory. ``GET /media/<sha256>`` serves the bytes with their sniffed
-type, never as a page: ``nosniff``, a sandboxing CSP, and documents as downloads.
+type, never as a page: ``nosniff``, a sandboxing CSP, and documents as downloads; ``GET /media/<sha256>/<name>``
+serves a derivative made at upload (``thumb.webp``, ``web.jpg``, ``poster.jpg``) the same way.
 """
 
 from __future__ import annotations
@@ -134,14 +135,34 @@ async def serve(request: web.Request) -> web.StreamResponse:
         item = await stock.get_item(request.match_info["sha256"])
     except stock.MediaError as exc:
         raise problem_of(exc) from None
-    path = node.media_store.path(item.sha256)
-    if not path.is_file():
-        raise ProblemError(404, "No such media file", f"the file of {item.sha256} is not in this node's store")
     disposition = "attachment" if item.kind == "document" else "inline"
     name = item.filename or f"{item.sha256[:16]}.{_extension(item.media_type)}"
+    return _file(node, item.sha256, item.media_type, f'{disposition}; filename="{name}"')
+
+
+async def serve_rendition(request: web.Request) -> web.StreamResponse:
+    """A derivative made at upload (``thumb.webp``, ``web.jpg``, ``poster.jpg``...), served like the original."""
+    node = request.app[NODE]
+    try:
+        item = await stock.get_item(request.match_info["sha256"])
+    except stock.MediaError as exc:
+        raise problem_of(exc) from None
+    name = request.match_info["rendition"]
+    rendition = item.renditions.get(name)
+    if rendition is None:
+        raise ProblemError(404, "No such rendition", f"media item {item.sha256} has no rendition {name!r}"
+                           f" (it has: {', '.join(sorted(item.renditions)) or 'none'})")
+    stem = (item.filename.rsplit(".", 1)[0] if item.filename else item.sha256[:16]) or item.sha256[:16]
+    return _file(node, rendition["sha256"], rendition["media_type"], f'inline; filename="{stem}-{name}"')
+
+
+def _file(node: Any, sha256: str, media_type: str, disposition: str) -> web.FileResponse:
+    path = node.media_store.path(sha256)
+    if not path.is_file():
+        raise ProblemError(404, "No such media file", f"the file {sha256} is not in this node's store")
     return web.FileResponse(path, headers={
-        "Content-Type": item.media_type,
-        "Content-Disposition": f'{disposition}; filename="{name}"',
+        "Content-Type": media_type,
+        "Content-Disposition": disposition,
         "Cache-Control": IMMUTABLE,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -161,4 +182,5 @@ def routes() -> list[web.RouteDef]:
         web.get(f"/api/media/{sha}", get_media),
         web.patch(f"/api/media/{sha}", change_media),
         web.get(f"{MEDIA_PATH}{sha}", serve),
+        web.get(f"{MEDIA_PATH}{sha}/{{rendition:[a-z0-9_-]{{1,40}}\\.[a-z0-9]{{1,8}}}}", serve_rendition),
     ]

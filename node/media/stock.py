@@ -3,16 +3,23 @@
 A file's type is found from its bytes (`node.media.sniff`), never from its name or the type the client declares;
 its size limit follows from that type ([media] in the config). The bytes are streamed into the store, and the row
 is written only once the file is complete, so a refused or cut-off upload leaves nothing behind. The same file
-uploaded twice is one item (its hash is its name); the second upload answers with the first item.
+uploaded twice is one item (its hash is its name); the second upload answers with the first item. An own photo is
+served without its location and device identifiers (`node.media.scrub`): its item is named by the hash of the
+cleaned file, and the upload's own hash (``upload_sha256``) finds it again.
 """
 
 from __future__ import annotations
 
 from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from node.media import images, intake
+from node.media import probe as probing
 from node.media import sniff as sniffing
 from node.media.models import MediaItem
-from node.media.storage import MediaStore, TooLarge
+from node.media.storage import MediaStore, Stored, TooLarge
 from schemas.media import clean_filename
 
 __all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "change_item", "file_url", "get_item", "item_json", "limits_of", "list_items",
@@ -42,8 +49,59 @@ def limits_of(media_config: Mapping[str, Any]) -> dict[str, int]:
 
 
 async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[str, Any], *,
-              limits: Mapping[str, int], filename: str | None = None) -> tuple[MediaItem, bool]:
-    """Stream a file into the stock with its (validated) fields; the item and whether it is new."""
+              limits: Mapping[str, int], filename: str | None = None, clean: bool = True) -> tuple[MediaItem, bool]:
+    """Stream a file into the stock with its (validated) fields; the item and whether it is new.
+
+    The steps: stream to the store -> (own photo: remove location and device identifiers) -> measure, read and
+    derive (photos) or probe (video, audio) -> the row. ``clean`` is for the agency's own uploads; a file received
+    from a partner passes ``clean=False`` and is kept byte for byte as received. A refused file leaves nothing
+    behind: what this upload put in the store is removed again."""
+    stored, sniffed = await _receive(store, chunks, limits)
+    existing = await _existing(stored.sha256, clean=clean)
+    if existing is not None:
+        if stored.created and existing.sha256 != stored.sha256:  # the original of a cleaned photo: not kept
+            await store.remove(stored.sha256)
+        return existing, False
+    try:
+        done = await _intake(store, stored, sniffed, fields, clean=clean)
+    except FileNotFoundError:  # the same photo, uploaded at the same moment, was cleaned first and its original gone
+        if (existing := await _existing(stored.sha256, clean=clean)) is None:
+            raise
+        return existing, False
+    except MediaError:
+        if stored.created:
+            await store.remove(stored.sha256)
+        raise
+    if done.upload_sha256 and stored.created:  # the photo as uploaded, location and all, is never kept
+        await store.remove(stored.sha256)
+    existing = await MediaItem.get_or_none(sha256=done.sha256)
+    if existing is not None:  # cleaned, it is a file the stock already has
+        return existing, False
+    try:
+        return await _create(done, sniffed, fields, filename), True
+    except IntegrityError:  # the same file, uploaded at the same moment, got its row first
+        return await MediaItem.get(sha256=done.sha256), False
+
+
+async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mapping[str, Any],
+                  filename: str | None) -> MediaItem:
+    """The row: the uploader's fields, and where the uploader gave none, what the file itself says."""
+    found = done.found
+    return await MediaItem.create(
+        sha256=done.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=done.size,
+        alt=fields.get("alt", {}), caption=fields.get("caption") or found.get("caption", {}),
+        credit=fields.get("credit") or found.get("credit", ""),
+        copyright=fields.get("copyright") or found.get("copyright", ""),
+        usage_terms=fields.get("usage_terms", ""),
+        digital_source_type=fields.get("digital_source_type") or found.get("digital_source_type", ""),
+        filename=clean_filename(filename), focal_point=fields.get("focal_point"),
+        upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions,
+        **done.columns)
+
+
+async def _receive(store: MediaStore, chunks: AsyncIterator[bytes], limits: Mapping[str, int]
+                   ) -> tuple[Stored, sniffing.Sniffed]:
+    """Stream the upload into the store, typed from its first bytes and cut off at its kind's limit."""
     found: list[sniffing.Sniffed] = []
 
     def check_head(head: bytes) -> int:
@@ -60,17 +118,29 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
         kind = found[0].kind if found else "file"
         raise MediaError(413, "File too large",
                          f"a {kind} may be at most {exc.limit:,} bytes ([media] max_{kind}_bytes)") from None
-    (sniffed,) = found
-    existing = await MediaItem.get_or_none(sha256=stored.sha256)
-    if existing is not None:
-        return existing, False
-    item = await MediaItem.create(
-        sha256=stored.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=stored.size,
-        alt=fields.get("alt", {}), caption=fields.get("caption", {}), credit=fields.get("credit", ""),
-        copyright=fields.get("copyright", ""), usage_terms=fields.get("usage_terms", ""),
-        digital_source_type=fields.get("digital_source_type", ""), filename=clean_filename(filename),
-        focal_point=fields.get("focal_point"))
-    return item, True
+    return stored, found[0]
+
+
+async def _existing(sha256: str, *, clean: bool) -> MediaItem | None:
+    """The item of these bytes: stored as they are, or (own uploads) uploaded before and served cleaned. A file
+    kept as received must be these very bytes."""
+    query = Q(sha256=sha256) | Q(upload_sha256=sha256) if clean else Q(sha256=sha256)
+    return await MediaItem.filter(query).order_by("id").first()
+
+
+async def _intake(store: MediaStore, stored: Stored, sniffed: sniffing.Sniffed, fields: Mapping[str, Any], *,
+                  clean: bool) -> intake.Intake:
+    try:
+        if sniffed.kind == "image":
+            return await intake.image(store, stored, sniffed.media_type, clean=clean,
+                                      language=fields.get("language") or "und")
+        if sniffed.kind in ("video", "audio"):
+            return await intake.media(store, stored, sniffed.kind)
+    except images.ImageRefused as exc:
+        raise MediaError(422, exc.title, exc.reason) from None
+    except probing.ProbeRefused as exc:
+        raise MediaError(422, f"Unreadable {sniffed.kind}", exc.reason) from None
+    return intake.Intake(sha256=stored.sha256, size=stored.size)
 
 
 async def change_item(sha256: str, changes: Mapping[str, Any]) -> MediaItem:
@@ -109,6 +179,8 @@ def item_json(item: MediaItem, url: str) -> dict[str, Any]:
             "caption": item.caption, "credit": item.credit, "copyright": item.copyright,
             "usage_terms": item.usage_terms, "digital_source_type": item.digital_source_type or None,
             "focal_point": item.focal_point, "blurhash": item.blurhash or None,
+            "renditions": {name: {**r, "url": f"{url}/{name}"} for name, r in sorted(item.renditions.items())},
+            "removed_metadata": list(item.removed_metadata),
             "filename": item.filename, "origin_actor": item.origin_actor or None,
             "origin_url": item.origin_url or None, "created": item.created_at.isoformat()}
 
@@ -147,6 +219,8 @@ def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
         value = getattr(item, key)
         if value:
             entry[key] = value
+    if item.renditions:  # thumb/web sizes and a video's poster: for pages, ninjs renditions and previews
+        entry["renditions"] = {name: {**r, "url": f"{url}/{name}"} for name, r in sorted(item.renditions.items())}
     if lead:
         entry["lead"] = True
     return entry

@@ -47,6 +47,7 @@ class MediaStore(Protocol):
                          head_bytes: int = 4096) -> Stored: ...
     def path(self, sha256: str) -> Path: ...
     def exists(self, sha256: str) -> bool: ...
+    async def remove(self, sha256: str) -> None: ...
 
 
 def _valid_hash(sha256: str) -> bool:
@@ -66,6 +67,10 @@ class LocalStore:
 
     def exists(self, sha256: str) -> bool:
         return _valid_hash(sha256) and self.path(sha256).is_file()
+
+    async def remove(self, sha256: str) -> None:
+        """Delete a file (one an upload stored and that was then refused, or replaced by its cleaned copy)."""
+        await asyncio.get_running_loop().run_in_executor(None, lambda: self.path(sha256).unlink(missing_ok=True))
 
     async def put_stream(self, chunks: AsyncIterator[bytes], check_head: HeadCheck,
                          head_bytes: int = 4096) -> Stored:

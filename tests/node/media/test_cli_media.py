@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from tests.node.media import photos
 from tests.node.media.test_stock_api import png
 from tests.node.test_cli import cli, initialised  # noqa: F401 (fixture)
 
@@ -17,7 +18,10 @@ def test_cli_media__add_list_show_and_progress_for_a_large_file(initialised):  #
               "--source-type", "digitalCapture", cwd=folder)
     assert res.returncode == 0, res.stderr
     sha = hashlib.sha256(photo.read_bytes()).hexdigest()
-    assert res.stdout.startswith("added image image/png") and res.stdout.strip().endswith(f"/media/{sha}")
+    first, *details = res.stdout.splitlines()
+    assert first.startswith("added image image/png") and first.endswith(f"/media/{sha}")
+    assert details[0].strip() == "3 x 2 px"
+    assert [d.split(":")[0].strip() for d in details[1:]] == ["thumb.jpg", "thumb.webp", "web.jpg", "web.webp"]
     assert (folder / "media" / sha[:2] / sha[2:4] / sha).read_bytes() == photo.read_bytes()
 
     big = folder / "report.pdf"  # 9 MiB: shows a progress line on stderr
@@ -47,3 +51,18 @@ def test_cli_media__refusals_are_one_plain_line_and_nothing_is_stored(initialise
     res = cli("media", "show", "0" * 64, cwd=folder)
     assert res.returncode == 1 and "no media item" in res.stderr
     assert not [p for p in (folder / "media").rglob("*") if p.is_file()]
+
+
+def test_cli_media__add_says_what_was_removed_from_a_photo(initialised):  # noqa: F811
+    """The command names the location and serial numbers it took out, and the derivatives it made."""
+    folder, _, _ = initialised
+    photo = folder / "dawn.jpg"
+    photo.write_bytes(photos.jpeg())
+    res = cli("media", "add", str(photo), "--alt", "Ferry at dawn", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    assert ("  removed: GPS location, camera owner's name, camera serial number, lens serial number"
+            in res.stdout.splitlines())
+    assert "thumb.webp: 64 x 48 px" in res.stdout and "web.jpg: 64 x 48 px" in res.stdout
+    stored = [p.read_bytes() for p in (folder / "media").rglob("*") if p.is_file()]
+    # The cleaned photo and one WebP and one JPEG: a small photo's thumb and web sizes are the same file.
+    assert len(stored) == 3 and not any(photos.SERIAL.encode() in data for data in stored)
