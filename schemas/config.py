@@ -158,6 +158,18 @@ class MediaSection(_Section):
     max_video_bytes = fields.Integer(load_default=2 * 1024 * 1024 * 1024, validate=validate.Range(min=1024))
     max_audio_bytes = fields.Integer(load_default=500 * 1024 * 1024, validate=validate.Range(min=1024))
     max_document_bytes = fields.Integer(load_default=100 * 1024 * 1024, validate=validate.Range(min=1024))
+    # C2PA (Content Credentials), all optional, paths relative to the config file: the agency's signing
+    # certificate chain (PEM, leaf first) and its PKCS8 private key sign its own photos (both or neither); the
+    # trust anchors (a PEM bundle) are the CAs whose signers this node trusts when it checks a manifest.
+    c2pa_cert_chain = fields.String(load_default="")
+    c2pa_private_key = fields.String(load_default="")
+    c2pa_trust_anchors = fields.String(load_default="")
+
+    @validates_schema
+    def _c2pa_pair(self, data: dict[str, Any], **_: object) -> None:
+        if bool(data.get("c2pa_cert_chain")) != bool(data.get("c2pa_private_key")):
+            missing = "c2pa_private_key" if data.get("c2pa_cert_chain") else "c2pa_cert_chain"
+            raise ValidationError("signing needs both c2pa_cert_chain and c2pa_private_key", missing)
 
 
 class ConfigSchema(_Section):

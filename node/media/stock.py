@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
+from tortoise.expressions import Q
+
+from node.media import contentcred
 from node.media import sniff as sniffing
+from node.media.credentials import Credentials
 from node.media.models import MediaItem
 from node.media.storage import MediaStore, TooLarge
 from schemas.media import clean_filename
@@ -42,8 +46,12 @@ def limits_of(media_config: Mapping[str, Any]) -> dict[str, int]:
 
 
 async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[str, Any], *,
-              limits: Mapping[str, int], filename: str | None = None) -> tuple[MediaItem, bool]:
-    """Stream a file into the stock with its (validated) fields; the item and whether it is new."""
+              limits: Mapping[str, int], filename: str | None = None, credentials: Credentials | None = None,
+              own: bool = True) -> tuple[MediaItem, bool]:
+    """Stream a file into the stock with its (validated) fields; the item and whether it is new.
+
+    An own image is signed with C2PA when `credentials` can sign; every image gets its C2PA verdict. A partner's
+    file (``own=False``) is verified, never re-signed."""
     found: list[sniffing.Sniffed] = []
 
     def check_head(head: bytes) -> int:
@@ -61,11 +69,24 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
         raise MediaError(413, "File too large",
                          f"a {kind} may be at most {exc.limit:,} bytes ([media] max_{kind}_bytes)") from None
     (sniffed,) = found
-    existing = await MediaItem.get_or_none(sha256=stored.sha256)
+    # The same upload again is the same item, also when the stock keeps a changed (e.g. signed) copy of it.
+    existing = await MediaItem.filter(Q(sha256=stored.sha256) | Q(upload_sha256=stored.sha256)).first()
     if existing is not None:
         return existing, False
+    sha256, size, upload_sha256 = stored.sha256, stored.size, ""
+    removed: list[str] = []  # what was removed from the upload, in words (the metadata cleaning step says)
+    # -- C2PA, after any cleaning: sign an own image if the node has a certificate, then verify any image.
+    # The signed copy is what the stock keeps and serves (`node.media.contentcred`).
+    sealed = await contentcred.seal(store, sha256, sniffed.media_type, credentials, own=own,
+                                    title=clean_filename(filename), removed=removed,
+                                    source_type=fields.get("digital_source_type", ""))
+    if sealed.sha256 != sha256:
+        upload_sha256 = upload_sha256 or stored.sha256
+        sha256, size = sealed.sha256, sealed.size or size
+    # -- end of C2PA
     item = await MediaItem.create(
-        sha256=stored.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=stored.size,
+        sha256=sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=size, c2pa=sealed.verdict,
+        upload_sha256=upload_sha256, removed_metadata=removed,
         alt=fields.get("alt", {}), caption=fields.get("caption", {}), credit=fields.get("credit", ""),
         copyright=fields.get("copyright", ""), usage_terms=fields.get("usage_terms", ""),
         digital_source_type=fields.get("digital_source_type", ""), filename=clean_filename(filename),
@@ -110,7 +131,8 @@ def item_json(item: MediaItem, url: str) -> dict[str, Any]:
             "usage_terms": item.usage_terms, "digital_source_type": item.digital_source_type or None,
             "focal_point": item.focal_point, "blurhash": item.blurhash or None,
             "filename": item.filename, "origin_actor": item.origin_actor or None,
-            "origin_url": item.origin_url or None, "created": item.created_at.isoformat()}
+            "origin_url": item.origin_url or None, "created": item.created_at.isoformat(),
+            "c2pa": item.c2pa, "c2pa_verdict": contentcred.describe(item.c2pa)}
 
 
 async def story_media(image: str | None, media: Sequence[str], *, url_of: Callable[[str], str]
@@ -147,6 +169,9 @@ def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
         value = getattr(item, key)
         if value:
             entry[key] = value
+    if item.c2pa:  # beside the digest: what the C2PA check said (kept on the story, not sent on the wire)
+        entry["c2pa"] = {k: item.c2pa[k] for k in ("verdict", "reason", "signer", "issuer", "actions")
+                         if item.c2pa.get(k)}
     if lead:
         entry["lead"] = True
     return entry
