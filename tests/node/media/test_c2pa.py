@@ -126,6 +126,19 @@ async def test_seal__own_image_is_signed_and_valid_trusted_with_the_ca_as_anchor
     assert contentcred.describe(verdict).startswith(f"C2PA: valid and trusted, signed by {AGENCY}")
 
 
+@pytest.mark.parametrize("fmt, media_type", [("PNG", "image/png"), ("WEBP", "image/webp")])
+async def test_seal__png_and_webp_are_signed_too(tmp_path, pki, fmt, media_type):
+    """c2pa signs PNG and WebP as well as JPEG: an own PNG or WebP comes out signed and valid-trusted."""
+    out = io.BytesIO()
+    Image.open(io.BytesIO(jpeg())).save(out, fmt)
+    store = LocalStore(tmp_path / "store")
+    sha = await _stored(store, out.getvalue())
+    sealed = await contentcred.seal(store, sha, media_type, credentials(tmp_path, pki), own=True,
+                                    source_type=CAPTURE)
+    assert sealed.sha256 != sha and sealed.verdict["verdict"] == "valid-trusted"
+    assert Image.open(store.path(sealed.sha256)).format == fmt
+
+
 async def test_seal__without_the_anchor_the_same_manifest_is_valid_untrusted(tmp_path, pki):
     """With no trust anchor configured, a valid manifest is valid-untrusted (c2pa's signingCredential.untrusted)."""
     _, sealed = await _seal(tmp_path, jpeg(), credentials(tmp_path, pki, anchors=False), source_type=CAPTURE)
