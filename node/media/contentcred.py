@@ -39,6 +39,8 @@ VERDICTS = ("valid-trusted", "valid-untrusted", "tampered", "none", "error")
 SIGNABLE = frozenset({"image/jpeg", "image/png", "image/webp"})
 _UNTRUSTED = "signingCredential.untrusted"
 _CHUNK = 256 * 1024
+# A partner's manifest says what it likes: keep what the item stores of it small.
+_MAX_ACTIONS, _MAX_TEXT = 20, 500
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,10 @@ def read_verdict(path: Path, media_type: str, credentials: Credentials = NO_CRED
             with reader:
                 state, store = reader.get_validation_state(), json.loads(reader.json())
     except (c2pa.C2paError.Signature, c2pa.C2paError.Verify) as exc:
-        return {"verdict": "tampered", "reason": f"the claim's signature cannot be checked: {exc}",
+        return {"verdict": "tampered", "reason": _short(f"the claim's signature cannot be checked: {exc}"),
                 "checked": checked}
     except (c2pa.C2paError, OSError, ValueError) as exc:
-        return {"verdict": "error", "reason": str(exc) or type(exc).__name__, "checked": checked}
+        return {"verdict": "error", "reason": _short(str(exc) or type(exc).__name__), "checked": checked}
     return _verdict_of(state, store) | {"checked": checked}
 
 
@@ -84,21 +86,26 @@ def _verdict_of(state: str | None, store: Mapping[str, Any]) -> dict[str, Any]:
     results = (store.get("validation_results") or {}).get("activeManifest") or {}
     failures = [f for f in results.get("failure", []) if f.get("code") != _UNTRUSTED]
     signature = manifest.get("signature_info") or {}
-    out: dict[str, Any] = {"verdict": "error", "signer": signature.get("common_name") or None,
-                           "issuer": signature.get("issuer") or None,
-                           "claim_generator": _generator(manifest), "authors": _authors(manifest),
-                           "actions": _actions(manifest)}
+    out: dict[str, Any] = {"verdict": "error", "signer": _short(signature.get("common_name")),
+                           "issuer": _short(signature.get("issuer")),
+                           "claim_generator": _short(_generator(manifest)), "authors": _authors(manifest)[:5],
+                           "actions": _actions(manifest)[:_MAX_ACTIONS]}
     if state == "Trusted":
         out["verdict"] = "valid-trusted"
     elif state == "Valid":
         out["verdict"] = "valid-untrusted"
     elif state == "Invalid" or failures:
         out["verdict"] = "tampered"
-        out["codes"] = [f.get("code", "") for f in failures]
-        out["reason"] = "; ".join(f"{f.get('code')}: {f.get('explanation', '')}".rstrip(": ") for f in failures)
+        out["codes"] = [_short(f.get("code")) or "" for f in failures][:_MAX_ACTIONS]
+        out["reason"] = _short("; ".join(f"{f.get('code')}: {f.get('explanation', '')}".rstrip(": ")
+                                         for f in failures), 2 * _MAX_TEXT)
     else:
         out["reason"] = f"unknown validation state {state!r}"
     return out
+
+
+def _short(value: Any, limit: int = _MAX_TEXT) -> str | None:
+    return str(value)[:limit] if value else None
 
 
 def _generator(manifest: Mapping[str, Any]) -> str | None:
@@ -113,7 +120,7 @@ def _assertions(manifest: Mapping[str, Any], prefix: str) -> list[Mapping[str, A
 
 
 def _authors(manifest: Mapping[str, Any]) -> list[str]:
-    return [str(a.get("name")) for work in _assertions(manifest, "stds.schema-org.CreativeWork")
+    return [str(a.get("name"))[:_MAX_TEXT] for work in _assertions(manifest, "stds.schema-org.CreativeWork")
             for a in work.get("author") or [] if isinstance(a, Mapping) and a.get("name")]
 
 
@@ -121,10 +128,10 @@ def _actions(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
     out = []
     for data in _assertions(manifest, "c2pa.actions"):
         for action in data.get("actions") or []:
-            entry = {"action": str(action.get("action", ""))}
+            entry = {"action": str(action.get("action", ""))[:_MAX_TEXT]}
             for key, name in (("digitalSourceType", "digital_source_type"), ("description", "description")):
                 if action.get(key):
-                    entry[name] = str(action[key])
+                    entry[name] = str(action[key])[:_MAX_TEXT]
             out.append(entry)
     return out
 

@@ -200,6 +200,33 @@ async def test_seal__no_digital_source_type_leaves_the_image_unsigned_and_says_w
     assert "no digital source type" in contentcred.describe(sealed.verdict)
 
 
+async def test_add__a_partners_signed_photo_is_kept_as_sent_and_a_byte_flipped_in_transit_is_tampered(tmp_path, pki):
+    """Through the stock as a received file (own=False) on a node that signs: the partner's signed photo is kept
+    byte for byte and verifies (untrusted: its CA is not ours); the same photo with a flipped byte is tampered."""
+    _, partner = await _seal(tmp_path / "partner", jpeg(), credentials(tmp_path, pki), source_type=CAPTURE)
+    sent = (tmp_path / "partner" / "store").joinpath(*_parts(partner.sha256)).read_bytes()
+    damaged = bytearray(sent)
+    damaged[-40] ^= 0x01
+    ours = make_pki(tmp_path / "ours")
+    config = node_config(tmp_path, "ankara", sections={"media": media_section(ours)})
+    async with running_node(tmp_path, "ankara", config=config) as ankara:
+        async def receive(data: bytes):
+            async def chunks():
+                yield data
+            return await stock.add(ankara.node.media_store, chunks(), {}, own=False,
+                                   limits=stock.limits_of(ankara.config.media),
+                                   credentials=ankara.node.c2pa_credentials)
+        kept, _ = await ankara.db(receive, sent)
+        assert kept.sha256 == partner.sha256 and kept.c2pa["verdict"] == "valid-untrusted"
+        assert kept.c2pa["signer"] == AGENCY and kept.c2pa["own"] is False and "signed_here" not in kept.c2pa
+        flipped, _ = await ankara.db(receive, bytes(damaged))
+        assert flipped.c2pa["verdict"] == "tampered" and flipped.c2pa["codes"] == ["assertion.dataHash.mismatch"]
+
+
+def _parts(sha: str) -> tuple[str, str, str]:
+    return sha[:2], sha[2:4], sha
+
+
 # -- configuration ------------------------------------------------------------------------------------------------
 
 def test_load_credentials__missing_or_mismatched_files_are_errors_naming_the_key(tmp_path, pki):
@@ -210,6 +237,7 @@ def test_load_credentials__missing_or_mismatched_files_are_errors_naming_the_key
             load_credentials(node_config(tmp_path, "baku", sections={"media": {**media_section(pki), **media}}))
         return str(info.value)
 
+    assert "PRIVATE KEY" not in repr(credentials(tmp_path, pki))  # the key stays out of reprs and tracebacks
     assert "media.c2pa_cert_chain: no such file" in error(c2pa_cert_chain=str(tmp_path / "nope.pem"))
     assert "media.c2pa_trust_anchors: no such file" in error(c2pa_trust_anchors=str(tmp_path / "nope.pem"))
     other = make_pki(tmp_path / "other")
