@@ -32,7 +32,7 @@ from node import __version__
 from node.media.credentials import NO_CREDENTIALS, Credentials
 from node.media.storage import MediaStore
 
-__all__ = ["SIGNABLE", "VERDICTS", "Sealed", "describe", "read_verdict", "seal", "sign_image"]
+__all__ = ["SIGNABLE", "VERDICTS", "Sealed", "Unsigned", "describe", "read_verdict", "seal", "sign_image"]
 
 VERDICTS = ("valid-trusted", "valid-untrusted", "tampered", "none", "error")
 # The image types we sign (measured: c2pa 0.38 signs and verifies each). Others are only verified.
@@ -136,6 +136,10 @@ def _actions(manifest: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+class Unsigned(Exception):
+    """The image is not signed; the message says why (in words for the editor)."""
+
+
 def sign_image(source: Path, dest: Path, media_type: str, credentials: Credentials, *, title: str,
                source_type: str, removed: Sequence[str]) -> None:
     """Write a signed copy of `source` to `dest` (blocking). Raises `Unsigned` when there is nothing true to say
@@ -172,10 +176,6 @@ def sign_image(source: Path, dest: Path, media_type: str, credentials: Credentia
             builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
         with source.open("rb") as src, dest.open("wb") as out:
             builder.sign(signer, media_type, src, out)
-
-
-class Unsigned(Exception):
-    """The image is not signed; the message says why (in words for the editor)."""
 
 
 async def seal(store: MediaStore, sha256: str, media_type: str, credentials: Credentials | None = None, *,

@@ -100,7 +100,8 @@ async def _stored(store: LocalStore, data: bytes) -> str:
     return (await store.put_stream(chunks(), lambda head: 1 << 30)).sha256
 
 
-async def _seal(tmp_path: Path, data: bytes, creds: Credentials | None, **kwargs) -> tuple[LocalStore, contentcred.Sealed]:
+async def _seal(tmp_path: Path, data: bytes, creds: Credentials | None,
+                **kwargs) -> tuple[LocalStore, contentcred.Sealed]:
     store = LocalStore(tmp_path / "store")
     sha = await _stored(store, data)
     kwargs.setdefault("own", True)
