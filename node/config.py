@@ -195,7 +195,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         translation=_translation(loaded["translation"], base_dir or Path.cwd()),
         translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],
         trust=dict(loaded["trust"]),
-        media={**loaded["media"], "dir": str((base_dir or Path.cwd()) / loaded["media"]["dir"])},
+        media=_media(loaded["media"], base_dir or Path.cwd()),
     )
 
 
@@ -205,6 +205,14 @@ def _translation(section: Mapping[str, Any], base: Path) -> dict[str, Any]:
     out["glossary"] = {lang: dict(terms) for lang, terms in section["glossary"].items()}
     if out.get("glossary_file"):  # relative to the config file, like the SQLite path
         out["glossary_file"] = str((base / out["glossary_file"]).resolve())
+    return out
+
+
+def _media(section: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    out = {**section, "dir": str(base / section["dir"])}
+    for key in ("c2pa_cert_chain", "c2pa_private_key", "c2pa_trust_anchors"):  # relative to the config file
+        if out.get(key):
+            out[key] = str((base / out[key]).resolve())
     return out
 
 

@@ -25,6 +25,7 @@ from node.config import Config
 from node.db import activate, open_context
 from node.inbox import register as register_listeners
 from node.media.fetch_worker import MediaFetchWorker, fetch_limits
+from node.media.credentials import Credentials, load_credentials
 from node.media.storage import LocalStore
 from node.stories.embargo import EmbargoScheduler
 from node.translation.machine import MachineTranslation
@@ -64,6 +65,7 @@ class Node:
         self.config = config
         self.urls = LocalUrls(config.base_url)
         self.media_store = LocalStore(config.media.get("dir") or "media")
+        self.c2pa_credentials: Credentials | None = None  # [media] c2pa_*, read and checked by start()
         self.db: Any = None
         self.fed: Federation | None = None
         self.keys: dict[str, ActorKey] = {}
@@ -98,6 +100,8 @@ class Node:
     async def _start(self) -> None:
         # Machine translation first: a bad glossary file is a ConfigError before anything is opened.
         self.translation = await MachineTranslation.from_config(self.config)
+        # C2PA certificate, key and trust anchors: a missing or unusable file is a ConfigError naming the key.
+        self.c2pa_credentials = await asyncio.to_thread(load_credentials, self.config)
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
         channels = {channel_username(self.agency, lang): lang for lang in self.config.channel_languages}

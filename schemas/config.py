@@ -161,6 +161,18 @@ class MediaSection(_Section):
     # Fetching partners' media into the stock: seconds to connect and between two reads, and for a whole file.
     fetch_timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.1))
     fetch_max_seconds = fields.Float(load_default=1800.0, validate=validate.Range(min=1))
+    # C2PA (Content Credentials), all optional, paths relative to the config file: the agency's signing
+    # certificate chain (PEM, leaf first) and its PKCS8 private key sign its own photos (both or neither); the
+    # trust anchors (a PEM bundle) are the CAs whose signers this node trusts when it checks a manifest.
+    c2pa_cert_chain = fields.String(load_default="")
+    c2pa_private_key = fields.String(load_default="")
+    c2pa_trust_anchors = fields.String(load_default="")
+
+    @validates_schema
+    def _c2pa_pair(self, data: dict[str, Any], **_: object) -> None:
+        if bool(data.get("c2pa_cert_chain")) != bool(data.get("c2pa_private_key")):
+            missing = "c2pa_private_key" if data.get("c2pa_cert_chain") else "c2pa_cert_chain"
+            raise ValidationError("signing needs both c2pa_cert_chain and c2pa_private_key", missing)
 
 
 class ConfigSchema(_Section):

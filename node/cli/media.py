@@ -57,7 +57,8 @@ def cmd_media_add(args: argparse.Namespace) -> int:
 
     async def _go(node: Any) -> Any:
         item, created = await stock.add(node.media_store, _read(path, path.stat().st_size), fields,
-                                        limits=stock.limits_of(node.config.media), filename=path.name)
+                                        limits=stock.limits_of(node.config.media), filename=path.name,
+                                        credentials=node.c2pa_credentials)
         return stock.item_json(item, media_url(node, item.sha256)), created
 
     try:

@@ -58,7 +58,6 @@ async def image(store: MediaStore, stored: Stored, media_type: str, *, clean: bo
     intake = Intake(sha256=stored.sha256, size=stored.size, removed=prepared.removed, found=prepared.found,
                     columns={k: v for k, v in (("width", prepared.width), ("height", prepared.height),
                                                ("blurhash", prepared.blurhash)) if v})
-    # Own photos will be signed (C2PA) here: after cleaning, before the served file is stored.
     if prepared.removed:
         cleaned = await put_bytes(store, prepared.data)
         intake.sha256, intake.size, intake.upload_sha256 = cleaned.sha256, cleaned.size, stored.sha256

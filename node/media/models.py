@@ -37,6 +37,10 @@ class MediaItem(Model):
     # Received from a partner: the agency and the item's URL there (empty for our own).
     origin_actor = fields.CharField(max_length=512, default="", db_index=True)
     origin_url = fields.CharField(max_length=1024, default="")
+    # Images: the C2PA verdict on the stored file (`node.media.contentcred`): valid-trusted, valid-untrusted,
+    # tampered, none or error, with the reason, the signer and the claim's actions. NULL: not an image, or stored
+    # before C2PA checks.
+    c2pa = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

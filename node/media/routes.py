@@ -69,7 +69,8 @@ async def upload(request: web.Request) -> web.Response:
         else:
             fields = _fields(dict(request.query), node)
             item, created = await stock.add(node.media_store, _body_chunks(request), fields, limits=limits,
-                                            filename=_disposition_filename(request))
+                                            filename=_disposition_filename(request),
+                                            credentials=node.c2pa_credentials)
     except stock.MediaError as exc:
         raise problem_of(exc) from None
     return json_response(stock.item_json(item, media_url(node, item.sha256)), 201 if created else 200)
@@ -86,7 +87,7 @@ async def _upload_multipart(request: web.Request, node: Any, limits: dict[str, i
         if part.name == "file":
             fields = _fields(raw, node)
             result = await stock.add(node.media_store, _part_chunks(part), fields, limits=limits,
-                                     filename=part.filename)
+                                     filename=part.filename, credentials=node.c2pa_credentials)
             if await reader.next() is not None:
                 raise ProblemError(422, "Invalid input", "send the form fields before the file part")
             return result

@@ -15,15 +15,16 @@ from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from node.media import images, intake
+from node.media import contentcred, images, intake
 from node.media import probe as probing
 from node.media import sniff as sniffing
+from node.media.credentials import Credentials
 from node.media.models import MediaItem
 from node.media.storage import MediaStore, Stored, TooLarge
 from schemas.media import clean_filename
 
-__all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "change_item", "file_url", "get_item", "item_json", "limits_of", "list_items",
-           "story_media"]
+__all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "change_item", "file_url", "get_item", "item_json",
+           "limits_of", "list_items", "story_media"]
 
 KINDS = ("image", "video", "audio", "document")
 # How many items of the stock one story may carry (the first four travel as attachments, all are on its page).
@@ -49,13 +50,16 @@ def limits_of(media_config: Mapping[str, Any]) -> dict[str, int]:
 
 
 async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[str, Any], *,
-              limits: Mapping[str, int], filename: str | None = None, clean: bool = True) -> tuple[MediaItem, bool]:
+              limits: Mapping[str, int], filename: str | None = None, own: bool = True,
+              credentials: Credentials | None = None) -> tuple[MediaItem, bool]:
     """Stream a file into the stock with its (validated) fields; the item and whether it is new.
 
     The steps: stream to the store -> (own photo: remove location and device identifiers) -> measure, read and
-    derive (photos) or probe (video, audio) -> the row. ``clean`` is for the agency's own uploads; a file received
-    from a partner passes ``clean=False`` and is kept byte for byte as received. A refused file leaves nothing
-    behind: what this upload put in the store is removed again."""
+    derive (photos) or probe (video, audio) -> (own photo, when `credentials` can sign: C2PA-sign the cleaned file;
+    any image: its C2PA verdict) -> the row. A file received from a partner passes ``own=False`` and is kept byte
+    for byte as received: never cleaned, never re-signed, only checked. A refused file leaves nothing behind: what
+    this upload put in the store is removed again."""
+    clean = own
     stored, sniffed = await _receive(store, chunks, limits)
     existing = await _existing(stored.sha256, clean=clean)
     if existing is not None:
@@ -72,19 +76,20 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
         if stored.created:
             await store.remove(stored.sha256)
         raise
+    sealed = await _seal(store, stored, done, sniffed, fields, filename, own=own, credentials=credentials)
     if done.upload_sha256 and stored.created:  # the photo as uploaded, location and all, is never kept
         await store.remove(stored.sha256)
     existing = await MediaItem.get_or_none(sha256=done.sha256)
     if existing is not None:  # cleaned, it is a file the stock already has
         return existing, False
     try:
-        return await _create(done, sniffed, fields, filename), True
+        return await _create(done, sniffed, fields, filename, c2pa=sealed.verdict), True
     except IntegrityError:  # the same file, uploaded at the same moment, got its row first
         return await MediaItem.get(sha256=done.sha256), False
 
 
 async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mapping[str, Any],
-                  filename: str | None) -> MediaItem:
+                  filename: str | None, *, c2pa: dict[str, Any] | None) -> MediaItem:
     """The row: the uploader's fields, and where the uploader gave none, what the file itself says."""
     found = done.found
     return await MediaItem.create(
@@ -95,8 +100,25 @@ async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mappin
         usage_terms=fields.get("usage_terms", ""),
         digital_source_type=fields.get("digital_source_type") or found.get("digital_source_type", ""),
         filename=clean_filename(filename), focal_point=fields.get("focal_point"),
-        upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions,
+        upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions, c2pa=c2pa,
         **done.columns)
+
+
+async def _seal(store: MediaStore, stored: Stored, done: intake.Intake, sniffed: sniffing.Sniffed,
+                fields: Mapping[str, Any], filename: str | None, *, own: bool,
+                credentials: Credentials | None) -> contentcred.Sealed:
+    """C2PA, after cleaning: an own image is signed when the node has a certificate (the signed copy becomes the
+    file served, `done` is moved onto it and the unsigned cleaned copy removed); every image gets its verdict."""
+    sealed = await contentcred.seal(store, done.sha256, sniffed.media_type, credentials, own=own,
+                                    title=clean_filename(filename), removed=done.removed,
+                                    source_type=fields.get("digital_source_type") or done.found.get(
+                                        "digital_source_type", ""))
+    if sealed.sha256 != done.sha256:
+        if done.sha256 != stored.sha256 and not await MediaItem.exists(sha256=done.sha256):
+            await store.remove(done.sha256)  # the cleaned, unsigned copy: nothing serves it
+        done.sha256, done.size = sealed.sha256, sealed.size or done.size
+        done.upload_sha256 = done.upload_sha256 or stored.sha256
+    return sealed
 
 
 async def _receive(store: MediaStore, chunks: AsyncIterator[bytes], limits: Mapping[str, int]
@@ -182,7 +204,8 @@ def item_json(item: MediaItem, url: str) -> dict[str, Any]:
             "renditions": {name: {**r, "url": f"{url}/{name}"} for name, r in sorted(item.renditions.items())},
             "removed_metadata": list(item.removed_metadata),
             "filename": item.filename, "origin_actor": item.origin_actor or None,
-            "origin_url": item.origin_url or None, "created": item.created_at.isoformat()}
+            "origin_url": item.origin_url or None, "created": item.created_at.isoformat(),
+            "c2pa": item.c2pa, "c2pa_verdict": contentcred.describe(item.c2pa)}
 
 
 async def story_media(image: str | None, media: Sequence[str], *, url_of: Callable[[str], str]
@@ -221,6 +244,9 @@ def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
             entry[key] = value
     if item.renditions:  # thumb/web sizes and a video's poster: for pages, ninjs renditions and previews
         entry["renditions"] = {name: {**r, "url": f"{url}/{name}"} for name, r in sorted(item.renditions.items())}
+    if item.c2pa:  # beside the digest: what the C2PA check said (kept on the story, not sent on the wire)
+        entry["c2pa"] = {k: item.c2pa[k] for k in ("verdict", "reason", "signer", "issuer", "actions")
+                         if item.c2pa.get(k)}
     if lead:
         entry["lead"] = True
     return entry

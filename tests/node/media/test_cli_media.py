@@ -36,6 +36,7 @@ def test_cli_media__add_list_show_and_progress_for_a_large_file(initialised):  #
     res = cli("media", "show", sha, cwd=folder)
     shown = json.loads(res.stdout)
     assert shown["alt"] == {"az": "Aktau bərəsi"} and shown["credit"] == "Baku News / R. Aliyev"
+    assert shown["c2pa"]["verdict"] == "none" and shown["c2pa_verdict"] == "C2PA: no manifest"
 
 
 def test_cli_media__refusals_are_one_plain_line_and_nothing_is_stored(initialised):  # noqa: F811
@@ -66,3 +67,29 @@ def test_cli_media__add_says_what_was_removed_from_a_photo(initialised):  # noqa
     stored = [p.read_bytes() for p in (folder / "media").rglob("*") if p.is_file()]
     # The cleaned photo and one WebP and one JPEG: a small photo's thumb and web sizes are the same file.
     assert len(stored) == 3 and not any(photos.SERIAL.encode() in data for data in stored)
+
+
+def test_cli_media__a_signing_node_signs_added_photos_and_a_missing_key_file_is_named(initialised):  # noqa: F811
+    """With c2pa keys in node.toml (paths relative to it) `media add` stores a signed photo and `media show` says
+    valid and trusted in words; a key file that is not there stops the command with one line naming the key."""
+    from tests.node.media.test_c2pa import AGENCY, jpeg, make_pki
+
+    folder, _, _ = initialised
+    make_pki(folder / "pki")
+    config = folder / "node.toml"
+    plain = config.read_text(encoding="utf-8")
+    config.write_text(plain + '\n[media]\nc2pa_cert_chain = "pki/chain.pem"\nc2pa_private_key = "pki/key.pem"\n'
+                      'c2pa_trust_anchors = "pki/ca.pem"\n', encoding="utf-8")
+    photo = folder / "ferry.jpg"
+    photo.write_bytes(jpeg())
+    res = cli("media", "add", str(photo), "--alt", "Ferry", "--source-type", "digitalCapture", "--json", cwd=folder)
+    assert res.returncode == 0, res.stderr
+    added = json.loads(res.stdout)
+    assert added["id"] != hashlib.sha256(photo.read_bytes()).hexdigest()
+    shown = json.loads(cli("media", "show", added["id"], cwd=folder).stdout)
+    assert shown["c2pa_verdict"].startswith(f"C2PA: valid and trusted, signed by {AGENCY}")
+
+    (folder / "pki" / "key.pem").unlink()
+    res = cli("media", "list", cwd=folder)
+    assert res.returncode == 1 and "media.c2pa_private_key: no such file" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
