@@ -147,7 +147,8 @@ class Node:
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
         install_request_hook(self.fed, self.translation, self.translation_worker)
-        self.media_fetcher = MediaFetchWorker(http, self.media_store, fetch_limits(self.config.media), self.fed.retry)
+        self.media_fetcher = MediaFetchWorker(http, self.media_store, fetch_limits(self.config.media), self.fed.retry,
+                                              credentials=self.c2pa_credentials)
 
     @property
     def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:

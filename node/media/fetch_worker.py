@@ -4,7 +4,8 @@
 The digest is compared before any stock row is written. A file whose bytes do not match is kept out of the stock
 (its file removed again if this fetch put it in the store) and the row says why; a match, or a file from a peer that
 sends no digest, becomes a `MediaItem` with the sending agency as its origin and the attachment's credit, copyright,
-alt text and source type. The bytes stay exactly as received. What may pass (timeouts, 429, 5xx) is tried again
+alt text and source type, measured and derived like an upload (thumbnails, a video's poster) and with its C2PA
+verdict (a received image is checked, never signed). The bytes stay exactly as received. What may pass (timeouts, 429, 5xx) is tried again
 with the delivery back-off (`federation.retry`), honouring Retry-After, until the retry horizon.
 """
 
@@ -15,16 +16,17 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from tortoise.exceptions import IntegrityError
-
 from federation.http import HttpClient
 from federation.queue import claim, run_batches, settle
 from federation.retry import RetryPolicy, schedule_retry
 from node.media.fetching import FetchLimits, FetchProblem, Fetched, fetch_into_store
+from node.media import contentcred
+from node.media.credentials import Credentials
 from node.media.models import MediaItem
 from node.media.receiving import item_fields, wake_on_queue
-from node.media.stock import limits_of
-from node.media.storage import MediaStore
+from node.media.sniff import Sniffed
+from node.media.stock import MediaError, admit, limits_of
+from node.media.storage import MediaStore, Stored
 from node.media.wire_models import WireMedia
 from node.media.wire_states import MediaFetchState as S, Verdict
 from node.wire.models import WireStory
@@ -44,8 +46,9 @@ class MediaFetchWorker:
     """Fetches due media rows: `run_once()` for tests and commands, `run_forever()` in the node."""
 
     def __init__(self, http: HttpClient, store: MediaStore, limits: FetchLimits, retry: RetryPolicy, *,
-                 concurrency: int = 4) -> None:
+                 concurrency: int = 4, credentials: Credentials | None = None) -> None:
         self.http, self.store, self.limits, self.retry = http, store, limits, retry
+        self.credentials = credentials  # C2PA trust anchors for the verdict of received images (never signs them)
         self.concurrency = concurrency
         # Longer than the longest fetch, so a live worker never loses its row to another.
         self.lock_for = timedelta(seconds=limits.max_seconds + 60)
@@ -84,19 +87,44 @@ class MediaFetchWorker:
             await self._failed(token, row, exc, now)
             return
         if row.expected_sha256 and fetched.sha256 != row.expected_sha256:
+            c2pa_note = await self._c2pa_words(fetched)
             await discard(self.store, fetched)
             await self._reject(token, row, Verdict.MISMATCH,
                                f"the bytes served have SHA-256 {fetched.sha256}, but the story's digest names "
-                               f"{row.expected_sha256}: kept out of the stock", actual_sha256=fetched.sha256)
+                               f"{row.expected_sha256}: kept out of the stock{c2pa_note}",
+                               actual_sha256=fetched.sha256)
             log.warning("media.digest_mismatch", extra={"url": row.url, "story": story.uri})
             return
-        item = await _stock_item(fetched, row, story)
+        try:
+            item = await self._stock_item(fetched, row, story)
+        except MediaError as exc:  # the bytes match, but they are not a file the stock can take (e.g. a bomb)
+            await discard(self.store, fetched)
+            await self._reject(token, row, Verdict.REFUSED, f"{exc.title}: {exc.detail}",
+                               actual_sha256=fetched.sha256)
+            return
         verdict = Verdict.VERIFIED if row.expected_sha256 else Verdict.NO_DIGEST
         reason = ("the bytes match the story's digest" if row.expected_sha256
                   else "the sender gave no digest: stored unverified")
         await self._settle(token, row, S.STORED, verdict=verdict.value, reason=reason, media_item_id=item.id,
                            actual_sha256=fetched.sha256, settled_at=datetime.now(timezone.utc), last_error=None)
         log.info("media.stored", extra={"url": row.url, "verdict": verdict.value})
+
+    async def _c2pa_words(self, fetched: Fetched) -> str:
+        """What the C2PA manifest of an image whose digest failed says, for the editor (a photo altered in transit
+        reads "tampered" with the reason); empty for other files and for images without a manifest."""
+        if fetched.kind != "image":
+            return ""
+        verdict = await asyncio.get_running_loop().run_in_executor(
+            None, contentcred.read_verdict, self.store.path(fetched.sha256), fetched.media_type,
+            self.credentials or contentcred.NO_CREDENTIALS)
+        return "" if verdict.get("verdict") == "none" else f"; {contentcred.describe(verdict)}"
+
+    async def _stock_item(self, fetched: Fetched, row: WireMedia, story: WireStory) -> MediaItem:
+        """The stock item of a wire story's file, with the sending agency as its origin."""
+        desc = row.description if isinstance(row.description, dict) else {}
+        return await stock_item(self.store, fetched, item_fields(desc, story.language),
+                                origin_actor=story.actor.uri, origin_url=row.url,  # type: ignore[attr-defined]
+                                credentials=self.credentials)
 
     async def _reject(self, token: str, row: WireMedia, verdict: Verdict, reason: str, **values: Any) -> None:
         to = S.GAVE_UP if verdict is Verdict.FAILED else S.REJECTED
@@ -116,26 +144,16 @@ class MediaFetchWorker:
                            last_error=exc.reason)
 
 
-async def _stock_item(fetched: Fetched, row: WireMedia, story: WireStory) -> MediaItem:
-    """The stock item of a wire story's file, with the sending agency as its origin."""
-    desc = row.description if isinstance(row.description, dict) else {}
-    return await stock_item(fetched, item_fields(desc, story.language),
-                            origin_actor=story.actor.uri, origin_url=row.url)  # type: ignore[attr-defined]
-
-
-async def stock_item(fetched: Fetched, fields: Mapping[str, Any], *, origin_actor: str, origin_url: str
-                     ) -> MediaItem:
-    """The stock item of fetched bytes: the one there already (ours or an earlier partner's), or a new one that
-    keeps where it came from and what its sender said about it. Kind and type come from the bytes."""
-    existing = await MediaItem.get_or_none(sha256=fetched.sha256)
-    if existing is not None:
-        return existing
-    try:
-        return await MediaItem.create(
-            sha256=fetched.sha256, kind=fetched.kind, media_type=fetched.media_type, size=fetched.size,
-            origin_actor=origin_actor[:512], origin_url=origin_url[:1024], **fields)
-    except IntegrityError:  # the same bytes arrived another way at the same moment
-        return await MediaItem.get(sha256=fetched.sha256)
+async def stock_item(store: MediaStore, fetched: Fetched, fields: Mapping[str, Any], *, origin_actor: str,
+                     origin_url: str, own: bool = False, credentials: Credentials | None = None) -> MediaItem:
+    """The stock item of fetched bytes: the one there already (ours or an earlier partner's), or a new one made
+    through the stock's steps (`node.media.stock.admit`): measured and derived, its C2PA manifest checked, and,
+    when it is a partner's (``own=False``), kept byte for byte with where it came from and what its sender said
+    about it. Kind and type come from the bytes."""
+    stored = Stored(fetched.sha256, fetched.size, fetched.created)
+    item, _ = await admit(store, stored, Sniffed(fetched.media_type, fetched.kind), fields, own=own,
+                          credentials=credentials, origin_actor=origin_actor, origin_url=origin_url)
+    return item
 
 
 async def discard(store: MediaStore, fetched: Fetched) -> None:

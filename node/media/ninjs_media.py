@@ -132,7 +132,9 @@ async def fetch_ninjs_media(fetcher: MediaFetchWorker, doc: Mapping[str, Any], l
         for got in fetched:
             await discard(fetcher.store, got)
         raise
-    items = [await stock_item(got, ref["fields"], origin_actor="", origin_url=ref["url"])
+    # The newsroom's own files: cleaned and signed like an upload of the agency's (own=True).
+    items = [await stock_item(fetcher.store, got, ref["fields"], origin_actor="", origin_url=ref["url"], own=True,
+                              credentials=fetcher.credentials)
              for got, ref in zip(fetched, refs)]
     image = next((i.sha256 for i in items if i.kind == "image"), None)
     notes = [f"{len(items)} media file(s) fetched into the stock"] if items else []

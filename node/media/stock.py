@@ -23,8 +23,8 @@ from node.media.models import MediaItem
 from node.media.storage import MediaStore, Stored, TooLarge
 from schemas.media import clean_filename
 
-__all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "change_item", "file_url", "get_item", "item_json",
-           "limits_of", "list_items", "story_media"]
+__all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "admit", "change_item", "file_url", "get_item",
+           "item_json", "limits_of", "list_items", "story_media"]
 
 KINDS = ("image", "video", "audio", "document")
 # How many items of the stock one story may carry (the first four travel as attachments, all are on its page).
@@ -59,8 +59,18 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
     any image: its C2PA verdict) -> the row. A file received from a partner passes ``own=False`` and is kept byte
     for byte as received: never cleaned, never re-signed, only checked. A refused file leaves nothing behind: what
     this upload put in the store is removed again."""
-    clean = own
     stored, sniffed = await _receive(store, chunks, limits)
+    return await admit(store, stored, sniffed, fields, filename=filename, own=own, credentials=credentials)
+
+
+async def admit(store: MediaStore, stored: Stored, sniffed: sniffing.Sniffed, fields: Mapping[str, Any], *,
+                filename: str | None = None, own: bool = True, credentials: Credentials | None = None,
+                origin_actor: str = "", origin_url: str = "") -> tuple[MediaItem, bool]:
+    """A file already in the store (an upload just streamed in, or a partner's file fetched and checked against
+    its digest) through the steps of `add`, into its row; the item and whether it is new. `fields` may also carry
+    what a partner announced (width, height, duration, blurhash): what the file itself shows wins. A refused file
+    is removed again if it was new in the store; `MediaError` says why."""
+    clean = own
     existing = await _existing(stored.sha256, clean=clean)
     if existing is not None:
         if stored.created and existing.sha256 != stored.sha256:  # the original of a cleaned photo: not kept
@@ -83,15 +93,18 @@ async def add(store: MediaStore, chunks: AsyncIterator[bytes], fields: Mapping[s
     if existing is not None:  # cleaned, it is a file the stock already has
         return existing, False
     try:
-        return await _create(done, sniffed, fields, filename, c2pa=sealed.verdict), True
+        return await _create(done, sniffed, fields, filename, c2pa=sealed.verdict,
+                             origin_actor=origin_actor[:512], origin_url=origin_url[:1024]), True
     except IntegrityError:  # the same file, uploaded at the same moment, got its row first
         return await MediaItem.get(sha256=done.sha256), False
 
 
 async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mapping[str, Any],
-                  filename: str | None, *, c2pa: dict[str, Any] | None) -> MediaItem:
+                  filename: str | None, *, c2pa: dict[str, Any] | None, origin_actor: str,
+                  origin_url: str) -> MediaItem:
     """The row: the uploader's fields, and where the uploader gave none, what the file itself says."""
     found = done.found
+    announced = {k: fields[k] for k in ("width", "height", "duration", "blurhash") if fields.get(k)}
     return await MediaItem.create(
         sha256=done.sha256, kind=sniffed.kind, media_type=sniffed.media_type, size=done.size,
         alt=fields.get("alt", {}), caption=fields.get("caption") or found.get("caption", {}),
@@ -101,7 +114,7 @@ async def _create(done: intake.Intake, sniffed: sniffing.Sniffed, fields: Mappin
         digital_source_type=fields.get("digital_source_type") or found.get("digital_source_type", ""),
         filename=clean_filename(filename), focal_point=fields.get("focal_point"),
         upload_sha256=done.upload_sha256, removed_metadata=done.removed, renditions=done.renditions, c2pa=c2pa,
-        **done.columns)
+        origin_actor=origin_actor, origin_url=origin_url, **{**announced, **done.columns})
 
 
 async def _seal(store: MediaStore, stored: Stored, done: intake.Intake, sniffed: sniffing.Sniffed,

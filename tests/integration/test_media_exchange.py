@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
+import shutil
+import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -18,6 +21,7 @@ from federation.vocab import PUBLIC
 from node.media.models import MediaItem
 from node.media.wire_models import WireMedia
 from tests.fakeremote import FakeRemote
+from tests.node.media import photos
 from tests.node.media.test_stock_api import png, stored_files
 from tests.nodes import TOKEN, RunningNode, node_config, node_on, running_node, settle
 
@@ -246,8 +250,21 @@ class _Listener:
 
 # -- recorded peers that send no digest ------------------------------------------------------------------------
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(256)) + b"\xff\xd9"
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + bytes(300)
+def _served_file(tmp_path: Path, attachment: dict[str, Any]) -> bytes:
+    """Real bytes of the announced type and size: a received file is measured and derived like an upload, so a
+    stand-in that is not a readable picture or video would be refused."""
+    width, height = attachment.get("width") or 64, attachment.get("height") or 48
+    if attachment["mediaType"] == "image/jpeg":
+        out = io.BytesIO()
+        photos.picture(width, height).save(out, "JPEG", quality=80)
+        return out.getvalue()
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("a video attachment needs Debian's ffmpeg to make its file")
+    path = tmp_path / "video.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                    f"testsrc=size={width}x{height}:rate=10", "-t", "1", "-pix_fmt", "yuv420p", str(path)],
+                   check=True)
+    return path.read_bytes()
 
 
 @pytest.mark.parametrize("fixture, actor_fixture", [
@@ -256,7 +273,8 @@ MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08fr
 ])
 async def test_media_exchange__recorded_attachments_are_stored_as_no_digest(tmp_path, fixture, actor_fixture):
     """Mastodon and GoToSocial attachments carry no digest: each file is fetched into the stock with verdict
-    no-digest, keeping the sender as origin and its description, blurhash, focal point and size."""
+    no-digest, keeping the sender as origin and its description and focal point, measured (size, blurhash) and
+    with thumbnails or a poster of our own."""
     async with running_node(tmp_path, "ankara") as ankara, FakeRemote() as remote:
         if actor_fixture:
             remote.load_fixture(actor_fixture)
@@ -264,8 +282,7 @@ async def test_media_exchange__recorded_attachments_are_stored_as_no_digest(tmp_
         await _follow_remote(ankara, create["actor"])
         attachments = create["object"]["attachment"]
         for att in attachments:
-            remote.serve_file(urlsplit(att["url"]).path, JPEG if att["mediaType"] == "image/jpeg" else MP4,
-                              att["mediaType"])
+            remote.serve_file(urlsplit(att["url"]).path, _served_file(tmp_path, att), att["mediaType"])
         status, text = await remote.post_signed(ankara.node.urls.shared_inbox, create)
         assert status == 202, text
         assert await ankara.node.process_inbox_once() == 1
@@ -277,8 +294,9 @@ async def test_media_exchange__recorded_attachments_are_stored_as_no_digest(tmp_
         for att in attachments:
             item = items[att["url"]]
             assert item.origin_actor == create["actor"] and item.media_type == att["mediaType"]
-            assert item.alt == {"en": att["name"]} and item.blurhash == att["blurhash"]
-            assert (item.width, item.height) == (att.get("width"), att.get("height"))
+            assert item.alt == {"en": att["name"]} and item.blurhash  # ours, measured from the bytes
+            assert (item.width, item.height) == (att.get("width") or 64, att.get("height") or 48)
+            assert set(item.renditions) >= ({"thumb.webp", "thumb.jpg"} if item.kind == "image" else {"poster.jpg"})
             assert item.focal_point == att.get("focalPoint")
 
 
@@ -315,7 +333,7 @@ async def test_media_exchange__type_not_announced_or_not_taken_is_refused_and_40
     """Bytes that are not the type the attachment announced, or not a type the stock takes (HTML), are refused
     from their first bytes; a 404 is not retried. Nothing reaches the stock or the store."""
     async with ankara_and_remote(tmp_path) as (ankara, remote, actor_id):
-        lying = remote.serve_file("/files/photo.png", JPEG, "image/png")
+        lying = remote.serve_file("/files/photo.png", photos.jpeg(), "image/png")
         page = remote.serve_file("/files/page.png", b"<html><script>alert(1)</script></html>" * 200, "image/png")
         gone = remote.serve_file("/files/gone.png", png(), "image/png", statuses=[404])
         await _send_story(ankara, remote, actor_id, [_image(lying, digest=None), _image(page, digest=None),
