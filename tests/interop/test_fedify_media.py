@@ -42,7 +42,7 @@ async def test_fedify_media__create_with_image_and_document_parsed(tmp_path):
             image, pdf = parsed
             assert (image["mediaType"], image["url"], image["name"]) == (
                 "image/png", photo["url"], "The Aktau ferry at dawn")
-            assert (image["width"], image["height"]) == (6, 4) or photo["width"] is None
+            assert (image["width"], image["height"]) == (photo["width"], photo["height"]) == (6, 4)
             assert (pdf["mediaType"], pdf["url"]) == ("application/pdf", doc["url"])
             # The digest of each file travels in the object the proof covers (Fedify keeps unknown terms raw).
             raw = create["activity"]["object"]
