@@ -108,10 +108,7 @@ async def list_media(request: web.Request) -> web.Response:
 
 async def get_media(request: web.Request) -> web.Response:
     node = request.app[NODE]
-    try:
-        item = await stock.get_item(request.match_info["sha256"])
-    except stock.MediaError as exc:
-        raise problem_of(exc) from None
+    item = await _item(request)
     return json_response(stock.item_json(item, media_url(node, item.sha256)))
 
 
@@ -129,13 +126,18 @@ async def change_media(request: web.Request) -> web.Response:
     return json_response(stock.item_json(item, media_url(node, item.sha256)))
 
 
+async def _item(request: web.Request) -> Any:
+    """The stock item the route's ``sha256`` names, or a 404 problem."""
+    try:
+        return await stock.get_item(request.match_info["sha256"])
+    except stock.MediaError as exc:
+        raise problem_of(exc) from None
+
+
 async def serve(request: web.Request) -> web.StreamResponse:
     """The bytes of a stock item (Range requests, conditional GETs and HEAD handled by aiohttp)."""
     node = request.app[NODE]
-    try:
-        item = await stock.get_item(request.match_info["sha256"])
-    except stock.MediaError as exc:
-        raise problem_of(exc) from None
+    item = await _item(request)
     disposition = "attachment" if item.kind == "document" else "inline"
     name = item.filename or f"{item.sha256[:16]}.{_extension(item.media_type)}"
     return _file(node, item.sha256, item.media_type, f'{disposition}; filename="{name}"')
@@ -144,10 +146,7 @@ async def serve(request: web.Request) -> web.StreamResponse:
 async def serve_rendition(request: web.Request) -> web.StreamResponse:
     """A derivative made at upload (``thumb.webp``, ``web.jpg``, ``poster.jpg``...), served like the original."""
     node = request.app[NODE]
-    try:
-        item = await stock.get_item(request.match_info["sha256"])
-    except stock.MediaError as exc:
-        raise problem_of(exc) from None
+    item = await _item(request)
     name = request.match_info["rendition"]
     rendition = item.renditions.get(name)
     if rendition is None:
