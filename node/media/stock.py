@@ -8,8 +8,9 @@ uploaded twice is one item (its hash is its name); the second upload answers wit
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
+from federation.store.models import RemoteActor
 from node.media import sniff as sniffing
 from node.media.models import MediaItem
 from node.media.storage import MediaStore, TooLarge
@@ -124,6 +125,7 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
     if len(set(hashes)) != len(hashes):
         raise MediaError(422, "Media item listed twice", "each media item may be attached once")
     found = {i.sha256: i for i in await MediaItem.filter(sha256__in=[h.lower() for h in hashes])}
+    agencies = await _origin_agencies(found.values())
     described = []
     for position, sha in enumerate(h.lower() for h in hashes):
         item = found.get(sha)
@@ -135,18 +137,30 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
         if item.kind == "image" and not any(item.alt.values()):
             raise MediaError(422, "Image without alt text",
                              f"image {sha} has no alt text; add it (PATCH /api/media/{sha}) before attaching it")
-        described.append(_described(item, url_of(sha), lead))
+        described.append(_described(item, url_of(sha), lead, agencies.get(item.origin_actor, "")))
     return described
 
 
-def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
+async def _origin_agencies(items: Iterable[MediaItem]) -> dict[str, str]:
+    """The name of each partner agency that items were received from (its handle when it has no name)."""
+    uris = {i.origin_actor for i in items if i.origin_actor}
+    if not uris:
+        return {}
+    return {a.uri: a.name or a.handle for a in await RemoteActor.filter(uri__in=uris)}
+
+
+def _described(item: MediaItem, url: str, lead: bool, origin_agency: str = "") -> dict[str, Any]:
+    """A partner's item keeps its credit and where it came from (``origin_actor``, ``origin_url``, and the
+    agency's name as ``origin_agency``); ``url`` is always our own copy."""
     entry: dict[str, Any] = {"sha256": item.sha256, "url": url, "kind": item.kind, "media_type": item.media_type,
                              "size": item.size, "alt": dict(item.alt), "caption": dict(item.caption)}
     for key in ("width", "height", "duration", "blurhash", "focal_point", "credit", "copyright",
-                "digital_source_type", "origin_url"):
+                "digital_source_type", "origin_actor", "origin_url"):
         value = getattr(item, key)
         if value:
             entry[key] = value
+    if item.origin_actor:
+        entry["origin_agency"] = origin_agency or item.origin_actor
     if lead:
         entry["lead"] = True
     return entry
