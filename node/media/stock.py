@@ -159,6 +159,8 @@ def _described(item: MediaItem, url: str, lead: bool, origin_agency: str = "") -
         value = getattr(item, key)
         if value:
             entry[key] = value
+    if item.renditions:
+        entry["renditions"] = {name: dict(r) for name, r in item.renditions.items()}  # derivatives, by file name
     if item.origin_actor:
         entry["origin_agency"] = origin_agency or item.origin_actor
     if lead:
