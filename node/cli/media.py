@@ -80,7 +80,7 @@ def _filters(args: argparse.Namespace, text: str | None) -> dict[str, Any]:
 
 def _find(args: argparse.Namespace, text: str | None) -> int:
     """List or search the stock with the command's filters: a table, or JSON with --json."""
-    from node.media import search, stock
+    from node.media import search
     from node.media.routes import media_url, own_names
 
     try:
@@ -90,7 +90,7 @@ def _find(args: argparse.Namespace, text: str | None) -> int:
 
     async def _go(node: Any) -> Any:
         page = await search.search(filters, own=own_names(node))
-        return [stock.item_json(i, media_url(node, i.sha256)) for i in page.items], page.next_offset
+        return search.page_json(page, lambda sha: media_url(node, sha)), page.next_offset
 
     try:
         rows, next_offset = asyncio.run(with_node(args.cfg, _go))
@@ -100,7 +100,7 @@ def _find(args: argparse.Namespace, text: str | None) -> int:
         print_json(rows)
         return 0
     for r in rows:
-        r["from"] = r["origin_actor"] or "own"
+        r["from"] = r.get("origin_agency") or "own"
         r["created"] = r["created"][:10]
         r["text"] = next(iter(r["alt"].values()), "") or next(iter(r["caption"].values()), "")
         if len(r["text"]) > 60:

@@ -103,7 +103,7 @@ async def list_media(request: web.Request) -> web.Response:
         page = await search.search(search.parse_filters(request.query), own=own_names(node))
     except search.FilterError as exc:
         raise ProblemError(422, exc.title, exc.detail, errors={exc.parameter: [exc.message]}) from None
-    return json_response({"media": [stock.item_json(i, media_url(node, i.sha256)) for i in page.items],
+    return json_response({"media": search.page_json(page, lambda sha: media_url(node, sha)),
                           "next_offset": page.next_offset})
 
 

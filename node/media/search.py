@@ -19,15 +19,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from federation.store.models import RemoteActor
 from node.media import search_index
 from node.media.models import MediaItem
-from node.media.stock import KINDS, MediaError
+from node.media.stock import KINDS, MediaError, item_json, origin_agencies
 from schemas.languages import normalize_tag
 
-__all__ = ["FILTERS", "FilterError", "Filters", "Page", "own_names", "parse_filters", "search"]
+__all__ = ["FILTERS", "FilterError", "Filters", "Page", "own_names", "page_json", "parse_filters", "search"]
 
 FILTERS = ("q", "agency", "kind", "language", "since", "until", "credit", "limit", "offset")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
@@ -59,10 +59,23 @@ class Filters:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of results, newest first, and the offset of the next page (None on the last)."""
+    """One page of results, newest first, the offset of the next page (None on the last), and the names of the
+    partner agencies the received ones came from (by actor URI)."""
 
     items: list[MediaItem]
     next_offset: int | None
+    agencies: Mapping[str, str]
+
+
+def page_json(page: Page, url_of: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The page's items for the API and the CLI; a received one also names its agency (``origin_agency``)."""
+    out = []
+    for item in page.items:
+        doc = item_json(item, url_of(item.sha256))
+        if item.origin_actor:
+            doc["origin_agency"] = page.agencies.get(item.origin_actor) or item.origin_actor
+        out.append(doc)
+    return out
 
 
 def _time(parameter: str, value: str, *, end_of_day: bool) -> datetime:
@@ -159,7 +172,7 @@ async def search(filters: Filters, *, own: tuple[str, ...] = ()) -> Page:
     if filters.q:
         match = search_index.tsquery(filters.q) if sql.postgres else search_index.fts5_query(filters.q)
         if match is None:  # only punctuation or operators: no word to look for, so nothing matches
-            return Page([], None)
+            return Page([], None, {})
         sql.where.append(f"media_search.document @@ to_tsquery('simple', {sql.param(match)})" if sql.postgres
                          else f"media_search MATCH {sql.param(match)}")
     position = "strpos" if sql.postgres else "instr"
@@ -193,4 +206,5 @@ async def search(filters: Filters, *, own: tuple[str, ...] = ()) -> Page:
     more = len(ids) > filters.limit
     ids = ids[:filters.limit]
     by_id = {item.id: item for item in await MediaItem.filter(id__in=ids)}
-    return Page([by_id[i] for i in ids if i in by_id], filters.offset + filters.limit if more else None)
+    items = [by_id[i] for i in ids if i in by_id]
+    return Page(items, filters.offset + filters.limit if more else None, await origin_agencies(items))

@@ -119,10 +119,9 @@ async def index_item(item: Any, connection: Any = None) -> None:
             "document = EXCLUDED.document, credit = EXCLUDED.credit, languages = EXCLUDED.languages",
             [item.id, doc, credit, languages])
     else:
-        # FTS5 tables have no upsert.
-        await conn.execute_query("DELETE FROM media_search WHERE rowid = ?", [item.id])
-        await conn.execute_query("INSERT INTO media_search (rowid, document, credit, languages) VALUES (?, ?, ?, ?)",
-                                 [item.id, doc, credit, languages])
+        # FTS5 has no upsert, but OR REPLACE on the rowid replaces the row and its index entries.
+        await conn.execute_query("INSERT OR REPLACE INTO media_search (rowid, document, credit, languages) "
+                                 "VALUES (?, ?, ?, ?)", [item.id, doc, credit, languages])
 
 
 async def reindex(connection: Any) -> int:

@@ -17,7 +17,7 @@ from node.media.storage import MediaStore, TooLarge
 from schemas.media import clean_filename
 
 __all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "change_item", "file_url", "get_item", "item_json", "limits_of", "list_items",
-           "story_media"]
+           "origin_agencies", "story_media"]
 
 KINDS = ("image", "video", "audio", "document")
 # How many items of the stock one story may carry (the first four travel as attachments, all are on its page).
@@ -125,7 +125,7 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
     if len(set(hashes)) != len(hashes):
         raise MediaError(422, "Media item listed twice", "each media item may be attached once")
     found = {i.sha256: i for i in await MediaItem.filter(sha256__in=[h.lower() for h in hashes])}
-    agencies = await _origin_agencies(found.values())
+    agencies = await origin_agencies(found.values())
     described = []
     for position, sha in enumerate(h.lower() for h in hashes):
         item = found.get(sha)
@@ -141,7 +141,7 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
     return described
 
 
-async def _origin_agencies(items: Iterable[MediaItem]) -> dict[str, str]:
+async def origin_agencies(items: Iterable[MediaItem]) -> dict[str, str]:
     """The name of each partner agency that items were received from (its handle when it has no name)."""
     uris = {i.origin_actor for i in items if i.origin_actor}
     if not uris:

@@ -111,6 +111,7 @@ async def test_media_search__filters_by_agency_kind_language_and_date_newest_fir
         assert [m["id"] for m in rest["media"]] == [d] and rest["next_offset"] is None
         received = next(m for m in first["media"] if m["id"] == c)
         assert received["origin_actor"] == XINHUA and received["credit"] == "Xinhua / 李明"
+        assert received["origin_agency"] == "Xinhua" and "origin_agency" not in first["media"][0]
 
 
 # (query, whether it finds item "a"): only the words of a query are searched, so NEAR and AND are words too.
@@ -216,6 +217,7 @@ def test_cli_media__search_and_list_with_filters_as_a_table_or_json(initialised)
     assert res.returncode == 0 and res.stdout.splitlines()[0].split()[:6] == ["ID", "KIND", "CREATED", "FROM",
                                                                              "CREDIT", "TEXT"]
     assert len(res.stdout.splitlines()) == 2 and "document" in res.stdout and "Отчёт о переговорах" in res.stdout
+    assert " own " in res.stdout.splitlines()[1]
     res = cli("media", "search", '"NEAR -*', "--json", cwd=folder)
     assert res.returncode == 0 and json.loads(res.stdout) == []
     res = cli("media", "list", "--credit", "əliyev", "--json", cwd=folder)
