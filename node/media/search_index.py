@@ -98,12 +98,12 @@ def fts5_query(text: str) -> str | None:
 
 def tsquery(text: str) -> str | None:
     """The same search as a PostgreSQL ``to_tsquery('simple', ...)`` text; None when it has no words."""
-    terms = [f"({' <-> '.join(repr_lexeme(c) for c in run)})" if cjk else f"{repr_lexeme(run)}:*"
+    terms = [f"({' <-> '.join(_lexeme(c) for c in run)})" if cjk else f"{_lexeme(run)}:*"
              for cjk, run in _runs(text)]
     return " & ".join(terms) or None
 
 
-def repr_lexeme(word: str) -> str:
+def _lexeme(word: str) -> str:
     # Words hold only letters, marks and numbers; quoting still keeps any operator character inert.
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
