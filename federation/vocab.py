@@ -37,7 +37,8 @@ PROOF_ACTOR_CONTEXT: list[Any] = [
                                          "@container": "@set"}},
 ]
 # Media attachments: Mastodon's blurhash and focal point, the VC data model's digestMultibase (the SHA-256 of the
-# file, inside what the story's proof covers), schema.org's credit, copyright and IPTC digital source type.
+# file, inside what the story's proof covers), schema.org's credit, copyright and IPTC digital source type, and
+# schema.org's isBasedOn: the partner's item that a reused photo is our copy of.
 MEDIA_TERMS: dict[str, Any] = {
     "toot": "http://joinmastodon.org/ns#",
     "blurhash": "toot:blurhash",
@@ -48,6 +49,7 @@ MEDIA_TERMS: dict[str, Any] = {
     "creditText": "schema:creditText",
     "copyrightNotice": "schema:copyrightNotice",
     "digitalSourceType": {"@id": "schema:digitalSourceType", "@type": "@id"},
+    "isBasedOn": {"@id": "schema:isBasedOn", "@type": "@id"},
 }
 OBJECT_CONTEXT: list[Any] = [AS_CONTEXT, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive", **LIFECYCLE_TERMS,
                                           **MEDIA_TERMS}]
@@ -158,8 +160,10 @@ def media_object(media: Mapping[str, Any], language: str) -> dict[str, Any]:
 
     ``media`` is the story's stored description of the item (`node.media.stock.story_media`): ``url``, ``kind``,
     ``media_type``, ``sha256`` and, where known, ``alt`` ({language: text}), ``width``, ``height``, ``duration``,
-    ``blurhash``, ``focal_point``, ``credit``, ``copyright``, ``digital_source_type``. ``name`` is the alt text in
-    ``language`` (the first one there is otherwise), ``nameMap`` all of them.
+    ``blurhash``, ``focal_point``, ``credit``, ``copyright``, ``digital_source_type``, ``origin_url``. ``name`` is
+    the alt text in ``language`` (the first one there is otherwise), ``nameMap`` all of them. A partner's item that
+    we reuse keeps its credit (``creditText``) and links back to the partner's item (``isBasedOn``); ``url`` is our
+    own copy.
     """
     from federation.multikey import digest_multibase  # here: importing vocab alone stays light (test_public_api)
 
@@ -171,7 +175,7 @@ def media_object(media: Mapping[str, Any], language: str) -> dict[str, Any]:
         obj["nameMap"] = alt
     for key, term in (("width", "width"), ("height", "height"), ("blurhash", "blurhash"),
                       ("credit", "creditText"), ("copyright", "copyrightNotice"),
-                      ("digital_source_type", "digitalSourceType")):
+                      ("digital_source_type", "digitalSourceType"), ("origin_url", "isBasedOn")):
         if media.get(key):
             obj[term] = media[key]
     if media.get("duration"):

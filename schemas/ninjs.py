@@ -16,6 +16,7 @@ Mapping (ninjs 3.x names; 2.x uses the same names in lower case and `embargoed` 
 | `urgency` | `urgency` (1-9) |
 | `language`, `headlines[0]`, `descriptions[role=summary]`, `bodies[0]` | language, headline, summary, body (HTML) |
 | `associations[rel=translation]` | the story in its other languages, one ninjs object each |
+| `associations[rel=featuremedia/attachment]` | its lead image and other media, with renditions (`schemas.ninjs_media`) |
 | `descriptions[role=correction]` | the correction notes, oldest first, in the story's language |
 | `subjects` | IPTC Media Topics (`uri`, `literal` = `medtop:` code, `name`); hashtags as `rel: hashtag` |
 | `altIds[role=canonical]` | the story's canonical page, when it has one |
@@ -33,6 +34,7 @@ from importlib import resources
 from typing import Any, Mapping
 
 from schemas.lifecycle import NS, LifecycleError, clean_subjects, parse_time
+from schemas.ninjs_media import media_associations
 
 NINJS3_SCHEMA = "ninjs-schema_3.3.json"
 NINJS2_SCHEMA = "ninjs-schema_2.4.json"
@@ -144,7 +146,8 @@ def to_ninjs(story: Mapping[str, Any]) -> dict[str, Any]:
     `story` keys: uri, language, headline, summary, body_html, version, published, updated, state
     (published|scheduled|deleted), and optionally url, urgency, subjects, hashtags, embargoed_until, kill_reason,
     corrections (a list of {language: note}), translations ({language: {headline, summary, body_html}}),
-    agency (the copyright holder's name), proof (a proof status such as "verified"), revisions_url."""
+    agency (the copyright holder's name), proof (a proof status such as "verified"), revisions_url, media (the
+    story's stored media descriptions, lead image first; `schemas.ninjs_media`)."""
     uri = str(story["uri"])
     lang = str(story["language"])
     corrections = list(story.get("corrections") or [])
@@ -186,11 +189,13 @@ def to_ninjs(story: Mapping[str, Any]) -> dict[str, Any]:
     if trust:
         doc["trustIndicators"] = trust
     translations = story.get("translations") or {}
-    if translations:
-        doc["associations"] = [
-            {"name": f"translation-{tlang}", "rel": "translation", "uri": f"{uri}#{tlang}", "type": "text",
-             "language": tlang, **_text_parts(view, corrections, tlang)}
-            for tlang, view in translations.items() if tlang != lang]
+    associations = [
+        {"name": f"translation-{tlang}", "rel": "translation", "uri": f"{uri}#{tlang}", "type": "text",
+         "language": tlang, **_text_parts(view, corrections, tlang)}
+        for tlang, view in translations.items() if tlang != lang]
+    associations += media_associations(story.get("media") or (), language=lang, agency=str(story.get("agency") or ""))
+    if associations:
+        doc["associations"] = associations
     return doc
 
 

@@ -1,4 +1,5 @@
-"""`agency-node media add|list|show`: the media stock from the command line (a progress line for large files)."""
+"""`agency-node media add|list|search|show`: the media stock from the command line (a progress line for large
+files; filters as `node.media.search` describes them)."""
 
 from __future__ import annotations
 
@@ -90,22 +91,55 @@ def describe(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
-def cmd_media_list(args: argparse.Namespace) -> int:
-    from node.media import stock
-    from node.media.routes import media_url
+def _filters(args: argparse.Namespace, text: str | None) -> dict[str, Any]:
+    return {"q": text, "agency": args.agency, "kind": args.kind, "language": args.language, "since": args.since,
+            "until": args.until, "credit": args.credit, "limit": args.limit, "offset": args.offset}
+
+
+def _find(args: argparse.Namespace, text: str | None) -> int:
+    """List or search the stock with the command's filters: a table, or JSON with --json."""
+    from node.media import search
+    from node.media.routes import media_url, own_names
+
+    try:
+        filters = search.parse_filters(_filters(args, text))
+    except search.FilterError as exc:
+        raise CliError(_option_error(exc)) from None
 
     async def _go(node: Any) -> Any:
-        return [stock.item_json(i, media_url(node, i.sha256))
-                for i in await stock.list_items(kind=args.kind, limit=args.limit)]
+        page = await search.search(filters, own=own_names(node))
+        return search.page_json(page, lambda sha: media_url(node, sha)), page.next_offset
 
-    rows = asyncio.run(with_node(args.cfg, _go))
+    try:
+        rows, next_offset = asyncio.run(with_node(args.cfg, _go))
+    except search.FilterError as exc:
+        raise CliError(_option_error(exc)) from None
     if args.json:
         print_json(rows)
-    else:
-        for r in rows:
-            r["alt_text"] = next(iter(r["alt"].values()), "")
-        table(rows, ["id", "kind", "media_type", "size", "credit", "alt_text"])
+        return 0
+    for r in rows:
+        r["from"] = r.get("origin_agency") or "own"
+        r["created"] = r["created"][:10]
+        r["text"] = next(iter(r["alt"].values()), "") or next(iter(r["caption"].values()), "")
+        if len(r["text"]) > 60:
+            r["text"] = r["text"][:59] + "…"
+    table(rows, ["id", "kind", "created", "from", "credit", "text"])
+    if next_offset is not None:
+        print(f"(more: --offset {next_offset})", file=sys.stderr)
     return 0
+
+
+def _option_error(exc: Any) -> str:
+    option = {"q": "TEXT", "limit": "--limit", "offset": "--offset"}.get(exc.parameter, f"--{exc.parameter}")
+    return f"{option}: {exc.message}"
+
+
+def cmd_media_list(args: argparse.Namespace) -> int:
+    return _find(args, None)
+
+
+def cmd_media_search(args: argparse.Namespace) -> int:
+    return _find(args, args.text)
 
 
 def cmd_media_show(args: argparse.Namespace) -> int:
@@ -123,10 +157,22 @@ def cmd_media_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter_options(q: argparse.ArgumentParser) -> None:
+    q.add_argument("--agency", help="own, partners, or one partner by actor URI or handle (user@host)")
+    q.add_argument("--kind", help="image, video, audio or document")
+    q.add_argument("--language", help="with alt text or a caption in this language (zh also finds zh-Hans)")
+    q.add_argument("--since", metavar="DATE", help="added on or after this date (2026-12-01) or time (RFC 3339)")
+    q.add_argument("--until", metavar="DATE", help="added before the end of this date, or before this time")
+    q.add_argument("--credit", help="a part of the credit line (any case)")
+    q.add_argument("--limit", help="at most this many items (1-500, default 50)")
+    q.add_argument("--offset", help="skip this many items (to page on)")
+
+
 def register(add: Add) -> None:
     """Add this group's commands to the `agency-node` parser."""
-    p = add("media", cmd_media_list, "add files to the media stock, list and show them")
-    p.set_defaults(kind=None, limit=50, json=False)
+    p = add("media", cmd_media_list, "add files to the media stock, list, search and show them")
+    p.set_defaults(json=False, **{name: None for name in ("agency", "kind", "language", "since", "until", "credit",
+                                                          "limit", "offset")})
     sub = p.add_subparsers(dest="action", metavar="ACTION")
 
     def action(name: str, fn: Any, help_: str) -> argparse.ArgumentParser:
@@ -145,8 +191,10 @@ def register(add: Add) -> None:
     q.add_argument("--usage-terms", dest="usage_terms", help="usage terms")
     q.add_argument("--source-type", dest="source_type", metavar="CODE",
                    help="IPTC digital source type, e.g. digitalCapture, trainedAlgorithmicMedia")
-    q = action("list", cmd_media_list, "list the stock, newest first")
-    q.add_argument("--kind", choices=["image", "video", "audio", "document"])
-    q.add_argument("--limit", type=int, default=50)
+    q = action("list", cmd_media_list, "list the stock (own and received items), newest first")
+    _filter_options(q)
+    q = action("search", cmd_media_search, "search alt texts, captions (any language), credits and file names")
+    q.add_argument("text", help="the words to find (each must be there; quotes, * and - are plain text)")
+    _filter_options(q)
     q = action("show", cmd_media_show, "print one item (by its SHA-256 or URL)")
     q.add_argument("id", help="the item's SHA-256 or its /media/ URL")

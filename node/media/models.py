@@ -5,6 +5,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from node.media.search_index import keep_in_step
+
 class MediaItem(Model):
     """A file in the stock, named by the SHA-256 of its bytes (stored once, `node.media.storage`)."""
 
@@ -48,5 +50,8 @@ class MediaItem(Model):
         table = "media_item"
         table_description = "A file of the media stock (photo, video, audio, document), stored by its SHA-256."
 
+
+# The full-text index (migration 0009) follows every save of an item, whoever saves it.
+keep_in_step(MediaItem)
 
 __models__ = [MediaItem]

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from node.media.fetch_worker import MediaFetchWorker, discard, stock_item
 from node.media.fetching import Fetched, FetchProblem, announced_kind, fetch_into_store, normal_type
 from node.media.receiving import expected_sha256
+from schemas.ninjs_media import HASH_EXTENSION
 from node.media.stock import MAX_STORY_MEDIA
 from schemas.activitystreams import is_http_url
 from schemas.ninjs import NinjsError
@@ -58,7 +59,10 @@ def _best(renditions: Any) -> Mapping[str, Any] | None:
 
 
 def _expected(assoc: Mapping[str, Any], rendition: Mapping[str, Any]) -> str:
-    candidates = [rendition.get("hash"), assoc.get("hash")]
+    # Our own export puts the SHA-256 in each rendition's extensions (`schemas.ninjs_media.HASH_EXTENSION`).
+    extensions = rendition.get("extensions")
+    candidates = [extensions.get(HASH_EXTENSION) if isinstance(extensions, Mapping) else None,
+                  rendition.get("hash"), assoc.get("hash")]
     candidates += [a.get("value") for a in _get(assoc, "altIds") or []
                    if isinstance(a, Mapping) and str(a.get("role", "")).lower() in _HASH_ROLES]
     for value in candidates:

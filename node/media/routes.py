@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, web
 from aiohttp.multipart import content_disposition_filename, parse_content_disposition
 from marshmallow import ValidationError
 
-from node.media import stock
+from node.media import search, stock
 from node.web.api import json_response, problem_of, read_json
 from node.web.keys import NODE
 from node.web.problems import ProblemError
@@ -98,12 +98,19 @@ async def _upload_multipart(request: web.Request, node: Any, limits: dict[str, i
 
 
 async def list_media(request: web.Request) -> web.Response:
+    """The stock, own and received, newest first, filtered and searched (`node.media.search` names the
+    parameters); ``next_offset`` pages on."""
     node = request.app[NODE]
-    kind = request.query.get("kind") or None
-    if kind is not None and kind not in stock.KINDS:
-        raise ProblemError(422, "Invalid input", f"kind: one of {', '.join(stock.KINDS)}")
-    items = await stock.list_items(kind=kind, limit=min(int(request.query.get("limit", "50") or 50), 500))
-    return json_response({"media": [stock.item_json(i, media_url(node, i.sha256)) for i in items]})
+    try:
+        page = await search.search(search.parse_filters(request.query), own=own_names(node))
+    except search.FilterError as exc:
+        raise ProblemError(422, exc.title, exc.detail, errors={exc.parameter: [exc.message]}) from None
+    return json_response({"media": search.page_json(page, lambda sha: media_url(node, sha)),
+                          "next_offset": page.next_offset})
+
+
+def own_names(node: Any) -> tuple[str, ...]:
+    return search.own_names(node.agency, node.config.host, node.urls.actor(node.agency))
 
 
 async def get_media(request: web.Request) -> web.Response:

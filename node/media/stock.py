@@ -10,11 +10,12 @@ cleaned file, and the upload's own hash (``upload_sha256``) finds it again.
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, Iterable, Mapping, Sequence
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from federation.store.models import RemoteActor
 from node.media import contentcred, images, intake
 from node.media import probe as probing
 from node.media import sniff as sniffing
@@ -24,7 +25,7 @@ from node.media.storage import MediaStore, Stored, TooLarge
 from schemas.media import clean_filename
 
 __all__ = ["KINDS", "MAX_STORY_MEDIA", "MediaError", "add", "admit", "change_item", "file_url", "get_item",
-           "item_json", "limits_of", "list_items", "story_media"]
+           "item_json", "limits_of", "list_items", "origin_agencies", "story_media"]
 
 KINDS = ("image", "video", "audio", "document")
 # How many items of the stock one story may carry (the first four travel as attachments, all are on its page).
@@ -232,6 +233,7 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
     if len(set(hashes)) != len(hashes):
         raise MediaError(422, "Media item listed twice", "each media item may be attached once")
     found = {i.sha256: i for i in await MediaItem.filter(sha256__in=[h.lower() for h in hashes])}
+    agencies = await origin_agencies(found.values())
     described = []
     for position, sha in enumerate(h.lower() for h in hashes):
         item = found.get(sha)
@@ -243,15 +245,25 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
         if item.kind == "image" and not any(item.alt.values()):
             raise MediaError(422, "Image without alt text",
                              f"image {sha} has no alt text; add it (PATCH /api/media/{sha}) before attaching it")
-        described.append(_described(item, url_of(sha), lead))
+        described.append(_described(item, url_of(sha), lead, agencies.get(item.origin_actor, "")))
     return described
 
 
-def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
+async def origin_agencies(items: Iterable[MediaItem]) -> dict[str, str]:
+    """The name of each partner agency that items were received from (its handle when it has no name)."""
+    uris = {i.origin_actor for i in items if i.origin_actor}
+    if not uris:
+        return {}
+    return {a.uri: a.name or a.handle for a in await RemoteActor.filter(uri__in=uris)}
+
+
+def _described(item: MediaItem, url: str, lead: bool, origin_agency: str = "") -> dict[str, Any]:
+    """A partner's item keeps its credit and where it came from (``origin_actor``, ``origin_url``, and the
+    agency's name as ``origin_agency``); ``url`` is always our own copy."""
     entry: dict[str, Any] = {"sha256": item.sha256, "url": url, "kind": item.kind, "media_type": item.media_type,
                              "size": item.size, "alt": dict(item.alt), "caption": dict(item.caption)}
     for key in ("width", "height", "duration", "blurhash", "focal_point", "credit", "copyright",
-                "digital_source_type", "origin_url"):
+                "digital_source_type", "origin_actor", "origin_url"):
         value = getattr(item, key)
         if value:
             entry[key] = value
@@ -260,6 +272,8 @@ def _described(item: MediaItem, url: str, lead: bool) -> dict[str, Any]:
     if item.c2pa:  # beside the digest: what the C2PA check said (kept on the story, not sent on the wire)
         entry["c2pa"] = {k: item.c2pa[k] for k in ("verdict", "reason", "signer", "issuer", "actions")
                          if item.c2pa.get(k)}
+    if item.origin_actor:
+        entry["origin_agency"] = origin_agency or item.origin_actor
     if lead:
         entry["lead"] = True
     return entry

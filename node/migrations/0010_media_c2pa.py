@@ -6,7 +6,7 @@ from tortoise import fields
 class Migration(migrations.Migration):
     """Media items keep their C2PA verdict (valid-trusted, valid-untrusted, tampered, none, error) as JSON."""
 
-    dependencies = [('models', '0008_media_fetch')]
+    dependencies = [('models', '0009_media_search')]
 
     initial = False
 

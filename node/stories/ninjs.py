@@ -37,7 +37,7 @@ async def story_ninjs(fed: Federation, agency_name: str, story: Story) -> dict[s
         "version": story.version, "published": story.published_at, "updated": story.updated_at,
         "state": story.state, "urgency": story.urgency, "subjects": story.subjects, "hashtags": story.hashtags,
         "embargoed_until": story.embargoed_until, "kill_reason": story.kill_reason,
-        "corrections": [r.correction_note for r in revs], "agency": agency_name,
+        "corrections": [r.correction_note for r in revs], "agency": agency_name, "media": story.media or [],
         # Our own stories are served and sent with an eddsa-jcs-2022 proof once the agency has an Ed25519 key.
         "proof": "signed by this agency" if fed.proof_signers else None, "revisions_url": fed.urls.story(story.uuid) + "/revisions",
     })

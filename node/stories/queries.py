@@ -29,11 +29,21 @@ def story_json(story: Story, url: str, deliveries: dict[str, int] | None = None)
         "deleted": iso(story.deleted_at) if story.deleted_at else None,
         "urgency": story.urgency, "subjects": story.subjects or [],
         "embargoed_until": iso(story.embargoed_until) if story.embargoed_until else None,
-        "kill_reason": story.kill_reason, "media": story.media or [],
+        "kill_reason": story.kill_reason, "media": [media_json(m) for m in story.media or []],
     }
     if deliveries is not None:
         doc["deliveries"] = deliveries
     return doc
+
+
+def media_json(media: dict[str, Any]) -> dict[str, Any]:
+    """One of a story's media as stored; a partner's item also says where it is from (``from``, and a
+    ``credit_line`` such as ``Xinhua / Li Ming (from Xinhua)``) for the editor to print beside it."""
+    if not media.get("origin_actor"):
+        return dict(media)
+    agency = media.get("origin_agency") or media["origin_actor"]
+    credit = media.get("credit") or ""
+    return {**media, "from": agency, "credit_line": f"{credit} (from {agency})" if credit else f"from {agency}"}
 
 
 async def list_stories(limit: int = 50) -> list[tuple[Story, dict[str, int]]]:

@@ -4,6 +4,7 @@ catch-up after a restart."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from node.stories.models import Story, StoryRevision
+from schemas.ninjs_media import HASH_EXTENSION
+from tests.node.media.test_stock_api import PDF, _upload_raw, png
 from tests.nodes import node_on, running_node
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ninjs"
@@ -134,3 +137,32 @@ async def test_story_formats__scheduler_catches_up_after_restart(tmp_path):
                 await asyncio.sleep(0.05)
         row = await baku.db(lambda: Story.get(uuid=story["id"]))
         assert row.state == "published"
+
+
+@pytest.mark.postgres
+async def test_story_formats__ninjs_carries_the_media_as_associations_with_hashes(tmp_path, database_url):
+    """A story with an uploaded photo (the lead) and a PDF: its ninjs is valid 3.3, and each association's
+    original rendition points at our copy with the SHA-256 of the bytes served there."""
+    async with node_on(tmp_path, "baku", database_url) as baku:
+        _, photo = await _upload_raw(baku, png(), "image/png", language="az", alt="Bərə limanda",
+                                     caption="Bakı-Aktau bərəsi", credit="Baku News / R. Aliyev")
+        _, report = await _upload_raw(baku, PDF, "application/pdf", filename="report.pdf")
+        status, story = await baku.api("POST", "/api/stories", {**STORY, "image": photo["id"],
+                                                                "media": [report["id"]]})
+        assert status == 201, story
+        _, doc = await baku.api("GET", f"/api/stories/{story['id']}/ninjs")
+        assert list(NINJS3.iter_errors(doc)) == []
+        lead, pdf = doc["associations"]
+        assert (lead["name"], lead["type"], lead["uri"], lead["language"]) == ("featuremedia", "picture",
+                                                                               photo["url"], "az")
+        assert lead["by"] == "Baku News / R. Aliyev" and lead["copyrightHolder"] == "Baku News Agency"
+        assert lead["headlines"][0]["value"] == "Bakı-Aktau bərəsi"
+        original, *derived = lead["renditions"]
+        assert original["href"] == photo["url"] and original["contentType"] == "image/png"
+        assert original["extensions"] == {HASH_EXTENSION: photo["id"]}
+        # The thumb and web sizes made at upload follow, each with the hash of what its href serves.
+        assert {r["href"] for r in derived} == {r["url"] for r in photo["renditions"].values()} != set()
+        for rendition in (original, *derived):
+            async with baku.session.get(rendition["href"]) as resp:
+                assert hashlib.sha256(await resp.read()).hexdigest() == rendition["extensions"][HASH_EXTENSION]
+        assert (pdf["type"], pdf["renditions"][0]["sizeInBytes"]) == ("component", len(PDF))

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from schemas.ninjs import NINJS2_SCHEMA, NINJS3_SCHEMA, NinjsError, from_ninjs, ninjs_version, to_ninjs
+from schemas.ninjs import (NINJS2_SCHEMA, NINJS3_SCHEMA, NinjsError, from_ninjs, ninjs_version, schema_errors,
+                           to_ninjs)
+from schemas.ninjs_media import HASH_EXTENSION
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ninjs"
 PACKAGED = Path(__file__).resolve().parents[2] / "schemas" / "iptc"
@@ -59,6 +61,55 @@ def test_ninjs__story_is_valid_ninjs3(state, status):
         assert doc["embargoedUntil"] == "2026-06-01T06:00:00Z"
     if state == "deleted":
         assert doc["edNote"] == "Killed: Withdrawn by the operator."
+
+
+MEDIA = [
+    {"sha256": "c" * 64, "url": "https://baku.example/media/" + "c" * 64, "kind": "image", "media_type": "image/jpeg",
+     "size": 204800, "width": 1200, "height": 800, "lead": True,
+     "alt": {"az": "Bakı limanında bərə", "en": "A ferry in Baku port"}, "caption": {"en": "The ferry at dawn"},
+     "credit": "Xinhua / Li Ming", "copyright": "© 2026 Xinhua", "origin_actor": "https://xinhua.example/actors/x",
+     "origin_agency": "Xinhua", "origin_url": "https://xinhua.example/media/" + "c" * 64,
+     "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
+     "renditions": {"thumb.webp": {"sha256": "e" * 64, "media_type": "image/webp", "width": 320, "height": 213,
+                                   "size": 9000}}},
+    {"sha256": "d" * 64, "url": "https://baku.example/media/" + "d" * 64, "kind": "video", "media_type": "video/mp4",
+     "size": 5_000_000, "width": 1920, "height": 1080, "duration": 12.5, "alt": {}, "caption": {"az": "Bərə"},
+     "credit": "Baku News"},
+    {"sha256": "f" * 64, "url": "https://baku.example/media/" + "f" * 64, "kind": "document",
+     "media_type": "application/pdf", "size": 1000, "alt": {}, "caption": {}},
+]
+
+
+def test_ninjs__media_are_associations_with_renditions_and_hashes():
+    """A story's lead image and other media become ninjs 3.3 associations (picture, video, component) with their
+    texts, credit, rights, origin and renditions whose SHA-256 is in the rendition's extensions; still valid."""
+    doc = to_ninjs({**STORY, "media": MEDIA})
+    assert list(_validator(NINJS3_SCHEMA).iter_errors(doc)) == []
+    assert schema_errors(doc) == []  # with format checks, as imports are checked
+    translation, lead, video, document = doc["associations"]
+    assert translation["rel"] == "translation"
+    assert (lead["name"], lead["rel"], lead["type"], lead["uri"]) == ("featuremedia", "featuremedia", "picture",
+                                                                      MEDIA[0]["url"])
+    assert lead["headlines"] == [{"value": "The ferry at dawn", "contentType": "text/plain"}]
+    # The story is in az: the alt text in az, the caption in the only language it has (so no single language).
+    assert lead["descriptions"] == [{"role": "caption", "contentType": "text/plain", "value": "The ferry at dawn"},
+                                    {"role": "alt", "contentType": "text/plain", "value": "Bakı limanında bərə"}]
+    assert "language" not in lead
+    assert (lead["by"], lead["copyrightHolder"], lead["copyrightNotice"]) == ("Xinhua / Li Ming", "Xinhua",
+                                                                             "© 2026 Xinhua")
+    assert lead["altIds"] == [{"role": "origin", "value": MEDIA[0]["origin_url"]}]
+    assert lead["digitalSourceType"] == {"uri": MEDIA[0]["digital_source_type"]}
+    original, thumb = lead["renditions"]
+    assert original == {"name": "original", "href": MEDIA[0]["url"], "contentType": "image/jpeg", "width": 1200,
+                        "height": 800, "sizeInBytes": 204800, "extensions": {HASH_EXTENSION: "c" * 64}}
+    assert thumb == {"name": "thumb.webp", "href": MEDIA[0]["url"] + "/thumb.webp", "contentType": "image/webp",
+                     "width": 320, "height": 213, "sizeInBytes": 9000, "extensions": {HASH_EXTENSION: "e" * 64}}
+    assert (video["name"], video["rel"], video["type"], video["language"]) == ("media-1", "attachment", "video", "az")
+    assert video["renditions"][0]["duration"] == 12.5 and video["copyrightHolder"] == "Baku News Agency"
+    assert (document["type"], document["renditions"][0]["contentType"]) == ("component", "application/pdf")
+    assert "headlines" not in document
+    # Importing the document still reads the story (media associations are not translations).
+    assert from_ninjs(doc)["translations"].keys() == {"en"}
 
 
 def test_ninjs__round_trip_keeps_every_field():
