@@ -77,6 +77,9 @@ class TranslationEngine(abc.ABC):
     """A machine-translation engine. Subclasses set `name` and implement `translate` and `languages`."""
 
     name: str = "engine"
+    # Whether the node refuses to start with a configured target this engine does not offer (engines whose
+    # pairs are installed by the operator); otherwise only the jobs for that pair end refused.
+    checks_targets_at_start: bool = False
 
     @abc.abstractmethod
     async def translate(self, texts: list[str], source: str, target: str, *, html: bool) -> list[str]:
