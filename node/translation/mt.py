@@ -3,7 +3,8 @@ a story's fields through an engine (protected terms masked, long bodies cut into
 batches, everything put back and checked).
 
 An engine is a small class: a `name`, `translate(texts, source, target, html=...)` returning one text per text,
-and `languages()` saying which pairs it can do (see `federation.libretranslate` for the HTTP one).
+and `languages()` saying which pairs it can do (see `node.translation.libretranslate` and
+`node.translation.apertium` for HTTP ones, `node.translation.bergamot` for one that runs in the node).
 
 Errors (what a job does with each):
 
@@ -77,6 +78,9 @@ class TranslationEngine(abc.ABC):
     """A machine-translation engine. Subclasses set `name` and implement `translate` and `languages`."""
 
     name: str = "engine"
+    # Whether the node refuses to start with a configured target this engine does not offer (engines whose
+    # pairs are installed by the operator); otherwise only the jobs for that pair end refused.
+    checks_targets_at_start: bool = False
 
     @abc.abstractmethod
     async def translate(self, texts: list[str], source: str, target: str, *, html: bool) -> list[str]:

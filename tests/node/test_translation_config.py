@@ -36,8 +36,17 @@ def test_translation_config__targets_normalised_and_key_from_env_kept_out_of_rep
     assert config_from_dict(data, environ={}).translation_api_key == "file-key"
 
 
+def test_translation_config__bergamot_needs_no_url_and_models_dir_is_relative_to_the_file(tmp_path):
+    """The in-process engine has no URL; its models folder is resolved against the config file's folder."""
+    config = _config(tmp_path, engine="bergamot", models_dir="models")
+    assert config.translation["engine"] == "bergamot"
+    assert config.translation["models_dir"] == str((tmp_path / "models").resolve())
+    assert _config(tmp_path, engine="bergamot").translation["models_dir"] == ""
+
+
 @pytest.mark.parametrize(("translation", "message"), [
     ({"engine": "libretranslate"}, "translation.url: an engine needs its url"),
+    ({"engine": "apertium"}, "translation.url: an engine needs its url"),
     ({"engine": "deepl", "url": "http://x"}, "translation.engine"),
     ({"engine": "libretranslate", "url": "ftp://x"}, "translation.url: must be an absolute http(s) URL"),
     ({"targets": ["qq"]}, "translation.targets[0]: 'qq': unknown language"),
