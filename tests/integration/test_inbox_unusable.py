@@ -2,14 +2,15 @@
 
 Each case is a finding of the inbox fuzzing (issue 12): a validly signed activity that was answered 202 and then
 made the worker raise on every run. Now the row ends `ignored` with a short reason, nothing escapes the worker and
-a second run has nothing to do.
+a second run has nothing to do. A transient failure, by contrast, is retried with back-off until the horizon.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from federation.store.models import InboxItem, RemoteActor
+from federation.store.models import Following, InboxItem, RemoteActor
 from tests.integration.test_inbox_security import AS, inbox_url, node_and_remote, signed_post
 
 
@@ -74,3 +75,29 @@ async def test_inbox_worker__actor_update_with_non_string_name_ignored(tmp_path)
         assert row.state == "ignored" and "name" in row.note, row.note
         cached = await node.db(lambda: RemoteActor.get(uri=alice))
         assert cached.summary != "changed"
+
+
+async def test_inbox_worker__transient_fetch_failure_retried_then_failed_after_horizon(tmp_path):
+    """A Create whose object's host answers 500 is a bad moment, not a bad activity: the row goes back to the queue
+    with the reason and a later attempt time; past the retry horizon it is marked failed for the operator."""
+    async with node_and_remote(tmp_path) as (node, remote):
+        alice = remote.url("/users/alice")
+        actor = await node.db(node.node.fed.fetcher.actor, alice)
+        await node.db(lambda: Following.create(actor_id=actor.id, local=node.config.agency.handle,
+                                               state="accepted", follow_activity_id=node.actor_id + "/follows/1"))
+        remote.failing.add("/notes/1")
+        create = {"@context": AS, "id": alice + "/create/1", "type": "Create", "actor": alice,
+                  "object": remote.url("/notes/1")}
+        status, _, text = await signed_post(remote, inbox_url(node, "/inbox"), create)
+        assert status == 202, text
+        assert await node.node.process_inbox_once() == 1
+        row = await node.db(lambda: InboxItem.get(activity_id=create["id"]))
+        assert row.state == "received" and "ObjectUnavailable" in row.note, row.note
+        assert row.next_attempt_at > datetime.now(timezone.utc)
+        assert await node.node.process_inbox_once() == 0  # waits for its back-off
+
+        past = datetime.now(timezone.utc) - timedelta(days=30)  # received long ago, due now
+        await node.db(lambda: InboxItem.filter(id=row.id).update(received_at=past, next_attempt_at=past))
+        assert await node.node.process_inbox_once() == 1
+        row = await node.db(lambda: InboxItem.get(activity_id=create["id"]))
+        assert row.state == "failed" and "ObjectUnavailable" in row.note, row.note
