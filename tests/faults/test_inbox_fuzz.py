@@ -1,7 +1,7 @@
 """Property-based fuzzing of the inbox: recorded payloads, mutated, validly signed, posted to a real loopback node.
 
 Whatever the mutation (a member of the wrong type, a document nested hundreds deep, a huge string, odd Unicode, a
-missing member), the node never answers 5xx, every stored activity ends in a final state once the worker ran
+missing member), or a valid envelope around random JSON, the node never answers 5xx, every stored activity ends in a final state once the worker ran
 (processed, or ignored with its reason), and an ignored activity left nothing of itself in the newsroom's tables.
 
 CI runs a short form (200 cases); `AGENCY_NODE_FUZZ_EXAMPLES=20000` runs the long one.
@@ -133,6 +133,27 @@ def mutated(draw: st.DrawFn, fixtures: list[dict]) -> dict:
     return doc
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=30)
+_TYPES = ["Follow", "Undo", "Accept", "Reject", "Create", "Update", "Delete", "Announce", "Like", "Move"]
+
+
+@st.composite
+def random_envelope(draw: st.DrawFn, fixtures: list[dict]) -> dict:
+    """A valid envelope (id, type, actor of a recorded payload) around an object that is random JSON, or a
+    recorded object's members mixed with random ones."""
+    actor = draw(st.sampled_from(fixtures))["actor"]
+    actor = actor if isinstance(actor, str) else actor["id"]
+    obj = draw(_JSON)
+    if isinstance(obj, dict) and draw(st.booleans()):
+        obj = {"id": actor + "/objects/" + str(uuid.uuid4()), "type": draw(st.sampled_from(
+            ["Article", "Note", "Person", "Follow", "Announce", "Tombstone"])), **obj}
+    return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{actor}/fuzz/{uuid.uuid4()}",
+            "type": draw(st.sampled_from(_TYPES)), "actor": actor, "object": obj}
+
+
 # --- the property ---------------------------------------------------------------------------------------------
 
 async def _counts() -> tuple[int, ...]:
@@ -163,11 +184,12 @@ async def _case(thread: _NodeThread, activity: dict) -> None:
 
 
 def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_node):
-    """Mutated real payloads, validly signed: never a 5xx, every row settled with a reason, nothing half-stored."""
+    """Mutated real payloads and random objects, validly signed: never a 5xx, every row settled with a reason,
+    nothing half-stored."""
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(mutated(fuzz_node.fixtures))
+    @given(st.one_of(mutated(fuzz_node.fixtures), random_envelope(fuzz_node.fixtures)))
     def case(activity: dict) -> None:
         fuzz_node.call(_case(fuzz_node, activity))
 
