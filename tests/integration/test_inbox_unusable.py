@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from federation.store.models import Following, InboxItem, RemoteActor
 from tests.integration.test_inbox_security import AS, inbox_url, node_and_remote, signed_post
 
@@ -29,9 +31,10 @@ async def _post_and_process(node, remote, activity: dict[str, Any]) -> InboxItem
     return await node.db(lambda: InboxItem.get(activity_id=activity["id"]))
 
 
-async def test_inbox_worker__undo_with_overlong_object_id_ignored(tmp_path):
+@pytest.mark.postgres
+async def test_inbox_worker__undo_with_overlong_object_id_ignored(tmp_path, database_url):
     """An Undo whose object id is longer than any id column is ignored with the reason, not retried."""
-    async with node_and_remote(tmp_path) as (node, remote):
+    async with node_and_remote(tmp_path, database_url) as (node, remote):
         alice = remote.url("/users/alice")
         await node.db(node.node.fed.fetcher.actor, alice)  # a known actor, so the handlers look further
         undo = {"@context": AS, "id": alice + "/undo/1", "type": "Undo", "actor": alice,
@@ -64,9 +67,10 @@ async def test_inbox_worker__actor_update_nested_300_deep_ignored(tmp_path):
         assert cached.name != "Changed"
 
 
-async def test_inbox_worker__actor_update_with_non_string_name_ignored(tmp_path):
+@pytest.mark.postgres
+async def test_inbox_worker__actor_update_with_non_string_name_ignored(tmp_path, database_url):
     """An Update of an actor whose `name` is not a string is ignored naming the field; the cache is unchanged."""
-    async with node_and_remote(tmp_path) as (node, remote):
+    async with node_and_remote(tmp_path, database_url) as (node, remote):
         alice = remote.url("/users/alice")
         await node.db(node.node.fed.fetcher.actor, alice)
         doc = {**remote.actors[alice], "name": {"en": "Alice"}, "summary": "changed"}
