@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 from marshmallow import ValidationError
 
 from federation.errors import (
-    FetchError, KeyUnavailable, ObjectGone, ObjectNotFound, ObjectUnavailable, SignatureError,
+    FetchError, KeyUnavailable, ObjectGone, ObjectNotFound, ObjectUnavailable, PrivateAddressError, SignatureError,
 )
 from federation.http import HttpClient, Signer
 from federation.keys import load_public_key
@@ -121,6 +121,9 @@ class Fetcher:
         except (ObjectGone, ObjectNotFound) as exc:
             # The key's document is gone for good: no signature by it can be checked, now or later.
             raise SignatureError(f"key {key_id} not found: {exc}") from None
+        except PrivateAddressError as exc:
+            # Policy, not a bad moment: answering 503 would invite the peer to retry for ever (a 401 says no).
+            raise SignatureError(f"key {key_id} is on an address this node does not fetch from: {exc}") from None
         except (FetchError, ValidationError, ValueError) as exc:
             self._unreachable[key_id] = now + self.unreachable_ttl
             raise KeyUnavailable(f"cannot fetch key {key_id}: {exc}") from None

@@ -156,6 +156,9 @@ class HttpClient:
                 data = await self._read_capped(resp)
         except FetchError:
             raise
+        except aiohttp.InvalidURL:
+            # Not a URL anyone can fetch, now or later: nothing there (a retry would fail the same way).
+            raise ObjectNotFound(f"{url[:200]}: not a fetchable URL") from None
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise ObjectUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
         try:

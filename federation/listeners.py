@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 if TYPE_CHECKING:
     from federation.store.models import RemoteActor
 
-__all__ = ["ActorGone", "Ignored", "InboxListeners", "Listener"]
+__all__ = ["ActorGone", "Ignored", "InboxListeners", "Listener", "Unusable"]
 
 # (the node's `federation.context.Federation`, the activity, how its request was signed) -> what was done, or
 # None: not mine, ask the next one
@@ -27,6 +27,11 @@ ActorGone = Callable[["RemoteActor"], Awaitable[None]]
 
 class Ignored(Exception):
     """Nothing to do for this activity (with the reason recorded on the inbox row)."""
+
+
+class Unusable(Ignored):
+    """The activity cannot be used as sent (a member of the wrong type, too long, too deep): it would fail the
+    same way on every attempt, so it is recorded as ignored with the reason, never retried."""
 
 
 class InboxListeners:

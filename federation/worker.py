@@ -1,7 +1,10 @@
 """The inbox worker: hands stored inbox items to the application's listeners and the engine's handlers.
 
-Like the delivery worker it exposes `run_once()` (tests call it) and `run_forever()`; failures are recorded on
-the row and retried with back-off, then marked failed for the operator, never swallowed silently.
+Like the delivery worker it exposes `run_once()` (tests call it) and `run_forever()`. Every claimed row ends in a
+final state or back in the queue with its reason (`federation.payload` says which errors are which): an
+activity we cannot use (a bad shape, too long, too deep, a permanent fetch refusal) is ignored with the reason; a
+transient failure (the database busy, a peer unreachable) is retried with back-off, then marked failed for the
+operator after `MAX_ATTEMPTS` or the retry horizon, never swallowed silently.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import orjson
 from federation.context import Federation
 from federation.errors import FetchError
 from federation.listeners import Ignored
+from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
 from federation.queue import SettleGroup, claim, run_batches
@@ -67,21 +71,27 @@ class InboxWorker:
                           failure="inbox.batch_failed")
 
     async def _process(self, token: str, row: InboxItem) -> None:
-        raw = orjson.loads(row.body)
-        activity = ReceivedActivity(parse_activity(raw))
-        activity.raw = raw
         now = datetime.now(timezone.utc)
         try:
+            raw = orjson.loads(row.body)
+            check_depth(raw)
+            activity = ReceivedActivity(parse_activity(raw))
+            activity.raw = raw
             note = await self.fed.listeners.dispatch(self.fed, activity, row.signature, DEFAULTS)
         except Ignored as exc:
-            self._settle(row.id, token, to_state=S.IGNORED,
-                         note=str(exc)[:300], processed_at=now)
+            self._settle(row.id, token, to_state=S.IGNORED, note=str(exc)[:300], processed_at=now)
             return
-        except FetchError as exc:
-            await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
-            return
-        except Exception as exc:  # a handler bug: keep the row and the reason, let the operator look
-            log.exception("inbox.handler_failed", extra={"activity_type": row.type})
+        except Exception as exc:
+            reason = unusable_reason(exc)
+            if reason is not None:
+                if not isinstance(exc, (*PAYLOAD_ERRORS, FetchError)):
+                    # A handler met a shape it did not expect: the row is settled, but a developer should look.
+                    log.warning("inbox.handler_unusable", exc_info=True, extra={"activity_type": row.type})
+                self._settle(row.id, token, to_state=S.IGNORED, note=reason[:300], processed_at=now)
+                return
+            if not isinstance(exc, (FetchError, *TRANSIENT_ERRORS)) and row.attempts <= 1:
+                # Unknown trouble: the traceback once, not on every retry.
+                log.exception("inbox.handler_failed", extra={"activity_type": row.type})
             await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
             return
         self._settle(row.id, token, to_state=S.PROCESSED,
@@ -94,7 +104,9 @@ class InboxWorker:
 
     async def _retry_or_fail(self, token: str, row: InboxItem, error: str) -> None:
         now = datetime.now(timezone.utc)
-        if row.attempts >= MAX_ATTEMPTS:
+        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=timezone.utc)
+        horizon = (now - received).total_seconds() >= self.fed.retry.give_up_after
+        if row.attempts >= MAX_ATTEMPTS or horizon:
             self._settle(row.id, token, to_state=S.FAILED,
                          note=error[:300], processed_at=now)
             return

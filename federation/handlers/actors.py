@@ -11,9 +11,12 @@ from typing import Any
 
 from federation.context import Federation
 from federation.handlers.base import ACTOR_TYPES
+from marshmallow import ValidationError
+
 from federation.listeners import Ignored
+from federation.payload import Unusable, ref
 from federation.store.models import Follower, Following, RemoteActor
-from schemas.activitystreams import object_id
+from schemas.activitystreams import parse_actor
 
 
 async def handle_update(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
@@ -24,16 +27,19 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
     if obj.get("type") in ACTOR_TYPES:
         if obj.get("id") != activity["actor"]:
             raise Ignored("an actor may only update itself")
+        try:  # checked here, so that a document we could never store is not mistaken for a fetch to retry
+            parsed = parse_actor(obj)
+        except ValidationError as exc:
+            raise Unusable(f"invalid actor document: {_first_problem(exc.messages)}") from None
         await fed.fetcher.store_actor(obj, expected_id=activity["actor"])
-        fed.fetcher.forget_key(obj.get("publicKey", {}).get("id", "") if isinstance(obj.get("publicKey"), dict)
-                               else "")
+        fed.fetcher.forget_key(parsed.public_key_id or "")
         return f"actor {activity['actor']} refreshed"
     raise Ignored(f"Update of a {obj.get('type')}")
 
 
 async def handle_delete(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
     """Delete(actor): the application retires what it holds of the actor, then the engine forgets its follows."""
-    target = object_id(activity.get("object")) or ""
+    target = ref(activity.get("object"), "deleted object") or ""
     if target != activity["actor"]:
         raise Ignored(f"delete of unknown object {target}")
     actor = await RemoteActor.get_or_none(uri=target)
@@ -44,3 +50,13 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
     await fed.listeners.actor_gone(actor)
     await RemoteActor.filter(id=actor.id).update(deleted_at=datetime.now(timezone.utc))
     return f"actor {target} deleted"
+
+
+def _first_problem(messages: object) -> str:
+    """`name: Not a valid string.` out of marshmallow's nested messages."""
+    if isinstance(messages, dict) and messages:
+        key, value = next(iter(messages.items()))
+        return f"{key}: {_first_problem(value)}"
+    if isinstance(messages, list) and messages:
+        return _first_problem(messages[0])
+    return str(messages)

@@ -7,13 +7,13 @@ from typing import Any
 from federation.context import Federation
 from federation.listeners import Ignored
 from federation.outbox import send_activity
+from federation.payload import ref
 from federation.store.models import Follower, Following, RemoteActor
-from schemas.activitystreams import object_id
 
 
 async def handle_follow(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
     """Someone follows one of our actors: record it; accept at once unless that actor approves manually."""
-    target = object_id(activity.get("object"))
+    target = ref(activity.get("object"), "followed actor")
     username = fed.local_username(target or "")
     if username is None:
         raise Ignored(f"follow of {target}, which is not a local actor")
@@ -46,15 +46,16 @@ async def send_follow_answer(fed: Federation, username: str, type_: str, follow:
 async def handle_undo(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:
     """Undo of a Follow (unfollow). Undo of anything else is the application's (an unboost, say)."""
     inner = activity.get("object")
-    inner_id = object_id(inner)
+    inner_id = ref(inner, "undone activity")
     inner_type = inner.get("type") if isinstance(inner, dict) else None
+    followed = ref(inner.get("object"), "undone follow's object") if isinstance(inner, dict) else None
     remote = await RemoteActor.get_or_none(uri=activity["actor"])
     if remote is None:
         raise Ignored(f"Undo from unknown actor {activity['actor']}")
     if inner_type in (None, "Follow"):
         query = Follower.filter(actor_id=remote.id)
-        if isinstance(inner, dict) and fed.local_username(object_id(inner.get("object")) or ""):
-            query = query.filter(local=fed.local_username(object_id(inner.get("object")) or ""))
+        if fed.local_username(followed or ""):
+            query = query.filter(local=fed.local_username(followed or ""))
         elif inner_id:
             query = query.filter(follow_activity_id=inner_id)
         deleted = await query.delete()
@@ -65,12 +66,13 @@ async def handle_undo(fed: Federation, activity: dict[str, Any], signature: str 
 
 async def _answer_to_our_follow(fed: Federation, activity: dict[str, Any]) -> Following:
     inner = activity.get("object")
-    follow_id = object_id(inner)
+    follow_id = ref(inner, "answered follow")
+    follower = ref(inner.get("actor"), "answered follow's actor") if isinstance(inner, dict) else None
     row = await Following.get_or_none(follow_activity_id=follow_id or "").prefetch_related("actor")
-    if row is None and isinstance(inner, dict) and inner.get("actor"):
+    if row is None and follower:
         # Some servers answer with a re-built Follow whose id is not ours; match on who and whom.
         row = await Following.filter(actor__uri=activity["actor"],
-                                     local=fed.local_username(object_id(inner.get("actor")) or "") or "").first()
+                                     local=fed.local_username(follower) or "").first()
     if row is None:
         raise Ignored(f"answer to an unknown follow {follow_id}")
     await row.fetch_related("actor")

@@ -15,12 +15,12 @@ from typing import Any
 from federation.context import Federation
 from federation.listeners import Ignored
 from federation.outbox import enqueue, new_uuid
+from federation.payload import ref
 from federation.sanitize import html_to_text, sanitize_html
 from federation.vocab import activity as build_activity
 from federation.store.models import Follower, Following
 from node.translation.models import OfferedTranslation, TranslationOffer
 from node.stories.models import Story
-from schemas.activitystreams import object_id
 from schemas.languages import normalize_tag
 from schemas.provenance import METHODS, parse_provenance, translation_of
 
@@ -117,7 +117,7 @@ async def handle_offer(fed: Federation, activity: dict[str, Any], signature: str
 
 async def answer_to_offer(fed: Federation, activity: dict[str, Any], state: str) -> str | None:
     """Accept or Reject of a translation we offered: record the origin's decision (None if it is not one)."""
-    target = object_id(activity.get("object")) or ""
+    target = ref(activity.get("object"), "answered object") or ""
     prefix = fed.urls.offered_translation("")
     if not target.startswith(prefix):
         return None
@@ -167,4 +167,4 @@ async def on_reject(fed: Federation, activity: dict[str, Any], signature: str = 
 
 async def on_delete(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:
     """A partner withdrew a translation it had offered us."""
-    return await withdraw_offer(activity, object_id(activity.get("object")) or "")
+    return await withdraw_offer(activity, ref(activity.get("object"), "deleted object") or "")

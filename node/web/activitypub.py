@@ -243,13 +243,18 @@ async def activity(request: web.Request) -> web.Response:
 
 
 async def _read_capped(request: web.Request, limit: int) -> bytes | None:
-    """The whole body, or None once it grows past `limit` (also for chunked bodies with no Content-Length)."""
+    """The whole body, or None once it grows past `limit` (also for chunked bodies with no Content-Length, and
+    counted after aiohttp undid a Content-Encoding, so a small gzip of a huge body is refused too)."""
     # StreamReader.read(n) returns what is buffered so far (at most n bytes), not n bytes: loop until EOF.
     body = bytearray()
-    while chunk := await request.content.read(limit + 1 - len(body)):
-        body += chunk
-        if len(body) > limit:
-            return None
+    try:
+        while chunk := await request.content.read(limit + 1 - len(body)):
+            body += chunk
+            if len(body) > limit:
+                return None
+    except web.RequestPayloadError:
+        # A body labelled gzip that is not, or a chunked body cut short: the sender's fault, not a crash of ours.
+        raise ProblemError(400, "Unreadable body", "the body could not be read or decoded as labelled") from None
     return bytes(body)
 
 

@@ -19,6 +19,7 @@ from federation.errors import FetchError
 from federation.handlers.base import followed_actor
 from federation.integrity import proof_of
 from federation.listeners import Ignored
+from federation.payload import ref
 from federation.sanitize import html_to_text, sanitize_html
 from federation.store.models import RemoteActor
 from node.media.receiving import queue_story_media
@@ -113,9 +114,12 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
         raise Ignored(f"Create from {activity['actor']}, whom we do not follow")
     obj = activity.get("object")
     if not isinstance(obj, dict):
-        obj = await fed.fetcher.fetch_json(object_id(obj) or "")
+        obj = await fed.fetcher.fetch_json(ref(obj, "created object", required=True) or "")
+        if not isinstance(obj, dict):
+            raise Ignored("the created object is not a JSON object")
     if obj.get("type") not in STORY_TYPES:
         raise Ignored(f"Create of a {obj.get('type')}")
+    ref(obj, "story", required=True)
     if not same_origin(obj.get("id", ""), actor.uri):
         raise Ignored("object id is not on its actor's host")
     verdict = await provenance.check(fed, obj, activity=activity)
@@ -132,7 +136,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
     booster = await followed_actor(activity["actor"])
     if booster is None:
         raise Ignored(f"Announce from {activity['actor']}, whom we do not follow")
-    story_id = object_id(activity.get("object"))
+    story_id = ref(activity.get("object"), "announced object")
     if not story_id:
         raise Ignored("Announce without an object")
     if not fed.trust.allows_host(story_id):
@@ -178,7 +182,7 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
     obj = activity.get("object")
     if not isinstance(obj, dict) or obj.get("type") not in STORY_TYPES:
         return None
-    story = await WireStory.get_or_none(uri=obj.get("id", ""), actor__uri=activity["actor"])
+    story = await WireStory.get_or_none(uri=ref(obj, "story", required=True), actor__uri=activity["actor"])
     if story is None:
         return await handle_create(fed, activity, signature)
     if story.state != "live":
@@ -192,18 +196,19 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         raise Ignored(f"update refused, proof invalid ({verdict.code}): {verdict.reason}")
     clean = _clean_object(obj)
     values = wire_fields(clean)
-    await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
-    await record_wire_revision(story, values["object"], verdict)
-    await wire_provenance.record(story, verdict, via=activity["actor"])
-    await queue_story_media(story, obj)
-    languages = await merge_languages(story, clean, known_original=story.language)
+    async with in_transaction():  # all of the edit or none of it: a member that fails to store undoes the rest
+        await WireStory.filter(id=story.id).update(**values, signature=signature or story.signature)
+        await record_wire_revision(story, values["object"], verdict)
+        await wire_provenance.record(story, verdict, via=activity["actor"])
+        await queue_story_media(story, obj)
+        languages = await merge_languages(story, clean, known_original=story.language)
     return f"story {story.uri} updated ({', '.join(languages)})"
 
 
 async def handle_delete(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:
     """Delete(story) tombstones our wire copy; a kill reason (our term, or its summary) makes it a kill, whose
     record and reason are kept. Deletes of anything else pass on."""
-    target = object_id(activity.get("object")) or ""
+    target = ref(activity.get("object"), "deleted object") or ""
     if target == activity["actor"]:
         return None  # the actor itself: the engine's, which tells us through `retire_actor`
     story = await WireStory.get_or_none(uri=target, actor__uri=activity["actor"])
@@ -222,7 +227,7 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
 async def handle_undo(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:
     """Undo of an Announce withdraws the boost. Anything else (an unfollow) passes on."""
     inner = activity.get("object")
-    inner_id = object_id(inner)
+    inner_id = ref(inner, "undone activity")
     inner_type = inner.get("type") if isinstance(inner, dict) else None
     if inner_type not in (None, "Announce") or not inner_id:
         return None
