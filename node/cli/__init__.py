@@ -2,7 +2,7 @@
 
 One module per command group, each with its commands and a `register(add)` that adds them to the parser:
 `setup` (init, migrate, run, worker, demo), `stories`, `media`, `network`, `wire`, `identity` (keys), `machine`
-(machine translation) and `translations` (review desk and exchange); `common` holds what they share.
+(machine translation), `translations` (review desk and exchange) and `users` (the desk's accounts); `common` holds what they share.
 Every command has --help; a failure prints one plain line on stderr and exits non-zero.
 """
 
@@ -14,14 +14,14 @@ import sys
 from typing import Callable
 
 from node import __version__
-from node.cli import identity, machine, media, network, setup, stories, translations, wire
+from node.cli import identity, machine, media, network, setup, stories, translations, users, wire
 from node.cli.common import ENV_CONFIG, EXIT_FAIL, CliError
 from node.config import ConfigError, load_config
 
 __all__ = ["build_parser", "main"]
 
 # In the order `agency-node --help` lists them.
-GROUPS = (setup, stories, media, network, wire, machine, identity, translations)
+GROUPS = (setup, stories, media, network, wire, machine, identity, translations, users)
 
 
 def build_parser() -> argparse.ArgumentParser:
