@@ -9,8 +9,9 @@ __all__ = ["ApiToken", "AuditEvent", "LoginSession", "User"]
 
 
 class User(Model):
-    """A person who works the desk. `role` is one of `node.accounts.roles.ROLES`; a disabled user cannot log in
-    and their sessions and tokens are refused."""
+    """A person who works the desk, with one role of `node.accounts.roles.ROLES`.
+
+    A disabled user cannot log in, and their sessions and tokens are refused."""
 
     id = fields.IntField(primary_key=True)
     username = fields.CharField(max_length=64, unique=True)
@@ -27,8 +28,9 @@ class User(Model):
 
 
 class LoginSession(Model):
-    """A browser's login: the cookie holds a random id, the row only its SHA-256 (a stolen database opens no
-    session). The CSRF token is bound to it (synchroniser token)."""
+    """A browser's login, stored by the SHA-256 of its cookie, with the CSRF token bound to it.
+
+    The cookie holds a random id and the row only its hash: a stolen database opens no session."""
 
     id = fields.IntField(primary_key=True)
     id_sha256 = fields.CharField(max_length=64, unique=True)
@@ -60,7 +62,7 @@ class ApiToken(Model):
 
 
 class AuditEvent(Model):
-    """One change and who made it: `actor` is a username, or "node" for the node token and the CLI."""
+    """One change and who made it (a username, or "node" for the node token and the CLI)."""
 
     id = fields.IntField(primary_key=True)
     at = fields.DatetimeField(db_index=True)

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('last_login_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'account_user', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': 'A person who works the desk.'},
+                     'table_description': 'A person who works the desk, with one role of `node.accounts.roles.ROLES`.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('expires_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'account_session', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': "A browser's login, stored by the SHA-256 of its cookie."},
+                     'table_description': "A browser's login, stored by the SHA-256 of its cookie, with the CSRF token bound to it."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'account_token', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': "A user's API bearer token, stored by its SHA-256."},
+                     'table_description': "A user's bearer token for the editor API, stored as its SHA-256 and shown once when made."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('path', fields.CharField(default='', max_length=1024)),
             ],
             options={'table': 'account_audit', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': 'One change and who made it.'},
+                     'table_description': 'One change and who made it (a username, or "node" for the node token and the CLI).'},
             bases=['Model'],
         ),
     ]

@@ -10,7 +10,7 @@ import aiohttp
 
 from node.accounts import users
 from node.accounts.passwords import Hasher
-from tests.nodes import RunningNode, node_config, running_node
+from tests.nodes import RunningNode, node_config, postgres_database, running_node
 
 # Cheapest argon2id the config allows: the tests hash many passwords on a shared 2-core machine.
 CHEAP = {"password_time_cost": 1, "password_memory_kib": 8192}
@@ -19,17 +19,22 @@ STORY = {"headline": "Caspian ferry line reopens", "summary": "Baku-Aktau crossi
          "body": "<p>The ferry line between Baku and Aktau reopens.</p>", "language": "az"}
 
 
-def accounts_config(tmp: Path, handle: str = "baku", agency: dict[str, Any] | None = None, **accounts: Any) -> Any:
+def accounts_config(tmp: Path, handle: str = "baku", agency: dict[str, Any] | None = None,
+                    database_url: str | None = None, **accounts: Any) -> Any:
     """A loopback node's config with cheap hashing, any [accounts] overrides and [agency] keys."""
-    return node_config(tmp, handle, sections={"accounts": {**CHEAP, **accounts}}, **(agency or {}))
+    return node_config(tmp, handle, sections={"accounts": {**CHEAP, **accounts}}, database_url=database_url,
+                       **(agency or {}))
 
 
 @contextlib.asynccontextmanager
 async def accounts_node(tmp: Path, handle: str = "baku", agency: dict[str, Any] | None = None,
-                        **accounts: Any) -> AsyncIterator[RunningNode]:
-    """A running node (see accounts_config)."""
-    async with running_node(tmp, handle, config=accounts_config(tmp, handle, agency, **accounts)) as node:
-        yield node
+                        database: str | None = None, **accounts: Any) -> AsyncIterator[RunningNode]:
+    """A running node (see accounts_config), on PostgreSQL when `database` is "postgres" (the `database_url`
+    fixture), else on a SQLite file."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = await stack.enter_async_context(postgres_database()) if database == "postgres" else None
+        config = accounts_config(tmp, handle, agency, url, **accounts)
+        yield await stack.enter_async_context(running_node(tmp, handle, config=config))
 
 
 async def add_user(rn: RunningNode, username: str, role: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from node.accounts.models import AuditEvent
 from tests.node.media.test_stock_api import png
 from tests.nodes import settle
@@ -12,11 +14,12 @@ def _events(doc: dict) -> list[tuple[str, str, str]]:
     return [(e["actor"], e["action"], e["subject"]) for e in reversed(doc["events"])]
 
 
-async def test_audit__shows_who_did_what(tmp_path):
+@pytest.mark.postgres
+async def test_audit__shows_who_did_what(tmp_path, database_url):
     """Publishing, correcting, killing, uploading, approving a translation, following and deciding on a
     follower are each recorded with the user (or "node") who did it; refused attempts are not."""
-    async with accounts_node(tmp_path, "baku", {"manually_approves_followers": True}) as baku, \
-            accounts_node(tmp_path, "ankara") as ankara:
+    async with accounts_node(tmp_path, "baku", {"manually_approves_followers": True}, database_url) as baku, \
+            accounts_node(tmp_path, "ankara", database=database_url) as ankara:
         await add_user(baku, "aysel", "editor")
         await add_user(baku, "leyla", "translator")
         await add_user(baku, "root", "admin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 import aiohttp
+import pytest
 from yarl import URL
 
 from node.accounts.models import LoginSession, User
@@ -20,9 +21,10 @@ def _cookie(headers) -> SimpleCookie:
     return jar
 
 
-async def test_session__login_whoami_logout(tmp_path):
+@pytest.mark.postgres
+async def test_session__login_whoami_logout(tmp_path, database_url):
     """Login answers the user, role and CSRF token; GET /api/session says who I am; logout ends the session."""
-    async with accounts_node(tmp_path) as baku:
+    async with accounts_node(tmp_path, database=database_url) as baku:
         await add_user(baku, "aysel", "editor")
         async with desk(baku) as d:
             status, doc, _ = await d.login("Aysel")  # usernames are case-insensitive

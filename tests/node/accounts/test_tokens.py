@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from node.accounts import users
 from node.accounts.models import ApiToken
 from node.stories.models import Story
@@ -57,10 +59,11 @@ async def test_tokens__node_token_has_none_of_its_own(tmp_path):
         assert await baku.db(ApiToken.all().count) == 0
 
 
-async def test_disabled__old_session_and_token_are_refused(tmp_path):
+@pytest.mark.postgres
+async def test_disabled__old_session_and_token_are_refused(tmp_path, database_url):
     """Disabling a user refuses their open session and their token at once (401); nothing they send changes
     anything; enabling them again brings the token back, not the session."""
-    async with accounts_node(tmp_path) as baku:
+    async with accounts_node(tmp_path, database=database_url) as baku:
         await add_user(baku, "aysel", "editor")
         async with desk(baku, "aysel") as d:
             _, made, _ = await d.call("POST", "/api/tokens", {})
