@@ -93,3 +93,43 @@ def test_cli_users__taken_name_and_unknown_role(folder):
     assert res.returncode == 1 and "already a user" in res.stderr
     res = cli("users", "role", "aysel", "boss", cwd=folder)
     assert res.returncode == 2 and "invalid choice" in res.stderr
+
+
+def _on_terminal(folder, *args: str, typed: list[str]) -> tuple[int, str]:
+    """Run a command with a pseudo-terminal as stdin, typing each line once its prompt appears (getpass
+    flushes what was typed before it asked)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    from tests.node.test_cli import ROOT
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "node.cli", *args], cwd=folder, stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + 60
+    for count, line in enumerate(typed, 1):
+        while seen.count(b": ") < count and time.monotonic() < deadline:  # "New password: ", "Repeat it: "
+            ready, _, _ = select.select([proc.stderr], [], [], 1)
+            if ready:
+                seen += os.read(proc.stderr.fileno(), 4096)
+        os.write(master, (line + "\n").encode())
+    out, err = proc.communicate(timeout=60)
+    os.close(master)
+    return proc.returncode, (seen + out + err).decode()
+
+
+def test_cli_users__add_asks_twice_on_a_terminal(folder):
+    """On a terminal, add asks for the password twice: two different answers change nothing; the same one
+    makes the user."""
+    code, text = _on_terminal(folder, "users", "add", "aysel", typed=[PASSWORD, PASSWORD + "x"])
+    assert code == 1 and "differ" in text and _users(folder) == {}, text
+    code, text = _on_terminal(folder, "users", "add", "aysel", "--role", "viewer", typed=[PASSWORD, PASSWORD])
+    assert code == 0 and _users(folder)["aysel"]["role"] == "viewer", text
+    assert PASSWORD not in text
