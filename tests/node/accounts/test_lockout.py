@@ -96,3 +96,27 @@ async def test_passwords__hash_is_redone_when_parameters_change(tmp_path):
             pass
         after = (await baku.db(User.get, username="aysel")).password_hash
         assert after != before and "m=8192,t=1" in after and after.startswith("$argon2id$")
+
+
+async def test_passwords__hashing_leaves_the_event_loop_free():
+    """A full-cost hash (the defaults) runs off the event loop: other coroutines keep running meanwhile."""
+    import asyncio
+    import time
+
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    stored = await Hasher().hash(PASSWORD)
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=1$")
+    assert elapsed > 0.05 and ticks >= elapsed / 0.005 / 4, (elapsed, ticks)
+    assert await Hasher().verify(stored, PASSWORD) == (True, False)
+    assert await Hasher().verify(stored, "not it at all") == (False, False)
