@@ -34,6 +34,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/tokens"): Rule("self", "token.create"),
     ("DELETE", "/api/tokens/{id}"): Rule("self", "token.revoke"),
     ("GET", "/api/audit"): Rule("users"),
+    ("GET", "/api/users"): Rule("users"),
+    ("POST", "/api/users"): Rule("users", "user.add"),
+    ("PATCH", "/api/users/{username}"): Rule("users", "user.change"),
     # stories
     ("GET", "/api/stories"): _READ,
     ("GET", "/api/stories/{uuid}"): _READ,

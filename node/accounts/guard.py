@@ -104,7 +104,7 @@ def _subject(request: web.Request, response: web.StreamResponse) -> str:
         except (orjson.JSONDecodeError, TypeError):
             return ""
         if isinstance(doc, dict):
-            for key in ("uuid", "sha256", "actor", "object", "story", "id"):
+            for key in ("uuid", "sha256", "actor", "object", "story", "username", "id"):
                 if doc.get(key) not in (None, ""):
                     return str(doc[key])
     return ""

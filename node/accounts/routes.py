@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from node.accounts import audit, sessions, users
+from node.accounts import audit, sessions, user_routes, users
 from node.accounts.audit import Principal
 from node.accounts.errors import AccountError, LoginRefused
 from node.accounts.guard import HASHER, LIMITER, SESSION_COOKIE, principal_of
@@ -137,7 +137,8 @@ async def audit_log(request: web.Request) -> web.Response:
 
 
 def routes() -> list[web.RouteDef]:
-    return [
+    """The session, token and audit routes, and the user management routes (`user_routes.py`)."""
+    return user_routes.routes() + [
         web.post("/api/session", login),
         web.get("/api/session", whoami),
         web.delete("/api/session", logout),

@@ -8,6 +8,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
+from tortoise.expressions import Q
+
 from node.accounts.errors import AccountError
 from node.accounts.models import ApiToken, LoginSession, User
 
@@ -31,6 +33,9 @@ async def start_session(user: User, settings: Mapping[str, Any]) -> tuple[str, L
     """A new session for `user`: the cookie value (32 random bytes, never stored) and its row."""
     raw = secrets.token_urlsafe(32)
     now = _now()
+    # Sessions nobody comes back to are otherwise only deleted when met: sweep the dead ones at each login.
+    idle = timedelta(hours=float(settings.get("session_idle_hours", 12.0)))
+    await LoginSession.filter(Q(expires_at__lte=now) | Q(last_used_at__lte=now - idle)).delete()
     row = await LoginSession.create(id_sha256=_sha256(raw), user=user, csrf_token=secrets.token_urlsafe(32),
                                     created_at=now, last_used_at=now,
                                     expires_at=now + timedelta(days=float(settings.get("session_max_days", 7.0))))
