@@ -26,7 +26,7 @@ from node.config import hash_token
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 
-__all__ = ["acting_name", "CSRF_FIELD", "CSRF_HEADER", "HASHER", "LIMITER", "PRINCIPAL", "SESSION_COOKIE", "guard", "install",
+__all__ = ["AUDIT_ACTION", "acting_name", "CSRF_FIELD", "CSRF_HEADER", "HASHER", "LIMITER", "PRINCIPAL", "SESSION_COOKIE", "guard", "install",
            "principal_of"]
 
 log = logging.getLogger("agency_node.accounts")
@@ -35,6 +35,8 @@ SESSION_COOKIE = "agency_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
+# A handler may name its change more precisely than its route's line does (a PATCH that is a correction).
+AUDIT_ACTION: web.RequestKey[str] = web.RequestKey("audit_action", str)
 HASHER: web.AppKey[Hasher] = web.AppKey("password_hasher", Hasher)
 LIMITER: web.AppKey[AddressLimiter] = web.AppKey("login_limiter", AddressLimiter)
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -132,6 +134,7 @@ async def guard(request: web.Request,
                            f"{who.role}", required_role=needed, role=who.role)
     response = await handler(request)
     if rule.action and request.method not in _SAFE and response.status < 400:
-        action = rule.action.format(method=request.method.lower(), **request.match_info)
+        action = request.get(AUDIT_ACTION) or rule.action.format(method=request.method.lower(),
+                                                                 **request.match_info)
         await audit.record(who, action, _subject(request, response), request.method, request.path)
     return response

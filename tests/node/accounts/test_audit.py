@@ -29,6 +29,8 @@ async def test_audit__shows_who_did_what(tmp_path, database_url):
             status, doc, _ = await ed.call("PATCH", f"/api/stories/{uuid}", {
                 "headline": "Ferry line reopens", "correction_note": {"az": "Başlıq düzəldildi."}})
             assert status == 200, doc
+            status, doc, _ = await ed.call("PATCH", f"/api/stories/{uuid}", {"summary": "Crossings resume."})
+            assert status == 200, doc
             status, _, _ = await tr.call("POST", f"/api/stories/{uuid}/translations", {
                 "language": "en", "headline": "Ferry", "summary": "", "body": "<p>Ferry.</p>", "translator": "L"})
             assert status == 201
@@ -59,7 +61,7 @@ async def test_audit__shows_who_did_what(tmp_path, database_url):
             assert events == [
                 ("aysel", "session.login", "aysel"), ("leyla", "session.login", "leyla"),
                 ("root", "session.login", "root"),
-                ("aysel", "story.publish", uuid), ("aysel", "story.update", uuid),
+                ("aysel", "story.publish", uuid), ("aysel", "story.correct", uuid), ("aysel", "story.update", uuid),
                 ("leyla", "translation.submit", uuid), ("leyla", "translation.approve", f"{uuid}/en"),
                 ("aysel", "media.upload", sha), ("aysel", "follow", ankara.actor_id),
                 ("aysel", "follower.approve", str(fid)), ("aysel", "story.kill", uuid),
