@@ -15,6 +15,7 @@ from typing import Callable
 
 from node import __version__
 from node.cli import identity, machine, media, network, setup, stories, translations, users, wire
+from node.cli.audit import record_cli_change
 from node.cli.common import ENV_CONFIG, EXIT_FAIL, CliError
 from node.config import ConfigError, load_config
 
@@ -51,10 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.needs_config:
             args.cfg = load_config(args.config)
-        return args.fn(args)
+        code = args.fn(args)
     except (ConfigError, CliError) as exc:
         print(f"agency-node {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    if code == 0 and args.needs_config:
+        try:
+            record_cli_change(args)  # who made the change: "node" via the CLI (node/cli/audit.py)
+        except Exception as exc:  # the change is made; say that its audit record is missing, and why
+            print(f"agency-node {args.command}: done, but not recorded in the audit trail: {exc}", file=sys.stderr)
+    return code
 

@@ -11,10 +11,10 @@ from typing import Any, Awaitable, Callable
 from node.cli.common import Add, CliError, print_json, require_migrated, table
 from node.config import Config
 
-__all__ = ["register"]
+__all__ = ["in_db", "register"]
 
 
-async def _in_db(config: Config, fn: Callable[[], Awaitable[Any]]) -> Any:
+async def in_db(config: Config, fn: Callable[[], Awaitable[Any]]) -> Any:
     """Run `fn` in the node's database (only the database: no keys, no HTTP client)."""
     from node.db import open_context
 
@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace, fn: Callable[[], Awaitable[Any]]) -> Any:
     from node.accounts.errors import AccountError
 
     try:
-        return asyncio.run(_in_db(args.cfg, fn))
+        return asyncio.run(in_db(args.cfg, fn))
     except AccountError as exc:
         raise CliError(exc.detail) from None
 

@@ -133,3 +133,20 @@ def test_cli_users__add_asks_twice_on_a_terminal(folder):
     code, text = _on_terminal(folder, "users", "add", "aysel", "--role", "viewer", typed=[PASSWORD, PASSWORD])
     assert code == 0 and _users(folder)["aysel"]["role"] == "viewer", text
     assert PASSWORD not in text
+
+
+def test_cli_audit__changes_on_the_command_line_are_recorded(folder):
+    """Publishing and killing a story and deciding nothing (a read) on the command line: the two changes are in
+    the audit trail as made by "node" via the CLI; the read is not."""
+    import sqlite3
+
+    res = cli("publish", "--headline", "Ferry line reopens", "--body", "Baku to Aktau.", "--language", "en",
+              cwd=folder)
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    import re
+    uuid = re.search(r"/stories/([0-9a-f-]{36})", res.stdout).group(1)
+    assert cli("kill", uuid, "--reason", "Wrong ferry.", cwd=folder).returncode == 0
+    assert cli("wire", cwd=folder).returncode == 0
+    rows = sqlite3.connect(folder / "baku.sqlite3").execute(
+        "SELECT actor, via, action, subject FROM account_audit ORDER BY id").fetchall()
+    assert rows == [("node", "cli", "story.publish", "Ferry line reopens"), ("node", "cli", "story.kill", uuid)]
