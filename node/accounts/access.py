@@ -30,6 +30,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     # accounts
     ("GET", "/api/session"): Rule("self"),
     ("DELETE", "/api/session"): Rule("self", "session.logout"),
+    ("POST", "/api/session/password"): Rule("self", "user.password"),
     ("GET", "/api/tokens"): Rule("self"),
     ("POST", "/api/tokens"): Rule("self", "token.create"),
     ("DELETE", "/api/tokens/{id}"): Rule("self", "token.revoke"),

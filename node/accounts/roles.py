@@ -9,7 +9,7 @@ ROLES = ("viewer", "translator", "editor", "admin")
 
 # What each permission covers:
 #   read       read stories, the wire, translations, media, the network, verify documents
-#   self       log out, make and revoke one's own API tokens
+#   self       log out, change one's own password, make and revoke one's own API tokens
 #   translate  submit, edit, approve and reject translations; request machine translation; translation offers
 #   publish    publish, correct and kill stories; import ninjs; forward (Announce) wire stories
 #   network    follow and unfollow agencies; approve and reject followers

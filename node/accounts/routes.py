@@ -33,8 +33,8 @@ def _who(request: web.Request) -> Principal:
 
 def _user_only(who: Principal) -> int:
     if who.user_id is None:
-        raise ProblemError(400, "Not a user", "the node token has no tokens of its own; log in as a user "
-                           "(agency-node users add) to make them")
+        raise ProblemError(400, "Not a user", "the node token is no user (it has no password or tokens of its "
+                           "own); log in as a user (agency-node users add) for this")
     return who.user_id
 
 
@@ -95,6 +95,22 @@ async def logout(request: web.Request) -> web.Response:
     return response
 
 
+async def change_password(request: web.Request) -> web.Response:
+    """{current_password, new_password}: my new password; my other sessions end, this one stays."""
+    who = _who(request)
+    user_id = _user_only(who)
+    data = await read_json(request)
+    if not isinstance(data, dict) or not isinstance(data.get("current_password"), str) \
+            or not isinstance(data.get("new_password"), str):
+        raise ProblemError(422, "Invalid input", "send {current_password, new_password} as strings")
+    try:
+        await users.change_own_password(request.app[HASHER], user_id, data["current_password"],
+                                        data["new_password"], keep_session=who.session_id)
+    except AccountError as exc:
+        raise _problem(exc) from None
+    return web.Response(status=204)
+
+
 async def make_token(request: web.Request) -> web.Response:
     """{name?}: a new token for me, shown once."""
     user_id = _user_only(_who(request))
@@ -142,6 +158,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/api/session", login),
         web.get("/api/session", whoami),
         web.delete("/api/session", logout),
+        web.post("/api/session/password", change_password),
         web.post("/api/tokens", make_token),
         web.get("/api/tokens", my_tokens),
         web.delete("/api/tokens/{id}", revoke_token),

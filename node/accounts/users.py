@@ -13,7 +13,7 @@ from node.accounts.models import LoginSession, User
 from node.accounts.passwords import MAX_LENGTH, MIN_LENGTH, Hasher
 from node.accounts.roles import ROLES
 
-__all__ = ["add_user", "authenticate", "check_password_rules", "get_user", "list_users", "reset_password",
+__all__ = ["add_user", "authenticate", "change_own_password", "check_password_rules", "get_user", "list_users", "reset_password",
            "set_disabled", "set_role", "user_json"]
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
@@ -100,6 +100,21 @@ async def set_role(username: str, role: str) -> User:
     user = await get_user(username)
     user.role = role
     await user.save(update_fields=["role"])
+    return user
+
+
+async def change_own_password(hasher: Hasher, user_id: int, current: str, new: str,
+                              keep_session: int | None = None) -> User:
+    """A user sets a new password, giving the current one (403 if wrong); their other sessions end."""
+    check_password_rules(new)
+    user = await User.get(id=user_id)
+    ok, _ = await hasher.verify(user.password_hash, current[:MAX_LENGTH])
+    if not ok:
+        raise AccountError(403, "Wrong password", "the current password is wrong; nothing changed")
+    user.password_hash = await hasher.hash(new)
+    await user.save(update_fields=["password_hash"])
+    others = LoginSession.filter(user_id=user.id)
+    await (others.exclude(id=keep_session) if keep_session is not None else others).delete()
     return user
 
 

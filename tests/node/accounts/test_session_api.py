@@ -128,3 +128,27 @@ async def test_session__bad_login_input_is_a_problem(tmp_path):
             status, _, _ = await d.call("POST", "/api/session", data="username=aysel")
             assert status == 415
         assert await baku.db(LoginSession.all().count) == 0 and await baku.db(User.all().count) == 0
+
+
+async def test_session__user_changes_own_password(tmp_path):
+    """With the current password a user sets a new one: this session stays, the other ends, the old password
+    no longer logs in; a wrong current password or a short new one changes nothing."""
+    async with accounts_node(tmp_path) as baku:
+        await add_user(baku, "aysel", "viewer")
+        async with desk(baku, "aysel") as here, desk(baku, "aysel") as there:
+            before = (await baku.db(User.get, username="aysel")).password_hash
+            status, problem, _ = await here.call("POST", "/api/session/password", {
+                "current_password": "not my password", "new_password": "a brand new password"})
+            assert status == 403 and problem["title"] == "Wrong password"
+            status, problem, _ = await here.call("POST", "/api/session/password", {
+                "current_password": PASSWORD, "new_password": "short"})
+            assert status == 422
+            assert (await baku.db(User.get, username="aysel")).password_hash == before
+            status, _, _ = await here.call("POST", "/api/session/password", {
+                "current_password": PASSWORD, "new_password": "a brand new password"})
+            assert status == 204
+            assert (await here.call("GET", "/api/session"))[0] == 200
+            assert (await there.call("GET", "/api/session"))[0] == 401
+        async with desk(baku) as d:
+            assert (await d.login("aysel"))[0] == 401
+            assert (await d.login("aysel", "a brand new password"))[0] == 201
