@@ -2,7 +2,8 @@
 
 1. who: the node token (acting as admin "node"), a user's token, or a session cookie; else 401;
 2. CSRF: a state-changing request authenticated by the cookie must carry its session's token
-   (`X-CSRF-Token` header or a `csrf_token` form field); bearer requests need none;
+   (`X-CSRF-Token` header, or a `csrf_token` field of a urlencoded form; a multipart upload is a stream the gate
+   does not read, so it sends the header); bearer requests need none;
 3. role: the route's permission (`access.ROUTES`) against the role's (`roles.PERMISSIONS`); else 403 naming
    the role needed, before the handler runs, so nothing changes;
 4. audit: a successful change is recorded with who made it (`audit.record`).
