@@ -27,8 +27,8 @@ from node.config import hash_token
 from node.web.keys import NODE
 from node.web.problems import ProblemError
 
-__all__ = ["AUDIT_ACTION", "acting_name", "CSRF_FIELD", "CSRF_HEADER", "HASHER", "LIMITER", "PRINCIPAL", "SESSION_COOKIE", "guard", "install",
-           "principal_of"]
+__all__ = ["AUDIT_ACTION", "CSRF_FIELD", "CSRF_HEADER", "HASHER", "LIMITER", "PRINCIPAL", "SESSION_COOKIE",
+           "acting_name", "guard", "install", "principal_of"]
 
 log = logging.getLogger("agency_node.accounts")
 

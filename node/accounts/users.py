@@ -13,8 +13,8 @@ from node.accounts.models import LoginSession, User
 from node.accounts.passwords import MAX_LENGTH, MIN_LENGTH, Hasher
 from node.accounts.roles import ROLES
 
-__all__ = ["add_user", "authenticate", "change_own_password", "check_password_rules", "get_user", "list_users", "reset_password",
-           "set_disabled", "set_role", "user_json"]
+__all__ = ["add_user", "authenticate", "change_own_password", "check_password_rules", "get_user", "list_users",
+           "reset_password", "set_disabled", "set_role", "user_json"]
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 NODE_ACTOR = "node"  # the node token's actor name: no user may take it
