@@ -67,6 +67,7 @@ class Config:
     translation_api_key: str = field(default="", repr=False)  # a secret: kept out of reprs and logs
     trust: Mapping[str, Any] = field(default_factory=dict)
     media: Mapping[str, Any] = field(default_factory=dict)  # `dir` resolved against the config file's folder
+    accounts: Mapping[str, Any] = field(default_factory=dict)  # [accounts]: passwords, sessions, lock-out
 
     @property
     def host(self) -> str:
@@ -196,6 +197,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         translation_api_key=environ.get(ENV_TRANSLATION_API_KEY) or loaded["translation"]["api_key"],
         trust=dict(loaded["trust"]),
         media=_media(loaded["media"], base_dir or Path.cwd()),
+        accounts=dict(loaded["accounts"]),
     )
 
 

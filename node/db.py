@@ -21,6 +21,7 @@ MODELS_MODULES = [
     "node.translation.models",
     "node.media.models",
     "node.media.wire_models",
+    "node.accounts.models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 

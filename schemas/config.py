@@ -179,6 +179,20 @@ class MediaSection(_Section):
             raise ValidationError("signing needs both c2pa_cert_chain and c2pa_private_key", missing)
 
 
+class AccountsSection(_Section):
+    # Editors' accounts: argon2id cost of a password hash (hashes made with other values are redone at the next
+    # login), sessions (expire after this many idle hours, and at the latest after max days), lock-out of an
+    # account after repeated wrong passwords, and a limit of wrong passwords per client address.
+    password_time_cost = fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
+    password_memory_kib = fields.Integer(load_default=65536, validate=validate.Range(min=8192, max=4 * 1024 * 1024))
+    session_idle_hours = fields.Float(load_default=12.0, validate=validate.Range(min=0.01))
+    session_max_days = fields.Float(load_default=7.0, validate=validate.Range(min=0.01))
+    lockout_failures = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
+    lockout_minutes = fields.Float(load_default=15.0, validate=validate.Range(min=0.01))
+    address_failures = fields.Integer(load_default=30, validate=validate.Range(min=1))
+    address_window_seconds = fields.Float(load_default=600.0, validate=validate.Range(min=1))
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -191,3 +205,4 @@ class ConfigSchema(_Section):
     translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
     channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))
     media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))
+    accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))

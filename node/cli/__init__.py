@@ -2,8 +2,8 @@
 
 One module per command group, each with its commands and a `register(add)` that adds them to the parser:
 `setup` (init, migrate, run, worker, demo), `stories`, `media`, `network`, `wire`, `identity` (keys), `machine`
-(machine translation), `translations` (review desk and exchange) and `backup` (backup, restore); `common` holds
-what they share.
+(machine translation), `translations` (review desk and exchange), `users` (the desk's accounts) and `backup`
+(backup, restore); `common` holds what they share.
 Every command has --help; a failure prints one plain line on stderr and exits non-zero.
 """
 
@@ -15,14 +15,15 @@ import sys
 from typing import Callable
 
 from node import __version__
-from node.cli import backup, identity, machine, media, network, setup, stories, translations, wire
+from node.cli import backup, identity, machine, media, network, setup, stories, translations, users, wire
+from node.cli.audit import record_cli_change
 from node.cli.common import ENV_CONFIG, EXIT_FAIL, CliError
 from node.config import ConfigError, load_config
 
 __all__ = ["build_parser", "main"]
 
 # In the order `agency-node --help` lists them.
-GROUPS = (setup, stories, media, network, wire, machine, identity, translations, backup)
+GROUPS = (setup, stories, media, network, wire, machine, identity, translations, users, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,10 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.needs_config:
             args.cfg = load_config(args.config)
-        return args.fn(args)
+        code = args.fn(args)
     except (ConfigError, CliError) as exc:
         print(f"agency-node {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
+    if code == 0 and args.needs_config:
+        try:
+            record_cli_change(args)  # who made the change: "node" via the CLI (node/cli/audit.py)
+        except Exception as exc:  # the change is made; say that its audit record is missing, and why
+            print(f"agency-node {args.command}: done, but not recorded in the audit trail: {exc}", file=sys.stderr)
+    return code
 

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from node.accounts.guard import AUDIT_ACTION
 from node.stories import kills, ninjs as ninjs_exchange, publishing, queries, revisions
 from node.stories.models import Story
 from node.web.api import json_response, load_input, problem_of, read_json
@@ -69,6 +70,8 @@ async def update_story(request: web.Request) -> web.Response:
                    "embargoed_until": story.embargoed_until}
         explicit = (await read_json(request)).keys()
         merged = {**current, **{k: v for k, v in changes.items() if k in explicit}}
+        if changes.get("correction_note"):
+            request[AUDIT_ACTION] = "story.correct"  # the audit trail tells corrections from plain updates
         if "image" in explicit or "media" in explicit:
             # One of them changes the story's media: the other keeps what the story has.
             stored = story.media or []

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.accounts.guard import acting_name
 from node.translation import offers, review as translations
 from node.stories.models import Story
 from node.wire.models import WireStory
@@ -117,7 +118,7 @@ async def edit(request: web.Request) -> web.Response:
         row = await translations.edit_translation(
             node.fed, node.agency, request.match_info["uuid"], request.match_info["language"],  # type: ignore[arg-type]
             headline=data.get("headline"), summary=data.get("summary"), body=data.get("body"),
-            body_format=data["body_format"], editor=data["editor"])
+            body_format=data["body_format"], editor=acting_name(request, data["editor"]))
     except translations.TranslationError as exc:
         raise _problem(exc) from None
     return await _out(request, row)
@@ -130,7 +131,7 @@ async def decide(request: web.Request) -> web.Response:
     fn = translations.approve if request.match_info["decision"] == "approve" else translations.reject
     try:
         row = await fn(node.fed, node.agency, request.match_info["uuid"],  # type: ignore[arg-type]
-                       request.match_info["language"], data["reviewer"], data["note"])
+                       request.match_info["language"], acting_name(request, data["reviewer"]), data["note"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
     return await _out(request, row)
@@ -158,10 +159,11 @@ async def decide_offer(request: web.Request) -> web.Response:
     data = load_input(OfferDecisionSchema(), await read_json(request) if request.can_read_body else {})
     try:
         if request.match_info["decision"] == "accept":
-            row = await offers.accept_offer(node.fed, node.agency, offer_id, data["editor"])  # type: ignore[arg-type]
+            row = await offers.accept_offer(node.fed, node.agency, offer_id,  # type: ignore[arg-type]
+                                            acting_name(request, data["editor"]))
             return await _out(request, row)
         offer = await offers.decline_offer(node.fed, node.agency, offer_id,  # type: ignore[arg-type]
-                                           data["editor"], data["reason"])
+                                           acting_name(request, data["editor"]), data["reason"])
     except translations.TranslationError as exc:
         raise _problem(exc) from None
     return json_response(offers.offer_json(offer, _locale(request)))

@@ -1,18 +1,16 @@
-"""The editor API's common ground (JSON, bearer token, under /api/): the token check, JSON bodies in and out,
+"""The editor API's common ground (JSON, under /api/): the gate (who, CSRF, role, audit), JSON bodies in and out,
 input validation and use-case errors as problems. Each domain keeps its own routes (`node/stories/routes.py`,
 `node/wire/routes.py`, `node/network/routes.py`, `node/identity/routes.py`, `node/translation/routes.py`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any, Awaitable, Callable
 
 import orjson
 from aiohttp import web
 from marshmallow import ValidationError
 
-from node.config import hash_token
-from node.web.keys import NODE
+from node.accounts.guard import guard
 from node.web.problems import ProblemError
 
 __all__ = ["auth_middleware", "json_response", "load_input", "problem_of", "read_json"]
@@ -26,16 +24,10 @@ def json_response(doc: Any, status: int = 200) -> web.Response:
 @web.middleware
 async def auth_middleware(request: web.Request,
                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Every /api/ route needs `Authorization: Bearer <token>`; the config keeps only the token's hash."""
-    if request.path.startswith("/api/"):
-        expected = request.app[NODE].config.api_token_sha256
-        if not expected:
-            raise ProblemError(403, "Editor API disabled", "no API token is configured (agency-node init makes one)")
-        header = request.headers.get("Authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        if not token or not hmac.compare_digest(hash_token(token), expected):
-            raise ProblemError(401, "Unauthorized", "a valid bearer token is required")
-    return await handler(request)
+    """Every /api/ route needs the node token, a user's token or a session cookie (with its CSRF token for a
+    change), and the role its line in `node/accounts/access.py` names; changes are audited. See
+    `node/accounts/guard.py`."""
+    return await guard(request, handler)
 
 
 async def read_json(request: web.Request) -> Any:

@@ -6,6 +6,7 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from node.accounts import guard as accounts_guard, routes as accounts_routes
 from node.config import Config
 from node.db import activate
 from node.runtime import Node
@@ -37,6 +38,7 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
     )
     app[NODE] = node or Node(config)
     app[DOCUMENTS] = DocumentCache()
+    accounts_guard.install(app)
 
     async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         the_node = app[NODE]
@@ -52,6 +54,6 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
     app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
-                   media_routes):
+                   media_routes, accounts_routes):
         app.add_routes(domain.routes())
     return app
