@@ -19,7 +19,10 @@ from schemas.languages import display_name
 
 
 _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222}"
-          "h1{line-height:1.25}nav ul{padding-inline-start:1.2rem}img{max-width:100%;height:auto}")
+          "h1{line-height:1.25}nav ul{padding-inline-start:1.2rem}img,video{max-width:100%;height:auto}"
+          "figure{margin:1rem 0}figcaption{font-size:.9rem;color:#555}"
+          ".media{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:.75rem}"
+          ".media figure{margin:0}audio{width:100%}")
 
 
 def text_direction(tag: str) -> str:
@@ -101,6 +104,44 @@ def _channel_summary(agency_name: str, language: str) -> str:
     return f"{agency_name}: stories in {display_name(language, 'en')} ({display_name(language, language)})."
 
 
+def _in(texts: Any, lang: str) -> str:
+    """A text of a {language: text} map in the page's language, else the first there is."""
+    texts = texts if isinstance(texts, dict) else {}
+    return str(texts.get(lang) or next(iter(texts.values()), ""))
+
+
+def _figure(media: dict[str, Any], lang: str, *, size: str) -> str:
+    """One media item of a story: a picture (a derivative of ``size`` when there is one), a player or a download
+    link, with its caption and credit. Every value is escaped; the URLs are the node's own /media/ files."""
+    url = html.escape(str(media.get("url", "")))
+    alt = html.escape(_in(media.get("alt"), lang))
+    renditions = media.get("renditions") or {}
+    kind = media.get("kind")
+    if kind == "image":
+        src = html.escape(str((renditions.get(f"{size}.jpg") or {}).get("url") or media.get("url", "")))
+        dims = "".join(f' {k}="{int(media[k])}"' for k in ("width", "height") if media.get(k))
+        shown = f'<a href="{url}"><img src="{src}" alt="{alt}"{dims} loading="lazy"></a>'
+    elif kind in ("video", "audio"):
+        poster = (renditions.get("poster.jpg") or {}).get("url")
+        extra = f' poster="{html.escape(str(poster))}"' if poster else ""
+        shown = f'<{kind} controls preload="metadata" src="{url}"{extra} aria-label="{alt}"></{kind}>'
+    else:
+        name = alt or html.escape(str(media.get("media_type", "")))
+        shown = f'<a href="{url}" download>{name}</a>'
+    caption = " ".join(html.escape(t) for t in (_in(media.get("caption"), lang), str(media.get("credit") or "")) if t)
+    return f"<figure>{shown}" + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
+
+
+def _media_html(media: list[dict[str, Any]], lang: str) -> tuple[str, str]:
+    """The lead image above the body, every other item (all of them, not only the four that travel as
+    attachments) below it."""
+    lead = next((m for m in media if m.get("lead")), None)
+    others = [m for m in media if m is not lead]
+    return (_figure(lead, lang, size="web") if lead else "",
+            f'<section class="media">{"".join(_figure(m, lang, size="thumb") for m in others)}</section>'
+            if others else "")
+
+
 def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> str:
     """The story for a browser, in `wanted` (a `?lang=`) when approved, else the original; every language is
     listed by its CLDR name, each translation labelled with how it was made."""
@@ -133,8 +174,9 @@ def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> st
         if shown.reviewer:
             parts.append(field("reviewer", html.escape(shown.reviewer)))
         provenance = f'<p class="provenance"><small>{(", " if english else " · ").join(parts)}</small></p>'
+    lead, others = _media_html(story.media or [], lang)
     body = (f"<article><h1>{html.escape(shown.headline)}</h1>"
-            f"<p><em>{html.escape(shown.summary)}</em></p>{shown.body_html}{provenance}"
+            f"<p><em>{html.escape(shown.summary)}</em></p>{lead}{shown.body_html}{others}{provenance}"
             f'<p><time datetime="{iso(story.published_at)}">{html.escape(_when(story.published_at, lang))}</time></p>'
             "</article>"
             f'<nav aria-label="{html.escape(label("languages", lang)[0])}"><ul>{"".join(links)}</ul></nav>')
