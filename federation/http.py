@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import aiohttp
-from aiohttp.abc import ResolveResult
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from federation.errors import (
     ObjectGone, ObjectNotFound, ObjectUnavailable, PrivateAddressError, FetchError,
@@ -82,13 +82,18 @@ class Response:
 class HttpClient:
     """Signed requests over one shared `aiohttp.ClientSession`."""
 
-    def __init__(self, policy: HttpPolicy, *, signing_threads: int = 2) -> None:
+    def __init__(self, policy: HttpPolicy, *, signing_threads: int = 2,
+                 resolver: AbstractResolver | None = None) -> None:
+        # `resolver` replaces aiohttp's DNS resolver (tests answer with their own, e.g. a rebinding one); its
+        # answers pass through the same connect-time filter as any other.
         self.policy = policy
+        self._resolver = resolver
         self._pool = ThreadPoolExecutor(max_workers=signing_threads, thread_name_prefix="sign")
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = _GuardedConnector(self.policy, limit=0, ttl_dns_cache=300)
+        connector = _GuardedConnector(self.policy, limit=0, ttl_dns_cache=300,
+                                      **({"resolver": self._resolver} if self._resolver else {}))
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.policy.timeout),

@@ -1,0 +1,333 @@
+"""SSRF at connect time: with private addresses refused, no kind of fetch the node makes reaches one.
+
+Real listeners on loopback (127.0.0.1, 127.0.0.2, ::1) count every connection they accept; each form of a
+private address (literal, decimal, octal, IPv4-mapped IPv6, 0.0.0.0, localhost), a redirect from a public-looking
+host, and a DNS answer that turns private between two queries must leave them untouched. Private addresses off
+this machine (10/8, 169.254/16, fc00::/7...) are caught by a tripwire on the event loop's `sock_connect` that
+records every connect and refuses any that is not loopback, so a broken guard could never send traffic out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import ThreadedResolver, web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from federation.errors import PrivateAddressError, SignatureError
+from federation.fetch import Fetcher
+from federation.http import HttpClient, HttpPolicy, Signer
+from federation.webfinger import resolve_handle
+from node.media.fetching import FetchLimits, FetchProblem, digest_of, fetch_into_store
+from node.media.storage import LocalStore
+from node.media.wire_states import Verdict
+from node.translation.apertium import ApertiumEngine
+from node.translation.libretranslate import LibreTranslateEngine
+from node.translation.mt import EngineUnavailable
+
+LIMITS = FetchLimits(sizes={"image": 1 << 20, "video": 1 << 20, "audio": 1 << 20, "document": 1 << 20}, timeout=5)
+SAFE = "127.0.0.3"  # stands for a public address: the only network the policy allows in these tests
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+# Host forms of a private address on this machine, and the listener each one would reach.
+LOCAL_FORMS = {
+    "127.0.0.2": "127.0.0.2",
+    "2130706434": "127.0.0.2",          # decimal 127.0.0.2
+    "0177.0.0.2": "127.0.0.2",          # octal
+    "0x7f.0.0.2": "127.0.0.2",          # hexadecimal
+    "[::ffff:127.0.0.2]": "127.0.0.2",  # IPv4-mapped IPv6
+    "[::1]": "::1",
+    "0.0.0.0": "127.0.0.1",
+    "localhost": "127.0.0.1",
+}
+# Private addresses off this machine: never connected to (the tripwire refuses them if the guard fails).
+REMOTE_FORMS = ["10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254", "2852039166",
+                "[fc00::1]", "[fd12:3456::1]", "[fe80::1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "100.64.0.1"]
+
+
+class Listeners:
+    """Raw TCP listeners on one port of several loopback addresses, counting accepted connections."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.accepted: dict[str, int] = {}
+        self._servers: list[asyncio.Server] = []
+
+    async def start(self, addresses: tuple[str, ...] = ("127.0.0.2", "127.0.0.1", "::1")) -> None:
+        for _ in range(20):
+            with socket.socket() as s:
+                s.bind(("127.0.0.2", 0))
+                self.port = s.getsockname()[1]
+            try:
+                for address in addresses:
+                    self._servers.append(await asyncio.start_server(self._counter(address), address, self.port))
+                return
+            except OSError:
+                await self.close()
+        raise RuntimeError("no common free port on the loopback addresses")
+
+    def _counter(self, address: str) -> Callable[[Any, Any], Awaitable[None]]:
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.accepted[address] = self.accepted.get(address, 0) + 1
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+            with contextlib.suppress(Exception):
+                await writer.drain()
+                writer.close()
+        return accept
+
+    async def close(self) -> None:
+        for server in self._servers:
+            server.close()
+            await server.wait_closed()
+        self._servers = []
+
+
+@pytest.fixture
+async def listeners() -> AsyncIterator[Listeners]:
+    ls = Listeners()
+    await ls.start()
+    try:
+        yield ls
+    finally:
+        await ls.close()
+
+
+@pytest.fixture
+async def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every address the event loop connects a socket to; a non-loopback one is refused, never reached."""
+    loop = asyncio.get_running_loop()
+    seen: list[str] = []
+    real = loop.sock_connect
+
+    async def guarded(sock: socket.socket, address: Any) -> None:
+        seen.append(address[0])
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(f"tripwire: {address[0]} is off this machine")
+        await real(sock, address)
+
+    monkeypatch.setattr(loop, "sock_connect", guarded)
+    return seen
+
+
+class FixedResolver(AbstractResolver):
+    """Answers from a table; a list of answers is used up one query at a time (the last one repeats). Names not
+    in the table (localhost, 0x7f.0.0.2) go to the system resolver, which parses them without any DNS query."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.queries: list[str] = []
+        self._system = ThreadedResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
+        if host not in self.table:
+            return await self._system.resolve(host, port, family)
+        self.queries.append(host)
+        answers = self.table[host]
+        address = answers.pop(0) if len(answers) > 1 else answers[0]
+        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [ResolveResult(hostname=host, host=address, port=port, family=fam, proto=0, flags=0)]
+
+    async def close(self) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def client(resolver: AbstractResolver | None = None) -> AsyncIterator[HttpClient]:
+    http = HttpClient(HttpPolicy(user_agent="ssrf-test", timeout=5, allowed_networks=(f"{SAFE}/32",)),
+                      signing_threads=1, resolver=resolver)
+    await http.start()
+    try:
+        yield http
+    finally:
+        await http.close()
+
+
+def _signer() -> Signer:
+    return Signer("https://news.example/actor#main-key", KEY)
+
+
+# Each kind of fetch the node makes, given a started client and a base URL; each returns the error it met, which
+# must be the kind's refusal: PrivateAddressError or the caller's verdict built from it.
+async def _error(call: Awaitable[Any]) -> Exception:
+    try:
+        await call
+    except Exception as exc:  # noqa: BLE001 - the test inspects whatever came out
+        return exc
+    raise AssertionError("the fetch succeeded")
+
+
+async def _actor(http: HttpClient, base: str, tmp: Path) -> Exception:
+    return await _error(Fetcher(http, _signer()).actor(base + "/users/x", refresh=True))
+
+
+async def _key(http: HttpClient, base: str, tmp: Path) -> Exception:
+    error = await _error(Fetcher(http, _signer()).key(base + "/users/x#main-key", refresh=True))
+    assert isinstance(error, SignatureError), error  # a permanent 401 for the peer, not a 503 to retry
+    return error
+
+
+async def _webfinger(http: HttpClient, base: str, tmp: Path) -> Exception:
+    return await _error(resolve_handle(http, f"x@{base.split('://', 1)[1]}"))
+
+
+async def _delivery(http: HttpClient, base: str, tmp: Path) -> Exception:
+    return await _error(http.post(base + "/inbox", b"{}", _signer()))
+
+
+async def _media(http: HttpClient, base: str, tmp: Path) -> Exception:
+    error = await _error(fetch_into_store(http.session, LocalStore(tmp), base + "/a.png",
+                                          announced_type="image/png", announced="image", limits=LIMITS))
+    assert isinstance(error, FetchProblem) and error.verdict is Verdict.REFUSED, error
+    assert not any(p.is_file() for p in tmp.rglob("*")), "nothing stored"
+    return error
+
+
+async def _media_digest(http: HttpClient, base: str, tmp: Path) -> Exception:
+    error = await _error(digest_of(http.session, base + "/a.png", limits=LIMITS, announced="image"))
+    assert isinstance(error, FetchProblem) and error.verdict is Verdict.REFUSED, error
+    return error
+
+
+async def _libretranslate(http: HttpClient, base: str, tmp: Path) -> Exception:
+    error = await _error(LibreTranslateEngine(base, http, api_key="k").translate(["Hello"], "en", "es",
+                                                                                   html=False))
+    assert isinstance(error, EngineUnavailable), error
+    return error
+
+
+async def _apertium(http: HttpClient, base: str, tmp: Path) -> Exception:
+    error = await _error(ApertiumEngine(base, http).languages())
+    assert isinstance(error, EngineUnavailable), error
+    return error
+
+
+def assert_refused(error: Exception, host: str) -> None:
+    """The error names the refusal: a private address, or (for decimal, octal and hex hosts, which yarl refuses
+    before any lookup, or a handle with a host WebFinger does not take) a URL that is not fetchable."""
+    text = str(error)
+    assert ("non-public" in text or "private" in text or "canonical" in text or "not a fetchable URL" in text
+            or "invalid URL" in text or "bad host" in text), (host, type(error), text)
+    if (_is_literal(host.strip("[]")) or host == "localhost") and "bad host" not in text:
+        assert "non-public" in text or "private" in text, (host, text)
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+KINDS = {"actor": _actor, "key": _key, "webfinger": _webfinger, "delivery": _delivery, "media": _media,
+         "media_digest": _media_digest, "libretranslate": _libretranslate, "apertium": _apertium}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_guard__no_fetch_reaches_a_private_address_in_any_form(kind: str, listeners: Listeners,
+                                                                     tripwire: list[str], tmp_path: Path) -> None:
+    """Every kind of fetch, to every form of a private address, fails with a clear error and connects nowhere."""
+    async with client() as http:
+        for n, host in enumerate([*LOCAL_FORMS, *REMOTE_FORMS]):
+            port = listeners.port if host in LOCAL_FORMS else 9
+            assert_refused(await KINDS[kind](http, f"http://{host}:{port}", tmp_path / str(n)), host)
+    assert listeners.accepted == {}
+    assert tripwire == []
+
+
+async def test_guard__the_listeners_and_tripwire_do_see_an_allowed_fetch(listeners: Listeners,
+                                                                         tripwire: list[str]) -> None:
+    """The same fetch with private addresses allowed reaches the listener (the test's eyes are open)."""
+    http = HttpClient(HttpPolicy(user_agent="ssrf-test", allow_private=True), signing_threads=1)
+    await http.start()
+    try:
+        for host in ("127.0.0.2", "[::1]"):
+            assert await http.get_json(f"http://{host}:{listeners.port}/x", None) == {}
+    finally:
+        await http.close()
+    assert listeners.accepted == {"127.0.0.2": 1, "::1": 1}
+    assert tripwire == ["127.0.0.2", "::1"]
+
+
+@pytest.fixture
+async def redirector(listeners: Listeners) -> AsyncIterator[str]:
+    """An allowed, public-looking server (news.example on 127.0.0.3) that redirects `/to/<host>` there."""
+    async def bounce(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://{request.match_info['host']}:{listeners.port}/target")
+
+    async def first(request: web.Request) -> web.Response:
+        resp = web.Response(status=404)
+        resp.force_close()  # so the next request must connect (and resolve) again
+        return resp
+
+    app = web.Application()
+    app.router.add_get("/to/{host}/{rest:.*}", bounce)
+    app.router.add_get("/first", first)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, SAFE, listeners.port)
+    await site.start()
+    try:
+        yield f"http://news.example:{listeners.port}"
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("kind", ["actor", "key", "media", "media_digest"])
+async def test_guard__a_redirect_into_a_private_address_is_refused(kind: str, listeners: Listeners,
+                                                                   redirector: str, tripwire: list[str],
+                                                                   tmp_path: Path) -> None:
+    """A public-looking host that redirects to loopback (each form) or off-machine private space reaches nothing."""
+    async with client(FixedResolver({"news.example": [SAFE]})) as http:
+        for n, host in enumerate([*LOCAL_FORMS, "10.0.0.1", "[fd00::1]", "169.254.169.254"]):
+            assert_refused(await KINDS[kind](http, f"{redirector}/to/{host}", tmp_path / str(n)), host)
+    assert listeners.accepted == {}
+    assert set(tripwire) == {SAFE}, "only the redirector was connected to"
+
+
+@pytest.mark.parametrize("kind", ["actor", "delivery", "media", "libretranslate"])
+async def test_guard__a_dns_answer_that_turns_private_is_refused(kind: str, listeners: Listeners,
+                                                                 redirector: str, tripwire: list[str],
+                                                                 tmp_path: Path) -> None:
+    """DNS rebinding: a name that answered a public address, then 127.0.0.2, is refused on the second answer."""
+    resolver = FixedResolver({"rebind.example": [SAFE, "127.0.0.2"]})
+    async with client(resolver) as http:
+        base = f"http://rebind.example:{listeners.port}"
+        async with http.session.get(base + "/first") as resp:  # the check: the name is public (a 404 there)
+            assert resp.status == 404
+        http.session.connector.clear_dns_cache()  # type: ignore[union-attr]  # the answer's TTL ran out
+        error = await KINDS[kind](http, base, tmp_path / "second")
+    assert "rebind.example resolves only to non-public addresses" in str(error)
+    assert resolver.queries == ["rebind.example", "rebind.example"]
+    assert listeners.accepted == {}
+    assert tripwire == [SAFE]
+
+
+async def test_node__every_client_of_a_running_node_is_guarded(tmp_path: Path, listeners: Listeners,
+                                                               tripwire: list[str]) -> None:
+    """A node with private addresses refused: its actor fetches, media fetches and engine never reach loopback."""
+    from tests.nodes import node_config, running_node
+
+    target = f"http://127.0.0.2:{listeners.port}"
+    config = node_config(tmp_path, "baku", sections={
+        "federation": {"allow_private_addresses": False},
+        "translation": {"engine": "libretranslate", "url": target, "api_key": "k"}})
+    async with running_node(tmp_path, "baku", config=config) as baku:
+        node = baku.node
+        for http in (node.fed.http, node.media_fetcher.http, node.translation._http):  # type: ignore[union-attr]
+            assert type(http.session.connector).__name__ == "_GuardedConnector"
+            assert not http.policy.allow_private
+        error = await _error(baku.db(node.fed.fetcher.actor, target + "/users/x"))
+        assert isinstance(error, PrivateAddressError), error
+        error = await _error(node.translation.engine.translate(["Hello"], "en", "es", html=False))  # type: ignore
+        assert isinstance(error, EngineUnavailable) and "allow_private_engine" in str(error)
+        assert_refused(await _media(node.media_fetcher.http, target, tmp_path / "m"), "127.0.0.2")
+    assert listeners.accepted == {}
+    assert [a for a in tripwire if a != "127.0.0.1"] == []  # only the test's own calls to the node itself
