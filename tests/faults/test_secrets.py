@@ -11,10 +11,14 @@ tokens, cookie, CSRF token, passwords and the engine's API key.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from typing import Any, Iterator
 
+import pytest
+
 from node.identity.models import ActorKey, ProofKey
+from node.logsafety import hide_query_values
 from tests.libretranslate_stub import LibreTranslateStub
 from tests.node.accounts.helpers import CHEAP, STORY, add_user, desk
 from tests.nodes import TOKEN, node_config, running_node, settle
@@ -117,3 +121,21 @@ async def test_secrets__no_secret_in_any_log_line_or_error_body(tmp_path: Any) -
     leaks = sorted({name for name, value in pieces.items() if value in text})
     found = [line[:300] for line in log.lines + errors if any(v in line for v in pieces.values())][:5]
     assert leaks == [], (leaks, found)
+
+
+@pytest.mark.parametrize("name, msg, args", [
+    ("tortoise.db_client", "%s: %s", ("INSERT INTO t (a) VALUES (?)", ["-----BEGIN PRIVATE KEY-----s3cr3t"])),
+    ("tortoise.db_client", "Created connection pool %s with params: %s", ("<pool>", {"password": "s3cr3t"})),
+    ("aiosqlite", "executing %s", (functools.partial(print, "INSERT INTO t (a) VALUES (?)", ["s3cr3t"]),)),
+    ("asyncpg.pool", "connection %s: %r", ("x", "s3cr3t")),
+])
+def test_logsafety__driver_lines_lose_their_values(name: str, msg: str, args: tuple[Any, ...],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Each driver's query and pool lines keep the SQL text and lose the values, whatever the level."""
+    hide_query_values()
+    caplog.set_level(logging.DEBUG, logger=name)
+    logging.getLogger(name).debug(msg, *args)
+    (record,) = [r for r in caplog.records if r.name == name]
+    assert "s3cr3t" not in record.getMessage() and "[values hidden]" in record.getMessage()
+    if "INSERT" in str(args[0]):
+        assert "INSERT INTO t (a) VALUES (?)" in record.getMessage()

@@ -49,7 +49,10 @@ LOCAL_FORMS = {
 }
 # Private addresses off this machine: never connected to (the tripwire refuses them if the guard fails).
 REMOTE_FORMS = ["10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.254.169.254", "2852039166",
-                "[fc00::1]", "[fd12:3456::1]", "[fe80::1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "100.64.0.1"]
+                "[fc00::1]", "[fd12:3456::1]", "[fe80::1]", "[::ffff:10.0.0.1]", "[::ffff:169.254.169.254]", "100.64.0.1",
+                # IPv6 forms that carry a private IPv4 address: 6to4, NAT64, IPv4-compatible.
+                "[2002:7f00:2::1]", "[2002:a00:1::1]", "[64:ff9b::7f00:2]", "[64:ff9b::a9fe:a9fe]",
+                "[64:ff9b:1::a00:1]", "[::127.0.0.2]", "[::a00:1]"]
 
 
 class Listeners:
@@ -331,3 +334,28 @@ async def test_node__every_client_of_a_running_node_is_guarded(tmp_path: Path, l
         assert_refused(await _media(node.media_fetcher.http, target, tmp_path / "m"), "127.0.0.2")
     assert listeners.accepted == {}
     assert [a for a in tripwire if a != "127.0.0.1"] == []  # only the test's own calls to the node itself
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.255.255.254", "::1", "0.0.0.0", "::", "169.254.169.254",
+                                     "10.1.2.3", "172.16.0.1", "172.31.0.1", "192.168.0.1", "fc00::1", "fdff::1",
+                                     "fe80::1%eth0", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:7f00:1::1",
+                                     "2002:c0a8:1::1", "64:ff9b::7f00:1", "64:ff9b:1::a9fe:a9fe", "::127.0.0.1",
+                                     "100.64.0.1", "224.0.0.1", "ff02::1", "255.255.255.255"])
+def test_policy__refuses_every_private_form(address: str) -> None:
+    """The connect-time test refuses loopback, private, link-local and the IPv6 forms that carry them."""
+    assert not HttpPolicy(user_agent="t").permits(address)
+    assert HttpPolicy(user_agent="t", allow_private=True).permits(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::1111", "::ffff:93.184.215.14",
+                                     "2002:5db8:d70e::1", "64:ff9b::5db8:d70e"])
+def test_policy__permits_public_addresses(address: str) -> None:
+    """Public addresses, also carried in IPv6 forms, stay reachable."""
+    assert HttpPolicy(user_agent="t").permits(address)
+
+
+def test_policy__the_allowlist_opens_only_its_networks() -> None:
+    """allowed_networks lets one private network through and nothing next to it."""
+    policy = HttpPolicy(user_agent="t", allowed_networks=("127.0.0.3/32", "fd00:1::/64"))
+    assert policy.permits("127.0.0.3") and policy.permits("fd00:1::5")
+    assert not policy.permits("127.0.0.2") and not policy.permits("fd00:2::5") and not policy.permits("::1")
