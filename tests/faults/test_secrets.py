@@ -139,3 +139,92 @@ def test_logsafety__driver_lines_lose_their_values(name: str, msg: str, args: tu
     assert "s3cr3t" not in record.getMessage() and "[values hidden]" in record.getMessage()
     if "INSERT" in str(args[0]):
         assert "INSERT INTO t (a) VALUES (?)" in record.getMessage()
+
+
+def test_secrets__cli_run_at_debug_prints_no_secret(tmp_path: Any) -> None:
+    """`init`, `users add`, `publish`, `users list` and `run` (serving logins, a bad token and a publish) at log
+    level DEBUG, with an engine API key in the config: after init (which shows its token once), no command prints
+    a private key, the token, the password, the session cookie or the engine key."""
+    import re
+    import sqlite3
+
+    from tests.node.test_cli import cli
+    from tests.nodes import free_port
+
+    port = free_port()
+    res = cli("init", "--handle", "baku", "--name", "Baku News", "--port", str(port), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    token = re.search(r"editor API token \(shown once, keep it safe\): (\S+)", res.stdout).group(1)  # type: ignore
+    path = tmp_path / "node.toml"
+    text = path.read_text(encoding="utf-8").replace("[node]\n", '[node]\nlog_level = "DEBUG"\n', 1)
+    path.write_text(text + '\n[accounts]\npassword_time_cost = 1\npassword_memory_kib = 8192\n'
+                    f'\n[translation]\napi_key = "{API_KEY}"\n', encoding="utf-8")
+    outputs = []
+    for args, stdin in ((("users", "add", "aysel", "--role", "editor", "--password-stdin"), PASSWORD + "\n"),
+                        (("publish", "--headline", "Ferry line reopens", "--body", "Crossings resume.",
+                          "--language", "en"), None),
+                        (("users", "list"), None)):
+        res = cli(*args, cwd=tmp_path, input_=stdin)
+        assert res.returncode == 0, res.stderr
+        outputs.append(res.stdout + res.stderr)
+    outputs.append(_serve_a_little(tmp_path, port, token))
+    assert "DEBUG" in outputs[-1] and "accounts.login" in outputs[-1], "`run` logged at DEBUG"
+    (db,) = tmp_path.glob("*.sqlite3")
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        pems = [r[0] for r in conn.execute("SELECT private_key_pem FROM actor_key")]
+        pems += [r[0] for r in conn.execute("SELECT private_key_pem FROM proof_key WHERE private_key_pem IS NOT NULL")]
+    assert len(pems) >= 2
+    pieces = [PASSWORD, API_KEY, token, *_SERVED, *(p for pem in pems for p in _pem_pieces(pem))]
+    assert [p[:12] for p in pieces if any(p in out for out in outputs)] == []
+
+
+_SERVED: list[str] = []  # the session cookie and CSRF token `run` handed out
+
+
+def _serve_a_little(folder: Any, port: int, token: str) -> str:
+    """Start `agency-node run`, log in (right and wrong), publish with the token and with a wrong one, stop it;
+    return what it printed."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.node.test_cli import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("AGENCY_NODE_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "node.cli", "run"], cwd=folder, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, "the node did not start"
+            time.sleep(0.1)
+
+        def call(path: str, body: Any, headers: dict[str, str]) -> tuple[int, str, Any]:
+            req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json", **headers}, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=10) as resp:
+                    return resp.status, resp.read().decode(), resp.headers
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read().decode(), exc.headers
+
+        status, body, headers = call("/api/session", {"username": "aysel", "password": PASSWORD}, {})
+        assert status == 201, body
+        _SERVED.extend([headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1], json.loads(body)["csrf_token"]])
+        errors = [call("/api/session", {"username": "aysel", "password": PASSWORD + "x"}, {}),
+                  call("/api/stories", STORY, {"Authorization": f"Bearer {token}x"})]
+        assert [e[0] for e in errors] == [401, 401]
+        status, body, _ = call("/api/stories", {**STORY, "language": "en"}, {"Authorization": f"Bearer {token}"})
+        assert status == 201, body
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    return out + "".join(e[1] for e in errors)
