@@ -21,7 +21,7 @@ from node.identity.models import ActorKey, ProofKey
 from node.logsafety import hide_query_values
 from tests.libretranslate_stub import LibreTranslateStub
 from tests.node.accounts.helpers import CHEAP, STORY, add_user, desk
-from tests.nodes import TOKEN, node_config, running_node, settle
+from tests.nodes import TOKEN, node_config, postgres_database, running_node, settle
 
 PASSWORD = "Tulip-ferry-9-kerosene"
 API_KEY = "lt-key-5f1d0c9e7a"
@@ -65,18 +65,22 @@ async def _keys() -> list[str]:
     return pems
 
 
-async def test_secrets__no_secret_in_any_log_line_or_error_body(tmp_path: Any) -> None:
+@pytest.mark.postgres
+async def test_secrets__no_secret_in_any_log_line_or_error_body(tmp_path: Any, database_url: Any) -> None:
     """A full run at DEBUG: no private key, token, cookie, CSRF token, password or engine key in logs or errors."""
     errors: list[str] = []
     secrets: dict[str, str] = {"password": PASSWORD, "api_key": API_KEY, "node_token": TOKEN}
     with every_log_at_debug() as log:
-        async with LibreTranslateStub(api_keys={API_KEY}) as stub:
-            baku_cfg = node_config(tmp_path, "baku", sections={
+        async with LibreTranslateStub(api_keys={API_KEY}) as stub, contextlib.AsyncExitStack() as stack:
+            urls = [await stack.enter_async_context(postgres_database()) if database_url == "postgres" else None
+                    for _ in range(2)]
+            baku_cfg = node_config(tmp_path, "baku", database_url=urls[0], sections={
                 "accounts": CHEAP,
                 "translation": {"engine": "libretranslate", "url": stub.url, "api_key": API_KEY,
                                 "allow_private_engine": True, "targets": ["ru"], "review_machine": False}})
+            ankara_cfg = node_config(tmp_path, "ankara", database_url=urls[1])
             async with running_node(tmp_path, "baku", config=baku_cfg) as baku, \
-                    running_node(tmp_path, "ankara") as ankara:
+                    running_node(tmp_path, "ankara", config=ankara_cfg) as ankara:
                 await add_user(baku, "aysel", "editor", PASSWORD)
                 async with desk(baku) as d:
                     status, doc, headers = await d.login("aysel", PASSWORD)
@@ -112,7 +116,7 @@ async def test_secrets__no_secret_in_any_log_line_or_error_body(tmp_path: Any) -
                     errors.append(str(doc))
                 pems = await baku.db(_keys) + await ankara.db(_keys)
         assert len(pems) >= 4 and any("BEGIN PRIVATE KEY" in p for p in pems)
-    assert any("tortoise" in line for line in log.lines), "the drivers' DEBUG lines were captured"
+    assert any(line.startswith("tortoise.db_client DEBUG INSERT") for line in log.lines), "drivers captured"
     pieces = {f"{name}": value for name, value in secrets.items()}
     for n, pem in enumerate(pems):
         for i, piece in enumerate(_pem_pieces(pem)):
