@@ -359,3 +359,26 @@ def test_policy__the_allowlist_opens_only_its_networks() -> None:
     policy = HttpPolicy(user_agent="t", allowed_networks=("127.0.0.3/32", "fd00:1::/64"))
     assert policy.permits("127.0.0.3") and policy.permits("fd00:1::5")
     assert not policy.permits("127.0.0.2") and not policy.permits("fd00:2::5") and not policy.permits("::1")
+
+
+async def test_node__a_signed_post_with_a_private_key_id_is_refused_for_good(tmp_path: Path, listeners: Listeners,
+                                                                              tripwire: list[str]) -> None:
+    """An inbox POST signed by a key on 127.0.0.2 (and its decimal, octal, mapped forms) is answered 401 (not 503:
+    a peer would retry for ever), and the key's address is never connected to."""
+    import orjson
+
+    from federation.sig.cavage import sign_request
+    from tests.nodes import node_config, running_node
+
+    config = node_config(tmp_path, "baku", sections={"federation": {"allow_private_addresses": False}})
+    async with running_node(tmp_path, "baku", config=config) as baku:
+        for host in ("127.0.0.2", "2130706434", "0177.0.0.2", "[::ffff:127.0.0.2]", "[::1]", "localhost"):
+            actor = f"http://{host}:{listeners.port}/users/mallory"
+            body = orjson.dumps({"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
+                                 "id": actor + "/follow/1", "actor": actor, "object": baku.actor_id})
+            url = baku.base_url + "/inbox"
+            headers = sign_request("POST", url, body=body, key_id=actor + "#main-key", private_key=KEY)
+            async with baku.session.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 401, (host, resp.status, await resp.text())
+    assert listeners.accepted == {}
+    assert [a for a in tripwire if a != "127.0.0.1"] == []
