@@ -382,3 +382,30 @@ async def test_node__a_signed_post_with_a_private_key_id_is_refused_for_good(tmp
                 assert resp.status == 401, (host, resp.status, await resp.text())
     assert listeners.accepted == {}
     assert [a for a in tripwire if a != "127.0.0.1"] == []
+
+
+@pytest.mark.parametrize("inbox_host", ["127.0.0.2", "2130706434"])
+async def test_delivery__to_a_private_or_unfetchable_inbox_is_dead_at_once(inbox_host: str, tmp_path: Path,
+                                                                           listeners: Listeners,
+                                                                           tripwire: list[str]) -> None:
+    """A follower whose inbox is on a private address (or a decimal host no client takes) gets no POST and no
+    retries: the delivery row is dead after one attempt, with the reason."""
+    from federation.store.models import Delivery, RemoteActor
+    from tests.integration.test_delivery import STORY, _followed_by
+    from tests.fakeremote import FakeRemote
+    from tests.nodes import node_config, running_node
+
+    config = node_config(tmp_path, "baku", sections={"federation": {
+        "allow_private_addresses": False, "allowed_private_networks": ["127.0.0.1/32"]}})
+    async with running_node(tmp_path, "baku", config=config) as baku, FakeRemote() as remote:
+        await _followed_by(baku, remote, "alice")
+        inbox = f"http://{inbox_host}:{listeners.port}/inbox"
+        await baku.db(lambda: RemoteActor.all().update(inbox=inbox, shared_inbox=inbox))
+        status, _ = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201
+        await baku.node.deliver_once()
+        row = await baku.db(lambda: Delivery.get(activity__type="Create"))
+    assert (row.state, row.attempts) == ("dead", 1), (row.state, row.attempts, row.last_error)
+    assert "non-public" in row.last_error or "canonical" in row.last_error
+    assert listeners.accepted == {}
+    assert {a for a in tripwire} <= {"127.0.0.1"}
