@@ -1,5 +1,6 @@
 """SSRF at connect time: with private addresses refused, no kind of fetch the node makes reaches one.
 
+The instruments are in `tests.faults.loopback`; the same guard on a running node is in `test_ssrf_node.py`.
 Real listeners on loopback (127.0.0.1, 127.0.0.2, ::1) count every connection they accept; each form of a
 private address (literal, decimal, octal, IPv4-mapped IPv6, 0.0.0.0, localhost), a redirect from a public-looking
 host, and a DNS answer that turns private between two queries must leave them untouched. Private addresses off
@@ -9,16 +10,14 @@ records every connect and refuses any that is not loopback, so a broken guard co
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ipaddress
-import socket
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable
 
 import pytest
-from aiohttp import ThreadedResolver, web
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp import web
+from aiohttp.abc import AbstractResolver
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from federation.errors import PrivateAddressError, SignatureError
@@ -31,6 +30,7 @@ from node.media.wire_states import Verdict
 from node.translation.apertium import ApertiumEngine
 from node.translation.libretranslate import LibreTranslateEngine
 from node.translation.mt import EngineUnavailable
+from tests.faults.loopback import FixedResolver, Listeners, listeners, tripwire  # noqa: F401 (fixtures)
 
 LIMITS = FetchLimits(sizes={"image": 1 << 20, "video": 1 << 20, "audio": 1 << 20, "document": 1 << 20}, timeout=5)
 SAFE = "127.0.0.3"  # stands for a public address: the only network the policy allows in these tests
@@ -53,92 +53,6 @@ REMOTE_FORMS = ["10.0.0.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "169.
                 # IPv6 forms that carry a private IPv4 address: 6to4, NAT64, IPv4-compatible.
                 "[2002:7f00:2::1]", "[2002:a00:1::1]", "[64:ff9b::7f00:2]", "[64:ff9b::a9fe:a9fe]",
                 "[64:ff9b:1::a00:1]", "[::127.0.0.2]", "[::a00:1]"]
-
-
-class Listeners:
-    """Raw TCP listeners on one port of several loopback addresses, counting accepted connections."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self.accepted: dict[str, int] = {}
-        self._servers: list[asyncio.Server] = []
-
-    async def start(self, addresses: tuple[str, ...] = ("127.0.0.2", "127.0.0.1", "::1")) -> None:
-        for _ in range(20):
-            with socket.socket() as s:
-                s.bind(("127.0.0.2", 0))
-                self.port = s.getsockname()[1]
-            try:
-                for address in addresses:
-                    self._servers.append(await asyncio.start_server(self._counter(address), address, self.port))
-                return
-            except OSError:
-                await self.close()
-        raise RuntimeError("no common free port on the loopback addresses")
-
-    def _counter(self, address: str) -> Callable[[Any, Any], Awaitable[None]]:
-        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self.accepted[address] = self.accepted.get(address, 0) + 1
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-            with contextlib.suppress(Exception):
-                await writer.drain()
-                writer.close()
-        return accept
-
-    async def close(self) -> None:
-        for server in self._servers:
-            server.close()
-            await server.wait_closed()
-        self._servers = []
-
-
-@pytest.fixture
-async def listeners() -> AsyncIterator[Listeners]:
-    ls = Listeners()
-    await ls.start()
-    try:
-        yield ls
-    finally:
-        await ls.close()
-
-
-@pytest.fixture
-async def tripwire(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every address the event loop connects a socket to; a non-loopback one is refused, never reached."""
-    loop = asyncio.get_running_loop()
-    seen: list[str] = []
-    real = loop.sock_connect
-
-    async def guarded(sock: socket.socket, address: Any) -> None:
-        seen.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise ConnectionRefusedError(f"tripwire: {address[0]} is off this machine")
-        await real(sock, address)
-
-    monkeypatch.setattr(loop, "sock_connect", guarded)
-    return seen
-
-
-class FixedResolver(AbstractResolver):
-    """Answers from a table; a list of answers is used up one query at a time (the last one repeats). Names not
-    in the table (localhost, 0x7f.0.0.2) go to the system resolver, which parses them without any DNS query."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.table = table
-        self.queries: list[str] = []
-        self._system = ThreadedResolver()
-
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[ResolveResult]:
-        if host not in self.table:
-            return await self._system.resolve(host, port, family)
-        self.queries.append(host)
-        answers = self.table[host]
-        address = answers.pop(0) if len(answers) > 1 else answers[0]
-        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [ResolveResult(hostname=host, host=address, port=port, family=fam, proto=0, flags=0)]
-
-    async def close(self) -> None:
-        pass
 
 
 @contextlib.asynccontextmanager
@@ -313,29 +227,6 @@ async def test_guard__a_dns_answer_that_turns_private_is_refused(kind: str, list
     assert tripwire == [SAFE]
 
 
-async def test_node__every_client_of_a_running_node_is_guarded(tmp_path: Path, listeners: Listeners,
-                                                               tripwire: list[str]) -> None:
-    """A node with private addresses refused: its actor fetches, media fetches and engine never reach loopback."""
-    from tests.nodes import node_config, running_node
-
-    target = f"http://127.0.0.2:{listeners.port}"
-    config = node_config(tmp_path, "baku", sections={
-        "federation": {"allow_private_addresses": False},
-        "translation": {"engine": "libretranslate", "url": target, "api_key": "k"}})
-    async with running_node(tmp_path, "baku", config=config) as baku:
-        node = baku.node
-        for http in (node.fed.http, node.media_fetcher.http, node.translation._http):  # type: ignore[union-attr]
-            assert type(http.session.connector).__name__ == "_GuardedConnector"
-            assert not http.policy.allow_private
-        error = await _error(baku.db(node.fed.fetcher.actor, target + "/users/x"))
-        assert isinstance(error, PrivateAddressError), error
-        error = await _error(node.translation.engine.translate(["Hello"], "en", "es", html=False))  # type: ignore
-        assert isinstance(error, EngineUnavailable) and "allow_private_engine" in str(error)
-        assert_refused(await _media(node.media_fetcher.http, target, tmp_path / "m"), "127.0.0.2")
-    assert listeners.accepted == {}
-    assert [a for a in tripwire if a != "127.0.0.1"] == []  # only the test's own calls to the node itself
-
-
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.255.255.254", "::1", "0.0.0.0", "::", "169.254.169.254",
                                      "10.1.2.3", "172.16.0.1", "172.31.0.1", "192.168.0.1", "fc00::1", "fdff::1",
                                      "fe80::1%eth0", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:7f00:1::1",
@@ -359,53 +250,3 @@ def test_policy__the_allowlist_opens_only_its_networks() -> None:
     policy = HttpPolicy(user_agent="t", allowed_networks=("127.0.0.3/32", "fd00:1::/64"))
     assert policy.permits("127.0.0.3") and policy.permits("fd00:1::5")
     assert not policy.permits("127.0.0.2") and not policy.permits("fd00:2::5") and not policy.permits("::1")
-
-
-async def test_node__a_signed_post_with_a_private_key_id_is_refused_for_good(tmp_path: Path, listeners: Listeners,
-                                                                              tripwire: list[str]) -> None:
-    """An inbox POST signed by a key on 127.0.0.2 (and its decimal, octal, mapped forms) is answered 401 (not 503:
-    a peer would retry for ever), and the key's address is never connected to."""
-    import orjson
-
-    from federation.sig.cavage import sign_request
-    from tests.nodes import node_config, running_node
-
-    config = node_config(tmp_path, "baku", sections={"federation": {"allow_private_addresses": False}})
-    async with running_node(tmp_path, "baku", config=config) as baku:
-        for host in ("127.0.0.2", "2130706434", "0177.0.0.2", "[::ffff:127.0.0.2]", "[::1]", "localhost"):
-            actor = f"http://{host}:{listeners.port}/users/mallory"
-            body = orjson.dumps({"@context": "https://www.w3.org/ns/activitystreams", "type": "Follow",
-                                 "id": actor + "/follow/1", "actor": actor, "object": baku.actor_id})
-            url = baku.base_url + "/inbox"
-            headers = sign_request("POST", url, body=body, key_id=actor + "#main-key", private_key=KEY)
-            async with baku.session.post(url, data=body, headers=headers) as resp:
-                assert resp.status == 401, (host, resp.status, await resp.text())
-    assert listeners.accepted == {}
-    assert [a for a in tripwire if a != "127.0.0.1"] == []
-
-
-@pytest.mark.parametrize("inbox_host", ["127.0.0.2", "2130706434"])
-async def test_delivery__to_a_private_or_unfetchable_inbox_is_dead_at_once(inbox_host: str, tmp_path: Path,
-                                                                           listeners: Listeners,
-                                                                           tripwire: list[str]) -> None:
-    """A follower whose inbox is on a private address (or a decimal host no client takes) gets no POST and no
-    retries: the delivery row is dead after one attempt, with the reason."""
-    from federation.store.models import Delivery, RemoteActor
-    from tests.integration.test_delivery import STORY, _followed_by
-    from tests.fakeremote import FakeRemote
-    from tests.nodes import node_config, running_node
-
-    config = node_config(tmp_path, "baku", sections={"federation": {
-        "allow_private_addresses": False, "allowed_private_networks": ["127.0.0.1/32"]}})
-    async with running_node(tmp_path, "baku", config=config) as baku, FakeRemote() as remote:
-        await _followed_by(baku, remote, "alice")
-        inbox = f"http://{inbox_host}:{listeners.port}/inbox"
-        await baku.db(lambda: RemoteActor.all().update(inbox=inbox, shared_inbox=inbox))
-        status, _ = await baku.api("POST", "/api/stories", STORY)
-        assert status == 201
-        await baku.node.deliver_once()
-        row = await baku.db(lambda: Delivery.get(activity__type="Create"))
-    assert (row.state, row.attempts) == ("dead", 1), (row.state, row.attempts, row.last_error)
-    assert "non-public" in row.last_error or "canonical" in row.last_error
-    assert listeners.accepted == {}
-    assert {a for a in tripwire} <= {"127.0.0.1"}
