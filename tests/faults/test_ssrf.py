@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation.errors import PrivateAddressError, SignatureError
+from federation.errors import SignatureError
 from federation.fetch import Fetcher
 from federation.http import HttpClient, HttpPolicy, Signer
 from federation.webfinger import resolve_handle

@@ -84,3 +84,22 @@ async def test_delivery__to_a_private_or_unfetchable_inbox_is_dead_at_once(inbox
     assert "non-public" in row.last_error or "canonical" in row.last_error
     assert listeners.accepted == {}
     assert {a for a in tripwire} <= {"127.0.0.1"}
+
+
+async def test_node__following_a_handle_on_a_private_address_is_refused(tmp_path: Path, listeners: Listeners,
+                                                                        tripwire: list[str]) -> None:
+    """POST /api/following with a handle (WebFinger) or an actor URL on a private address: a 4xx problem that
+    says so, nothing stored, and the address never connected to."""
+    from tests.nodes import node_config, running_node
+
+    config = node_config(tmp_path, "baku", sections={"federation": {"allow_private_addresses": False}})
+    async with running_node(tmp_path, "baku", config=config) as baku:
+        for handle in (f"acct:x@127.0.0.2:{listeners.port}", f"x@localhost:{listeners.port}",
+                       f"http://[::1]:{listeners.port}/users/x", f"http://0.0.0.0:{listeners.port}/users/x"):
+            status, doc = await baku.api("POST", "/api/following", {"handle": handle})
+            assert (status, doc["title"]) == (422, "Address not allowed"), (handle, status, doc)
+            assert "non-public" in doc["detail"] and "allow_private_addresses" in doc["detail"]
+        status, doc = await baku.api("GET", "/api/following")
+        assert status == 200 and doc["following"] == []
+    assert listeners.accepted == {}
+    assert {a for a in tripwire} <= {"127.0.0.1"}
