@@ -94,9 +94,10 @@ class FixedResolver(AbstractResolver):
             return await self._system.resolve(host, port, family)
         self.queries.append(host)
         answers = self.table[host]
-        address = answers.pop(0) if len(answers) > 1 else answers[0]
-        fam = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [ResolveResult(hostname=host, host=address, port=port, family=fam, proto=0, flags=0)]
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        return [ResolveResult(hostname=host, host=address, port=port, proto=0, flags=0,
+                              family=socket.AF_INET6 if ":" in address else socket.AF_INET)
+                for address in answer.split(",")]  # "a,b": an answer with several addresses
 
     async def close(self) -> None:
         pass

@@ -250,3 +250,15 @@ def test_policy__the_allowlist_opens_only_its_networks() -> None:
     policy = HttpPolicy(user_agent="t", allowed_networks=("127.0.0.3/32", "fd00:1::/64"))
     assert policy.permits("127.0.0.3") and policy.permits("fd00:1::5")
     assert not policy.permits("127.0.0.2") and not policy.permits("fd00:2::5") and not policy.permits("::1")
+
+
+async def test_guard__an_answer_mixing_private_and_public_connects_only_to_the_public(listeners: Listeners,
+                                                                                     redirector: str,
+                                                                                     tripwire: list[str]) -> None:
+    """A DNS answer listing a private address first and a public one after: only the public one is tried."""
+    resolver = FixedResolver({"mixed.example": [f"127.0.0.2,::1,{SAFE}"]})
+    async with client(resolver) as http:
+        async with http.session.get(f"http://mixed.example:{listeners.port}/first") as resp:
+            assert resp.status == 404  # the allowed server answered
+    assert listeners.accepted == {}
+    assert tripwire == [SAFE]
