@@ -84,8 +84,9 @@ class DeliveryWorker:
                 outcome = classify_status(status)
                 if outcome is not Outcome.DONE:
                     error = resp.body[:200].decode("utf-8", "replace")
-            except PrivateAddressError as exc:
-                outcome, error = Outcome.PERMANENT, str(exc)
+            except (PrivateAddressError, aiohttp.InvalidURL) as exc:
+                # Policy or a URL no one can fetch (a decimal host, say): trying again cannot help.
+                outcome, error = Outcome.PERMANENT, f"{type(exc).__name__}: {exc}"[:300]
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
         await self._record(token, row, outcome, status, error, retry_after)

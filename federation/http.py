@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import aiohttp
-from aiohttp.abc import ResolveResult
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from federation.errors import (
     ObjectGone, ObjectNotFound, ObjectUnavailable, PrivateAddressError, FetchError,
@@ -45,7 +45,29 @@ class HttpPolicy:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if self.allow_private or any(ip in net for net in self._networks):
             return True
+        inner = _embedded_ipv4(ip)
+        if inner is not None and not self.permits(str(inner)):
+            return False
         return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64, IPv4-compatible): Python calls some of these
+    global whatever IPv4 address they lead to (2002:7f00:1::, 64:ff9b::a00:1), so that address is checked too."""
+    if ip.version != 6:
+        return None
+    assert isinstance(ip, ipaddress.IPv6Address)
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if any(ip in net for net in _NAT64) or (ip in _COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 @dataclass(frozen=True)
@@ -82,13 +104,18 @@ class Response:
 class HttpClient:
     """Signed requests over one shared `aiohttp.ClientSession`."""
 
-    def __init__(self, policy: HttpPolicy, *, signing_threads: int = 2) -> None:
+    def __init__(self, policy: HttpPolicy, *, signing_threads: int = 2,
+                 resolver: AbstractResolver | None = None) -> None:
+        # `resolver` replaces aiohttp's DNS resolver (tests answer with their own, e.g. a rebinding one); its
+        # answers pass through the same connect-time filter as any other.
         self.policy = policy
+        self._resolver = resolver
         self._pool = ThreadPoolExecutor(max_workers=signing_threads, thread_name_prefix="sign")
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        connector = _GuardedConnector(self.policy, limit=0, ttl_dns_cache=300)
+        connector = _GuardedConnector(self.policy, limit=0, ttl_dns_cache=300,
+                                      **({"resolver": self._resolver} if self._resolver else {}))
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=self.policy.timeout),

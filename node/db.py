@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from tortoise.context import TortoiseContext
 
 from federation.store import APP_LABEL as ENGINE_APP
+from node.logsafety import hide_query_values
 from federation.store import tortoise_app as engine_app
 
 # The newsroom's models, one module per domain; all under the app label "models" (the label its migration chain
@@ -147,6 +148,7 @@ async def open_context(database_url: str) -> "TortoiseContext":
     """A new, initialised tortoise context for one node's database, active in the current task."""
     from tortoise.context import TortoiseContext
 
+    hide_query_values()  # DEBUG logs of the drivers would show stored private keys
     ctx = TortoiseContext()
     activate(ctx)
     await ctx.init(config=tortoise_config(database_url))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from node.config import Config, redact_url
+from node.logsafety import hide_query_values
 
 ENV_CONFIG = "AGENCY_NODE_CONFIG"
 EXIT_USAGE, EXIT_FAIL = 2, 1
@@ -101,6 +102,7 @@ def setup_logging(config: Config) -> None:
     # Their DEBUG lines print every query's parameters: private keys, stored payloads. Secrets are never logged.
     for name in ("tortoise.db_client", "aiosqlite", "asyncpg"):
         logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(config.log_level)))
+    hide_query_values()  # and should someone turn them up, their lines keep the SQL but lose the values
 
 
 def read_body(args: argparse.Namespace) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.context import Federation
-from federation.errors import FetchError, FederationError
+from federation.errors import FetchError, FederationError, PrivateAddressError
 from federation.handlers.follows import send_follow_answer
 from federation.outbox import enqueue, new_uuid, send_activity
 from federation.vocab import activity as build_activity
@@ -29,6 +29,10 @@ async def _remote(fed: Federation, handle: str) -> RemoteActor:
         return await fed.fetcher.actor(uri, refresh=True)
     except ValueError as exc:
         raise FollowError(400, "Invalid handle", str(exc)) from None
+    except PrivateAddressError as exc:
+        # This node's policy, not the peer's bad moment: asking again cannot help (a 502 would say it might).
+        raise FollowError(422, "Address not allowed", f"{exc} (federation.allow_private_addresses is off)") \
+            from None
     except FetchError as exc:
         raise FollowError(502, "Remote actor unavailable", str(exc)) from None
     except FederationError as exc:
