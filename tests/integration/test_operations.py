@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from aiohttp.test_utils import make_mocked_request
@@ -46,6 +47,35 @@ async def test_healthz__503_when_database_closed(tmp_path):
     assert any(p.startswith("database") for p in doc["problems"])
 
 
+async def test_healthz__503_when_a_worker_died(tmp_path):
+    """A background worker that ended while the node runs makes /healthz 503 and names it."""
+    async def _crash(stop):
+        raise RuntimeError("boom")
+
+    async with running_node(tmp_path, "baku") as baku:
+        task = baku.node._spawn(_crash, None)
+        baku.node._tasks.append(task)
+        await asyncio.gather(task, return_exceptions=True)
+        status, doc, _ = await baku.get("/healthz", accept="application/json")
+    assert status == 503, doc
+    assert doc["database"] == "ok" and any("_crash" in name for name in doc["workers"]["stopped"])
+
+
+async def test_metrics__counts_retried_delivery(tmp_path):
+    """A delivery to a node that has gone away is counted as retried, and stays in the delivery queue."""
+    async with running_node(tmp_path, "baku") as baku:
+        async with running_node(tmp_path, "ankara") as ankara:
+            status, _ = await ankara.api("POST", "/api/following", {"handle": baku.handle})
+            assert status == 202
+            await settle(ankara, baku)
+        status, story = await baku.api("POST", "/api/stories", STORY)  # Ankara is stopped now
+        assert status == 201, story
+        await baku.node.deliver_once()
+        _, samples, _ = await _scrape(baku)
+    assert samples[("agency_deliveries_total", (("outcome", "retried"),))] == 1
+    assert samples[("agency_queue_depth", (("queue", "delivery"),))] == 1
+
+
 async def test_metrics__counts_delivery_inbox_and_queues(tmp_path):
     """A delivery to a second node and the activity it receives are counted; queue depths and latency show."""
     async with running_node(tmp_path, "baku") as baku, running_node(tmp_path, "ankara") as ankara:
@@ -81,7 +111,13 @@ async def test_metrics__refused_inbox_counted_by_reason(tmp_path):
                                      headers={"Content-Type": "application/activity+json"}) as resp:
             assert resp.status == 400
         _, samples, _ = await _scrape(baku)
+        async with baku.session.post(baku.base_url + "/inbox", data=b"x" * (baku.config.federation["max_body_bytes"]
+                                                                          + 1),
+                                     headers={"Content-Type": "application/activity+json"}) as resp:
+            assert resp.status == 413
+        _, samples, _ = await _scrape(baku)
     assert samples[("agency_inbox_activities_total", (("reason", "invalid"), ("verdict", "refused")))] == 1
+    assert samples[("agency_inbox_activities_total", (("reason", "too_large"), ("verdict", "refused")))] == 1
 
 
 async def test_metrics__token_mode_refuses_loopback_without_token(tmp_path):
