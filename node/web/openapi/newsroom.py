@@ -68,7 +68,7 @@ def _wire() -> list[tuple[str, str, dict[str, Any]]]:
                                       errors=(404,))),
         ("get", "/api/wire/read", op("get", "/api/wire/read", w, "Read a wire story in a language (machine "
                                      "translation on demand, labelled)", query={**uri_q, "lang": _STR},
-                                     errors=(400, 404, 502, 503))),
+                                     errors=(400, 404, 501, 502, 503))),
         ("get", "/api/wire/languages", op("get", "/api/wire/languages", w, "Languages a wire story is available in",
                                           query={"story": _STR, "language": _STR}, errors=(400, 404))),
         ("post", "/api/wire/announce", op(
@@ -100,7 +100,7 @@ def _translations() -> list[tuple[str, str, dict[str, Any]]]:
                           body=json_body(from_marshmallow(TranslationInputSchema())))),
         ("post", f"{base}/request", op("post", f"{base}/request", t, "Ask the machine engine for translations",
                                        ok=202, body=json_body(from_marshmallow(TranslationRequestSchema())),
-                                       errors=(404, 503))),
+                                       errors=(404, 501, 503))),
         ("get", f"{base}/{{language}}", op("get", f"{base}/{{language}}", t, "One translation", response=tr,
                                            errors=(404,))),
         ("patch", f"{base}/{{language}}", op("patch", f"{base}/{{language}}", t, "Edit a translation", response=tr,
@@ -132,7 +132,7 @@ def _translations() -> list[tuple[str, str, dict[str, Any]]]:
         ("post", "/api/stories/{uuid}/translation-jobs", op(
             "post", "/api/stories/{uuid}/translation-jobs", "jobs", "Queue machine translation jobs", ok=202,
             body=json_body(obj(("languages",), languages={"type": "array", "items": _STR})),
-            response=obj(("jobs",), jobs=_LIST), errors=(404, 503))),
+            response=obj(("jobs",), jobs=_LIST), errors=(404, 501, 503))),
     ]
 
 
