@@ -44,9 +44,10 @@ def json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
 
 def op(method: str, path: str, tag: str, summary: str, *, body: dict[str, Any] | None = None,
        ok: int = 200, response: dict[str, Any] | None = None, query: dict[str, dict[str, Any]] | None = None,
-       errors: tuple[int, ...] = (), public: bool = False, content: dict[str, Any] | None = None) -> dict[str, Any]:
+       errors: tuple[int, ...] = (), public: bool = False, content: dict[str, Any] | None = None,
+       also: tuple[int, ...] = ()) -> dict[str, Any]:
     """One operation: its path parameters come from the template, its problems from the method (401 and 403 for
-    every guarded call, 422 for bad JSON input) plus `errors`."""
+    every guarded call, 422 for bad JSON input) plus `errors`; `also`: other success codes with the same body."""
     params = [{"name": name, "in": "path", "required": True, "schema": dict(_PARAMS.get(name, {"type": "string"}))}
               for name in re.findall(r"{(\w+)}", path)]
     params += [{"name": name, "in": "query", "required": False, "schema": schema}
@@ -54,7 +55,7 @@ def op(method: str, path: str, tag: str, summary: str, *, body: dict[str, Any] |
     success: dict[str, Any] = {"description": summary}
     if ok != 204:
         success["content"] = content or {"application/json": {"schema": response or {"type": "object"}}}
-    responses: dict[str, Any] = {str(ok): success}
+    responses: dict[str, Any] = {str(code): success for code in (ok, *also)}
     codes = set(errors) | ({401, 403} if not public else set()) | ({415, 422} if body else set())
     for code in sorted(codes):
         responses[str(code)] = {"$ref": f"#/components/responses/Problem{code}"}

@@ -53,18 +53,21 @@ def _network() -> list[tuple[str, str, dict[str, Any]]]:
     follow = json_body(from_marshmallow(FollowInputSchema()))
     state = {"state": {"type": "string", "enum": ["pending", "accepted", "rejected"]}}
     return [
-        ("get", "/api/following", op("get", "/api/following", n, "Agencies we follow", query=state,
+        ("get", "/api/following", op("get", "/api/following", n, "Agencies we follow",
                                      response=obj(("following",), following={"type": "array"}))),
         ("post", "/api/following", op("post", "/api/following", n, "Follow an agency by handle (acct:name@host)",
                                       ok=202, body=follow, errors=(404, 409, 502),
                                       response=obj(("id", "actor", "state"), id={"type": "integer"}, actor=_STR,
                                                    handle=_STR, state=_STR))),
         ("post", "/api/following/unfollow", op("post", "/api/following/unfollow", n, "Stop following an agency",
-                                               ok=202, body=follow, errors=(404,))),
+                                               body=follow, response=obj(("actor", "state"), actor=_STR, state=_STR),
+                                               errors=(404,))),
         ("get", "/api/followers", op("get", "/api/followers", n, "Who follows us", query=state,
                                      response=obj(("followers",), followers={"type": "array"}))),
         ("post", "/api/followers/{id}/{decision}", op("post", "/api/followers/{id}/{decision}", n,
-                                                      "Approve or reject a follow request", errors=(404, 409))),
+                                                      "Approve or reject a follow request", errors=(404, 409),
+                                                      response=obj(("id", "state"), id={"type": "integer"},
+                                                                   state=_STR))),
     ]
 
 

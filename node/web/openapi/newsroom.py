@@ -50,7 +50,8 @@ def _stories() -> list[tuple[str, str, dict[str, Any]]]:
                                                 content=_NINJS, errors=(404,))),
         ("post", "/api/import", op(
             "post", "/api/import", s, "Publish a ninjs document from a newsroom system (checked against IPTC's "
-            "JSON Schema)", ok=201, response=story, errors=(400,),
+            "JSON Schema); 201 when new, 200 when it updates or kills", ok=201, also=(200,), response=story,
+            errors=(400,),
             body={"required": True, "content": {"application/ninjs+json": {"schema": {"type": "object"}},
                                                 "application/json": {"schema": {"type": "object"}}}})),
     ]
@@ -116,7 +117,7 @@ def _translations() -> list[tuple[str, str, dict[str, Any]]]:
             body=json_body(from_marshmallow(OfferDecisionSchema()), required=False), errors=(404, 409))),
         ("get", "/api/wire/offers", op("get", "/api/wire/offers", t, "Translations we offered partners")),
         ("post", "/api/wire/offers", op("post", "/api/wire/offers", t, "Offer a partner a translation of its story",
-                                        ok=201, body=json_body(from_marshmallow(OfferInputSchema())),
+                                        ok=202, body=json_body(from_marshmallow(OfferInputSchema())),
                                         errors=(404, 409))),
         ("patch", "/api/wire/offers/{id}", op("patch", "/api/wire/offers/{id}", t, "Change an offer we sent",
                                               body=json_body(from_marshmallow(OfferEditSchema())),
@@ -144,7 +145,8 @@ def _media() -> list[tuple[str, str, dict[str, Any]]]:
         "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}
     return [
         ("post", "/api/media", op("post", "/api/media", m, "Add a file to the stock (streamed; fields as form "
-                                  "fields, or as query parameters with a raw body)", body=upload, ok=201,
+                                  "fields, or as query parameters with a raw body); 200 when these bytes are there", body=upload,
+                                  ok=201, also=(200,),
                                   response=item, query=_MEDIA_FIELDS, errors=(413,))),
         ("get", "/api/media", op("get", "/api/media", m, "Search the stock", query={
             "q": _STR, "kind": _STR, "language": _STR, "agency": _STR, "credit": _STR},

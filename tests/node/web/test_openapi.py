@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import jsonschema
 from openapi_spec_validator import validate
 
 from node.web.app import create_app
 from node.web.openapi import document
-from tests.nodes import node_config, running_node
+from tests.nodes import TOKEN, node_config, running_node
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -60,3 +61,41 @@ async def test_openapi__served_without_credentials(tmp_path):
     assert status == 200 and doc["info"]["title"] == "Agency Node editor API"
     assert ("get", "/api/openapi.json") in _documented(doc)
     assert refused == 401
+
+
+def _inline(doc, node):
+    """`node` with every `#/components/...` reference replaced by what it names."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = doc
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return _inline(doc, target)
+        return {k: _inline(doc, v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inline(doc, v) for v in node]
+    return node
+
+
+def _check(doc, method: str, path: str, status: int, body, media_type: str = "application/json") -> None:
+    response = _inline(doc, doc["paths"][path][method]["responses"][str(status)])
+    jsonschema.validate(body, response["content"][media_type]["schema"])
+
+
+async def test_openapi__real_answers_match_documented_statuses_and_schemas(tmp_path):
+    """Publishing, listing, whoami and a refused input answer with statuses and bodies the document declares."""
+    doc = document()
+    story = {"headline": "Caspian ferry line reopens", "body": "<p>The line reopens.</p>", "language": "az"}
+    async with running_node(tmp_path, "baku") as baku:
+        status, created = await baku.api("POST", "/api/stories", story)
+        _check(doc, "post", "/api/stories", status, created)
+        status, listed = await baku.api("GET", "/api/stories")
+        _check(doc, "get", "/api/stories", status, listed)
+        status, me = await baku.api("GET", "/api/session")
+        _check(doc, "get", "/api/session", status, me)
+        async with baku.session.post(baku.base_url + "/api/stories", json={"headline": ""},
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+            assert resp.content_type == "application/problem+json"
+            _check(doc, "post", "/api/stories", resp.status, await resp.json(content_type=None),
+                   "application/problem+json")
+    assert resp.status == 422
