@@ -65,7 +65,9 @@ async def healthz(request: web.Request) -> web.Response:
            "workers": {"running": node.running_workers(), "stopped": dead}}
     if problems:
         doc["problems"] = problems
-    return json_response(doc, status=200 if not problems else 503)
+    response = json_response(doc, status=200 if not problems else 503)
+    response.headers["Cache-Control"] = "no-store"  # a cached "ok" would hide an outage
+    return response
 
 
 def metrics_allowed(request: web.Request) -> bool:

@@ -12,8 +12,8 @@ _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _TITLES = {400: "Bad request", 401: "Not authenticated", 403: "Refused (role, CSRF token)", 404: "Not found",
            409: "Conflict with the current state", 413: "Too large", 415: "Unsupported media type",
-           422: "Invalid input", 423: "Account locked", 429: "Too many requests", 501: "No translation engine configured", 502: "A peer failed",
-           503: "Unavailable for a moment"}
+           422: "Invalid input", 423: "Account locked", 429: "Too many requests",
+           501: "No translation engine configured", 502: "A peer failed", 503: "Unavailable for a moment"}
 
 _SCHEMAS: dict[str, Any] = {
     "Problem": {

@@ -145,9 +145,9 @@ def _media() -> list[tuple[str, str, dict[str, Any]]]:
         "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}
     return [
         ("post", "/api/media", op("post", "/api/media", m, "Add a file to the stock (streamed; fields as form "
-                                  "fields, or as query parameters with a raw body); 200 when these bytes are there", body=upload,
-                                  ok=201, also=(200,),
-                                  response=item, query=_MEDIA_FIELDS, errors=(413,))),
+                                  "fields, or as query parameters with a raw body); 200 when these bytes are there",
+                                  body=upload, ok=201, also=(200,), response=item, query=_MEDIA_FIELDS,
+                                  errors=(413,))),
         ("get", "/api/media", op("get", "/api/media", m, "Search the stock", query={
             "q": _STR, "kind": _STR, "language": _STR, "agency": _STR, "credit": _STR},
             response=obj(("media",), media={"description": "a page of items"}), errors=(400,))),
