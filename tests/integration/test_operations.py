@@ -8,6 +8,7 @@ import dataclasses
 from aiohttp.test_utils import make_mocked_request
 from prometheus_client.parser import text_string_to_metric_families
 
+from federation.store.models import RemoteActor
 from node.operations.routes import metrics_allowed
 from node.web.app import create_app
 from tests.nodes import TOKEN, node_config, running_node, settle
@@ -74,6 +75,22 @@ async def test_metrics__counts_retried_delivery(tmp_path):
         _, samples, _ = await _scrape(baku)
     assert samples[("agency_deliveries_total", (("outcome", "retried"),))] == 1
     assert samples[("agency_queue_depth", (("queue", "delivery"),))] == 1
+
+
+async def test_metrics__counts_dead_delivery(tmp_path):
+    """A delivery refused for good (the inbox answers 404) is counted as dead and leaves the queue."""
+    async with running_node(tmp_path, "baku") as baku, running_node(tmp_path, "ankara") as ankara:
+        status, _ = await ankara.api("POST", "/api/following", {"handle": baku.handle})
+        assert status == 202
+        await settle(ankara, baku)
+        nowhere = ankara.base_url + "/nowhere"
+        await baku.db(lambda: RemoteActor.filter(uri=ankara.actor_id).update(inbox=nowhere, shared_inbox=nowhere))
+        status, story = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201, story
+        await baku.node.deliver_once()
+        _, samples, _ = await _scrape(baku)
+    assert samples[("agency_deliveries_total", (("outcome", "dead"),))] == 1
+    assert samples[("agency_queue_depth", (("queue", "delivery"),))] == 0
 
 
 async def test_metrics__counts_delivery_inbox_and_queues(tmp_path):
