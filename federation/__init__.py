@@ -21,6 +21,7 @@ _EXPORTS = {
     # wiring and the application's hooks
     "Federation": "federation.context", "LocalActor": "federation.context",
     "InboxListeners": "federation.listeners", "Listener": "federation.listeners", "Ignored": "federation.listeners",
+    "Observer": "federation.observe",
     "declare": "federation.states",
     # inbound: verify and store, then process
     "receive": "federation.inbox", "InboxWorker": "federation.worker",

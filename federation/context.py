@@ -12,6 +12,7 @@ from federation.inbox_store import InboxWriter
 from federation.http import HttpClient, Signer
 from federation.integrity import ProofSigner
 from federation.listeners import InboxListeners
+from federation.observe import Observer
 from federation.policy import TrustPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
@@ -48,6 +49,8 @@ class Federation:
     inbox_writer: InboxWriter = field(default_factory=InboxWriter)
     # What inbound activities mean to the application (it registers them; `federation.listeners`).
     listeners: InboxListeners = field(default_factory=InboxListeners)
+    # Told of delivery outcomes and inbox verdicts (the application's metrics; `federation.observe`).
+    observer: Observer = field(default_factory=Observer)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -97,6 +97,7 @@ class DeliveryWorker:
         if outcome is Outcome.DONE:
             await self._settle.settle(row.id, token, to_state=S.DELIVERED, last_status=status, delivered_at=now,
                                       last_error=None)
+            self.fed.observer.delivery("delivered")
             if row.host in self._failing_hosts:
                 self._failing_hosts.discard(row.host)
                 await record_success(row.host)
@@ -110,6 +111,7 @@ class DeliveryWorker:
             if when is not None:
                 await self._settle.settle(row.id, token, to_state=S.QUEUED, next_attempt_at=when,
                                           last_status=status, last_error=error[:300] or None)
+                self.fed.observer.delivery("retried")
                 if parked:
                     self.fed.parked.add(row.host)
                     log.warning("delivery.host_parked", extra={"host": row.host})
@@ -119,6 +121,7 @@ class DeliveryWorker:
             await _drop_gone_inbox(row.inbox)
         await self._settle.settle(row.id, token, to_state=S.DEAD, last_status=status,
                                   last_error=error[:300] or None)
+        self.fed.observer.delivery("failed" if outcome is Outcome.RETRY else "dead")
         log.info("delivery.dead", extra={"inbox": row.inbox, "status": status})
 
 

@@ -21,6 +21,7 @@ from federation.errors import KeyUnavailable, ProofError, SignatureError
 from federation.integrity import proof_of
 from federation.hosts import revive_host
 from federation.inbox_store import Received
+from federation.observe import refusal_class
 from federation.sig.cavage import inspect_request
 from schemas.activitystreams import object_id, parse_activity, same_origin
 
@@ -49,6 +50,16 @@ class Verdict:
 async def receive(fed: Federation, *, method: str, raw_path: str, headers: Mapping[str, str], body: bytes,
                   local_username: str | None) -> Verdict:
     """Authenticate and store one inbox POST. Returns 202 for stored or duplicate, else a 4xx/5xx verdict."""
+    verdict = await _receive(fed, method=method, raw_path=raw_path, headers=headers, body=body)
+    if verdict.ok:
+        fed.observer.inbox("duplicate" if verdict.extra.get("duplicate") else "accepted")
+    else:
+        fed.observer.inbox("refused", refusal_class(verdict.status))
+    return verdict
+
+
+async def _receive(fed: Federation, *, method: str, raw_path: str, headers: Mapping[str, str],
+                   body: bytes) -> Verdict:
     ctype = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     if ctype not in _ACCEPTED_TYPES:
         return Verdict(415, "Unsupported media type", "send application/activity+json")

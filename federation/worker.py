@@ -99,6 +99,8 @@ class InboxWorker:
 
     def _settle(self, row_id: int, token: str, *, to_state: str, **values: object) -> None:
         """Record an item's outcome in the next shared write, without waiting for it (see `run_once`)."""
+        if to_state in (S.PROCESSED, S.IGNORED, S.FAILED):
+            self.fed.observer.inbox(str(to_state))
         self._settling.append(asyncio.ensure_future(
             self._settle_group.settle(row_id, token, to_state=to_state, **values)))
 

@@ -68,6 +68,7 @@ class Config:
     trust: Mapping[str, Any] = field(default_factory=dict)
     media: Mapping[str, Any] = field(default_factory=dict)  # `dir` resolved against the config file's folder
     accounts: Mapping[str, Any] = field(default_factory=dict)  # [accounts]: passwords, sessions, lock-out
+    operations: Mapping[str, Any] = field(default_factory=dict)  # [operations]: who may read /metrics
 
     @property
     def host(self) -> str:
@@ -198,6 +199,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         trust=dict(loaded["trust"]),
         media=_media(loaded["media"], base_dir or Path.cwd()),
         accounts=dict(loaded["accounts"]),
+        operations=dict(loaded["operations"]),
     )
 
 

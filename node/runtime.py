@@ -228,11 +228,20 @@ class Node:
             except Exception:  # a database hiccup: look again next time
                 log.exception("keys.check_failed")
 
+    def running_workers(self) -> int:
+        """How many background tasks (workers, key watch) run now (0 in a process that runs none)."""
+        return sum(1 for task in self._tasks if not task.done())
+
+    def dead_workers(self) -> list[str]:
+        """The background tasks that ended while the node runs (a crash): empty when all are alive."""
+        return [] if self._stop.is_set() else [task.get_name() for task in self._tasks if task.done()]
+
     def _spawn(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> asyncio.Task[Any]:
         async def _runner() -> Any:
             activate(self.db)
             return await fn(*args)
-        return asyncio.get_running_loop().create_task(_runner(), context=contextvars.copy_context())
+        return asyncio.get_running_loop().create_task(_runner(), context=contextvars.copy_context(),
+                                                      name=getattr(fn, "__qualname__", "task"))
 
     async def run(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
         """Await `fn(*args)` with this node's database active (in a task of its own)."""

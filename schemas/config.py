@@ -193,6 +193,12 @@ class AccountsSection(_Section):
     address_window_seconds = fields.Float(load_default=600.0, validate=validate.Range(min=1))
 
 
+class OperationsSection(_Section):
+    # Who may read /metrics: "loopback" (clients on a loopback address, or with the node token), "token" (only
+    # with the node token), "public". /healthz is always public.
+    metrics_access = fields.String(load_default="loopback", validate=validate.OneOf(["loopback", "token", "public"]))
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -206,3 +212,4 @@ class ConfigSchema(_Section):
     channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))
     media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))
     accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))
+    operations = fields.Nested(OperationsSection, load_default=lambda: OperationsSection().load({}))

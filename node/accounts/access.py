@@ -21,8 +21,9 @@ class Rule:
     action: str | None = None
 
 
-# Routes anyone may call: logging in is how one gets a session.
-PUBLIC = frozenset({("POST", "/api/session")})
+# Routes anyone may call: logging in is how one gets a session; the OpenAPI document holds no data, and a client
+# reads it before it has credentials.
+PUBLIC = frozenset({("POST", "/api/session"), ("GET", "/api/openapi.json"), ("HEAD", "/api/openapi.json")})
 
 _READ = Rule("read")
 

@@ -10,6 +10,7 @@ import orjson
 from aiohttp import web
 
 from federation.inbox import receive
+from federation.observe import refusal_class
 from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
 from node.translation import channels
@@ -265,10 +266,11 @@ async def inbox(request: web.Request) -> web.Response:
     if username is not None and username not in node.fed.local_actors:  # type: ignore[union-attr]
         raise ProblemError(404, "No such actor", f"no actor {username} here")
     limit = int(node.config.federation["max_body_bytes"])
-    if request.content_length is not None and request.content_length > limit:
-        return problem(413, "Payload too large", f"the limit is {limit} bytes")
-    body = await _read_capped(request, limit)
+    body = None
+    if request.content_length is None or request.content_length <= limit:
+        body = await _read_capped(request, limit)
     if body is None:
+        node.fed.observer.inbox("refused", refusal_class(413))  # type: ignore[union-attr]  # never reaches receive
         return problem(413, "Payload too large", f"the limit is {limit} bytes")
     verdict = await receive(node.fed, method=request.method, raw_path=request.raw_path,  # type: ignore[arg-type]
                             headers=request.headers, body=body, local_username=username)

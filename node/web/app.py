@@ -13,9 +13,10 @@ from node.runtime import Node
 from node.identity import routes as identity_routes
 from node.media import routes as media_routes
 from node.network import routes as network_routes
+from node import operations
 from node.stories import routes as story_routes
 from node.translation import job_routes, routes as translation_routes
-from node.web import activitypub, api, feeds, wellknown
+from node.web import activitypub, api, feeds, openapi, wellknown
 from node.wire import routes as wire_routes
 from node.web.doccache import DocumentCache, cache_middleware
 from node.web.keys import DOCUMENTS, NODE
@@ -51,7 +52,8 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
         await the_node.stop()
 
     app.cleanup_ctx.append(_lifecycle)
-    app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes())
+    operations.install(app)  # after the lifecycle: the engine's observer is set once the node has started
+    app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes() + operations.routes() + openapi.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
                    media_routes, accounts_routes):
