@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import errno
 import os
 import socket
 import uuid
@@ -157,16 +159,30 @@ async def running_node(tmp: Path, handle: str, *, database_url: str | None = Non
     """Start a node (migrated database, own port) and stop it afterwards."""
     config = config or node_config(tmp, handle, database_url=database_url, **agency)
     await migrate_in_own_context(config.database_url)
-    app = create_app(config, run_workers=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", config.listen_port)
-    await site.start()
+    for attempt in range(5):
+        app = create_app(config, run_workers=False)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", config.listen_port).start()
+            break
+        except OSError as exc:
+            await runner.cleanup()
+            # free_port() gives a port that another test process may take before we bind it (tests run side by
+            # side under xdist): a loopback test node moves to a new free port rather than fail.
+            if exc.errno != errno.EADDRINUSE or attempt == 4 or config.base_url != _loopback(config.listen_port):
+                raise
+            port = free_port()
+            config = dataclasses.replace(config, base_url=_loopback(port), listen_port=port)
     try:
         async with aiohttp.ClientSession() as session:
             yield RunningNode(config, app[NODE], session)
     finally:
         await runner.cleanup()
+
+
+def _loopback(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
 
 
 async def settle(*nodes: RunningNode, rounds: int = 20) -> None:
