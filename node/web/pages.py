@@ -20,7 +20,7 @@ from schemas.languages import display_name
 
 _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 system-ui,sans-serif;color:#222}"
           "h1{line-height:1.25}nav ul{padding-inline-start:1.2rem}img,video{max-width:100%;height:auto}"
-          "figure{margin:1rem 0}figcaption{font-size:.9rem;color:#555}"
+          "figure{margin:1rem 0}figcaption{font-size:.9rem;color:#555;overflow-wrap:anywhere}"
           ".media{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:.75rem}"
           ".media figure{margin:0}audio{width:100%}")
 
