@@ -22,6 +22,8 @@ class User(Model):
     locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     last_login_at = fields.DatetimeField(null=True)
+    # The desk's language for this user (a tag of node.desk.i18n.DESK_LOCALES); empty: the browser's (0012).
+    locale = fields.CharField(max_length=16, default="", db_default="")
 
     class Meta:
         table = "account_user"

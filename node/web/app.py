@@ -13,7 +13,7 @@ from node.runtime import Node
 from node.identity import routes as identity_routes
 from node.media import routes as media_routes
 from node.network import routes as network_routes
-from node import operations
+from node import desk, operations
 from node.stories import routes as story_routes
 from node.translation import job_routes, routes as translation_routes
 from node.web import activitypub, api, feeds, openapi, wellknown
@@ -34,12 +34,13 @@ async def _db_middleware(request: web.Request,
 def create_app(config: Config, *, run_workers: bool = True, node: Node | None = None) -> web.Application:
     """A ready-to-run application. With `run_workers`, delivery and inbox workers run in the same process."""
     app = web.Application(
-        middlewares=[problem_middleware, _db_middleware, api.auth_middleware, cache_middleware(DOCUMENTS)],
+        middlewares=[problem_middleware, _db_middleware, desk.desk_middleware, api.auth_middleware, cache_middleware(DOCUMENTS)],
         client_max_size=int(config.federation["max_body_bytes"]) + 1,
     )
     app[NODE] = node or Node(config)
     app[DOCUMENTS] = DocumentCache()
     accounts_guard.install(app)
+    desk.install(app)
 
     async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
         the_node = app[NODE]
@@ -56,6 +57,6 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
     app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes() + operations.routes() + openapi.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
-                   media_routes, accounts_routes):
+                   media_routes, accounts_routes, desk):
         app.add_routes(domain.routes())
     return app

@@ -92,12 +92,12 @@ class DocumentCache:
 
 
 def cache_middleware(key: web.AppKey[DocumentCache]) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """A middleware that empties the app's `DocumentCache` after every editor API write."""
+    """A middleware that empties the app's `DocumentCache` after every editor API or desk write."""
 
     @web.middleware
     async def _middleware(request: web.Request,
                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-        if request.method in _SAFE_METHODS or not request.path.startswith("/api/"):
+        if request.method in _SAFE_METHODS or not request.path.startswith(("/api/", "/desk/")):
             return await handler(request)
         try:
             return await handler(request)

@@ -1,0 +1,25 @@
+"""The editors' desk: server-rendered pages (Jinja2 via aiohttp-jinja2) under /desk/, in the editor's language,
+behind the session login of `node.accounts`. `install(app)` sets it up; each screen keeps its own views module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from node.desk import render, views_auth
+from node.desk.gate import desk_middleware
+
+__all__ = ["desk_middleware", "install", "routes"]
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: web.Application) -> None:
+    """The desk's template environment on `app` (its middleware is listed in `create_app`)."""
+    render.setup(app)
+
+
+def routes() -> list[web.AbstractRouteDef]:
+    """Every desk route: the static files and each screen's views."""
+    return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes()]
