@@ -59,6 +59,11 @@ class TrustPolicy:
     def _partner_hosts(self) -> set[str]:
         return {host_of(p) for p in self._partner_uris} | {h.rsplit("@", 1)[-1] for h in self._partner_handles}
 
+    def is_partner_host(self, host_or_url: str) -> bool:
+        """Whether a domain is a partner agency's (a listed partner's host, or a subdomain of it)."""
+        host = host_of(host_or_url)
+        return any(_matches(host, p) for p in self._partner_hosts())
+
     def allows_host(self, host_or_url: str) -> bool:
         """Whether a domain may federate with us (deliveries to it, posts from it)."""
         host = host_of(host_or_url)

@@ -199,6 +199,20 @@ class OperationsSection(_Section):
     metrics_access = fields.String(load_default="loopback", validate=validate.OneOf(["loopback", "token", "public"]))
 
 
+class LimitsSection(_Section):
+    # Request rate limits, as token buckets: a burst of requests at once, then a steady rate per second. A burst
+    # of 0 turns that limit off. Inbox POSTs are counted per remote host and per signing key (read from the
+    # signature before it is checked, so a flood costs no verification); the editor API per user or token.
+    inbox_host_burst = fields.Integer(load_default=1000, validate=validate.Range(min=0))
+    inbox_host_rate = fields.Float(load_default=50.0, validate=validate.Range(min=0))
+    inbox_key_burst = fields.Integer(load_default=300, validate=validate.Range(min=0))
+    inbox_key_rate = fields.Float(load_default=20.0, validate=validate.Range(min=0))
+    # Partner agencies ([trust] partners) are never limited on the inbox.
+    exempt_partners = fields.Boolean(load_default=True)
+    api_burst = fields.Integer(load_default=300, validate=validate.Range(min=0))
+    api_rate = fields.Float(load_default=10.0, validate=validate.Range(min=0))
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -213,3 +227,4 @@ class ConfigSchema(_Section):
     media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))
     accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))
     operations = fields.Nested(OperationsSection, load_default=lambda: OperationsSection().load({}))
+    limits = fields.Nested(LimitsSection, load_default=lambda: LimitsSection().load({}))

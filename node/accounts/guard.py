@@ -25,6 +25,7 @@ from node.accounts.ratelimit import AddressLimiter
 from node.accounts.roles import allows, least_role_for
 from node.config import hash_token
 from node.web.keys import NODE
+from node.web.limits import LIMITS
 from node.web.problems import ProblemError
 
 __all__ = ["AUDIT_ACTION", "CSRF_FIELD", "CSRF_HEADER", "HASHER", "LIMITER", "PRINCIPAL", "SESSION_COOKIE",
@@ -71,8 +72,15 @@ async def _principal(request: web.Request) -> Principal:
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if token and config.api_token_sha256 and hmac.compare_digest(hash_token(token), config.api_token_sha256):
             return Principal("node", "admin", "node-token")
+        limiter = request.app[LIMITER]
+        address = request.remote or ""
+        wait = limiter.retry_after(address)
+        if wait:  # this address sent too many wrong tokens or passwords: not even looked up
+            raise ProblemError(429, "Too many failed attempts", f"too many wrong credentials from this address: "
+                               f"try again in {wait} seconds", retry_after=wait)
         row = await sessions.resolve_token(token) if token else None
         if row is None:
+            limiter.failed(address)
             raise ProblemError(401, "Unauthorized", "a valid bearer token is required")
         if row.user.disabled:
             raise ProblemError(401, "Unauthorized", "this token's user is disabled")
@@ -124,6 +132,10 @@ async def guard(request: web.Request,
         return await handler(request)
     who = await _principal(request)
     request[PRINCIPAL] = who
+    wait = request.app[LIMITS].api.take(f"{who.via}:{who.user_id if who.user_id is not None else who.username}")
+    if wait:
+        raise ProblemError(429, "Too many requests", f"{who.username} calls the API faster than this node "
+                           f"allows: retry in {wait} seconds", retry_after=wait)
     if canonical is None:  # no such route: the handler answers 404 or 405
         return await handler(request)
     if who.via == "session" and request.method not in _SAFE:

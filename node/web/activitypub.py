@@ -25,6 +25,7 @@ from node.stories.documents import channel_object, language_versions, story_docu
 from node.web.feeds import alternate_links
 from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
 from node.web.keys import DOCUMENTS, NODE
+from node.web.limits import LIMITS, signing_key_of
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
 from schemas import ninjs
@@ -265,6 +266,12 @@ async def inbox(request: web.Request) -> web.Response:
     username = request.match_info.get("username")
     if username is not None and username not in node.fed.local_actors:  # type: ignore[union-attr]
         raise ProblemError(404, "No such actor", f"no actor {username} here")
+    wait = request.app[LIMITS].inbox_wait(signing_key_of(request.headers),
+                                          node.fed.trust.is_partner_host)  # type: ignore[union-attr]
+    if wait:
+        node.fed.observer.inbox("refused", refusal_class(429))  # type: ignore[union-attr]
+        return problem(429, "Too many requests", f"this host or key sends faster than this node accepts: retry "
+                       f"in {wait} seconds", retry_after=wait)
     limit = int(node.config.federation["max_body_bytes"])
     body = None
     if request.content_length is None or request.content_length <= limit:

@@ -21,6 +21,7 @@ from node.wire import routes as wire_routes
 from node.web.doccache import DocumentCache, cache_middleware
 from node.web.keys import DOCUMENTS, NODE
 from node.web.problems import problem_middleware
+from node.web.limits import LIMITS, Limits
 
 
 @web.middleware
@@ -40,6 +41,7 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
     app[NODE] = node or Node(config)
     app[DOCUMENTS] = DocumentCache()
     accounts_guard.install(app)
+    app[LIMITS] = Limits.from_config(config)
     desk.install(app)
 
     async def _lifecycle(app: web.Application) -> AsyncIterator[None]:

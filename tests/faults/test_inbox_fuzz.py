@@ -48,7 +48,7 @@ class _NodeThread:
     async def _main(self, tmp_path: Any) -> None:
         self._stop = asyncio.Event()
         try:
-            async with node_and_remote(tmp_path) as (self.node, self.remote):
+            async with node_and_remote(tmp_path, limits=False) as (self.node, self.remote):
                 self.fixtures = [self.remote.load_fixture(name) for name in FIXTURES]
                 for actor_id in list(self.remote.actors):  # followed, so Creates and Announces go deep
                     actor = await self.node.db(self.node.node.fed.fetcher.actor, actor_id)

@@ -20,7 +20,7 @@ from federation.store.models import Follower, InboxItem, RemoteActor
 from node.wire.models import WireStory
 from schemas.activitystreams import parse_public_key_doc
 from tests.fakeremote import FakeRemote
-from tests.nodes import RunningNode, node_on
+from tests.nodes import RunningNode, node_config, node_on, running_node
 
 AS = "https://www.w3.org/ns/activitystreams"
 INBOXES = ["/inbox", "/actors/{handle}/inbox"]
@@ -53,9 +53,24 @@ def node_key_resolver(node: RunningNode):
     return resolve
 
 
+NO_LIMITS = {"inbox_host_burst": 0, "inbox_key_burst": 0, "api_burst": 0}
+
+
 @contextlib.asynccontextmanager
-async def node_and_remote(tmp_path, database: str | None = None) -> AsyncIterator[tuple[RunningNode, FlakyRemote]]:
-    async with node_on(tmp_path, "baku", database) as node:
+async def _node(tmp_path, database: str | None, limits: bool) -> AsyncIterator[RunningNode]:
+    if limits or database == "postgres":
+        async with node_on(tmp_path, "baku", database) as node:
+            yield node
+    else:  # a fuzz run posts thousands of activities from two keys: the rate limits would refuse most
+        async with running_node(tmp_path, "baku", config=node_config(tmp_path, "baku",
+                                                                     sections={"limits": NO_LIMITS})) as node:
+            yield node
+
+
+@contextlib.asynccontextmanager
+async def node_and_remote(tmp_path, database: str | None = None,
+                          limits: bool = True) -> AsyncIterator[tuple[RunningNode, FlakyRemote]]:
+    async with _node(tmp_path, database, limits) as node:
         async with FlakyRemote(key_resolver=node_key_resolver(node)) as remote:
             remote.serve_actor(remote.generated_actor(remote.url("/users/alice")))
             remote.serve_actor(remote.generated_actor(remote.url("/users/bob")))
