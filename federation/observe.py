@@ -16,7 +16,7 @@ DELIVERY_OUTCOMES = ("delivered", "retried", "failed", "dead")
 # processed, ignored, failed: what the inbox worker made of a stored activity.
 INBOX_VERDICTS = ("accepted", "duplicate", "refused", "processed", "ignored", "failed")
 
-_REFUSALS = {400: "invalid", 401: "unauthenticated", 403: "blocked", 413: "too_large", 415: "media_type", 429: "rate_limited",
+_REFUSALS = {400: "invalid", 401: "unauthenticated", 403: "blocked", 408: "timeout", 413: "too_large", 415: "media_type", 429: "rate_limited",
              503: "key_unavailable"}
 
 

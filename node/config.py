@@ -70,6 +70,7 @@ class Config:
     accounts: Mapping[str, Any] = field(default_factory=dict)  # [accounts]: passwords, sessions, lock-out
     operations: Mapping[str, Any] = field(default_factory=dict)  # [operations]: who may read /metrics
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: inbox and API rate limits
+    idle_timeout: float = 20.0  # [node] idle_timeout_seconds: headers must arrive within it (slow-loris)
 
     @property
     def host(self) -> str:
@@ -181,6 +182,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         base_url=node["base_url"].rstrip("/"),
         listen_host=node["listen_host"],
         listen_port=node["listen_port"],
+        idle_timeout=float(node["idle_timeout_seconds"]),
         database_url=database_url,
         log_level=node["log_level"],
         agency=AgencyIdentity(

@@ -44,6 +44,9 @@ class NodeSection(_Section):
     log_level = fields.String(
         load_default="INFO", validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
     )
+    # A connection that has not sent a whole request's headers this many seconds after it opened (or after its
+    # last answer) is closed: slow-loris clients hold nothing for long.
+    idle_timeout_seconds = fields.Float(load_default=20.0, validate=validate.Range(min=0.5, max=3600))
 
 
 class AgencySection(_Section):
@@ -72,6 +75,7 @@ class ApiSection(_Section):
 class FederationSection(_Section):
     signature_max_age_seconds = fields.Integer(load_default=3600, validate=validate.Range(min=30))
     max_body_bytes = fields.Integer(load_default=1024 * 1024, validate=validate.Range(min=1024))
+    inbox_body_timeout_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=0.5, max=3600))
     key_cache_ttl_seconds = fields.Integer(load_default=3600, validate=validate.Range(min=0))
     fetch_timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5))
     max_response_bytes = fields.Integer(load_default=2 * 1024 * 1024, validate=validate.Range(min=1024))

@@ -161,7 +161,7 @@ async def running_node(tmp: Path, handle: str, *, database_url: str | None = Non
     await migrate_in_own_context(config.database_url)
     for attempt in range(5):
         app = create_app(config, run_workers=False)
-        runner = web.AppRunner(app)
+        runner = web.AppRunner(app, keepalive_timeout=config.idle_timeout)  # as `agency-node run` does
         await runner.setup()
         try:
             await web.TCPSite(runner, "127.0.0.1", config.listen_port).start()

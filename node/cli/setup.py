@@ -95,7 +95,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = create_app(config, run_workers=not args.no_workers)
     print(f"Agency Node {__version__}: @{config.agency.handle}@{config.host} on "
           f"http://{config.listen_host}:{config.listen_port} (public URL {config.base_url})", flush=True)
-    web.run_app(app, sock=sock, print=None,
+    # aiohttp closes a connection that sent no whole request within its keep-alive timeout, counted from the
+    # connection's start too: that timeout is our header deadline against slow-loris clients.
+    web.run_app(app, sock=sock, print=None, keepalive_timeout=config.idle_timeout,
                 access_log=None if not args.access_log else logging.getLogger("aiohttp.access"))
     return 0
 

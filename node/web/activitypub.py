@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import datetime, timezone
 from typing import Any
@@ -275,7 +276,12 @@ async def inbox(request: web.Request) -> web.Response:
     limit = int(node.config.federation["max_body_bytes"])
     body = None
     if request.content_length is None or request.content_length <= limit:
-        body = await _read_capped(request, limit)
+        try:
+            async with asyncio.timeout(float(node.config.federation.get("inbox_body_timeout_seconds", 30.0))):
+                body = await _read_capped(request, limit)
+        except TimeoutError:  # a body trickling in: the connection is not ours to hold
+            node.fed.observer.inbox("refused", refusal_class(408))  # type: ignore[union-attr]
+            return problem(408, "Request timeout", "the body did not arrive in time")
     if body is None:
         node.fed.observer.inbox("refused", refusal_class(413))  # type: ignore[union-attr]  # never reaches receive
         return problem(413, "Payload too large", f"the limit is {limit} bytes")
