@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import orjson
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -39,8 +40,47 @@ PROOF_TYPE = "DataIntegrityProof"
 DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 
 
+_SAFE_INT = 2**53 - 1
+
+
+def _orjson_is_jcs(value: Any) -> bool:
+    """Whether orjson's sorted output of `value` is its RFC 8785 form: only dicts with ASCII keys (byte order is
+    then UTF-16 order), lists, strings, booleans, None and integers in the safe range. Floats (ECMAScript number
+    formatting), other key sets and other types go to `rfc8785`. orjson escapes strings as JCS does (the short
+    forms \\b \\t \\n \\f \\r, \\u00xx in lower case for the other controls, nothing else)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= item <= _SAFE_INT:
+                continue
+            return False
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        else:
+            return False
+    return True
+
+
 def canonical(value: Any) -> bytes:
-    """RFC 8785 (JCS) canonical UTF-8 bytes of a JSON value; raises ProofError on values JSON cannot hold."""
+    """RFC 8785 (JCS) canonical UTF-8 bytes of a JSON value; raises ProofError on values JSON cannot hold.
+
+    The documents we sign and verify (no floats, ASCII keys) take orjson's sorted dump, about 20 times faster
+    than the pure-Python `rfc8785`; everything else takes `rfc8785` (tests/federation/test_jcs.py checks that
+    both agree on random documents)."""
+    if _orjson_is_jcs(value):
+        try:
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONEncodeError, TypeError):  # a lone surrogate: rfc8785 says what is wrong
+            pass
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
