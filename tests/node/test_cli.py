@@ -137,4 +137,8 @@ def test_cli__demo_runs_three_federating_nodes(tmp_path):
     res = cli("demo", "--dir", str(tmp_path / "demo"), cwd=tmp_path, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "all six follows accepted" in res.stdout
-    assert res.stdout.count("draft-cavage verified") == 6
+    # The test extras install the Bergamot engine: Baku's fourth story, in English, reaches both others, and
+    # Astana reads it in Portuguese, machine-translated inside its node.
+    assert res.stdout.count("draft-cavage verified") == 8
+    assert "(machine translation, bergamot)" in res.stdout
+    assert "[pt] A linha de ferry" in res.stdout or "[pt] A linha" in res.stdout, res.stdout
