@@ -21,18 +21,16 @@ import re
 import time
 from typing import Any, Mapping
 
-import aiohttp
 import orjson
 
-from federation.errors import PrivateAddressError
 from federation.http import HttpClient
+from node.translation.engine_http import exchange
 from node.translation.mt import (
     EngineAnswerInvalid, EngineRefused, EngineUnavailable, TranslationEngine, match_code,
 )
 
 __all__ = ["ApertiumEngine", "clean_marks", "from_apertium", "prepare_text", "to_apertium"]
 
-_MAX_ANSWER = 8 * 1024 * 1024
 
 # ISO 639-3 codes Apertium uses for languages that have a two-letter (ISO 639-1) code in BCP 47. A code not
 # listed here is already a valid BCP 47 primary subtag (``ast``, ``crh``, ``sah``...) and is kept as it is.
@@ -122,22 +120,8 @@ class ApertiumEngine(TranslationEngine):
         return f"ApertiumEngine({self.url!r})"
 
     async def _request(self, method: str, path: str, form: dict[str, str] | None) -> Any:
-        try:
-            async with self._http.session.request(
-                method, self.url + path, data=form, headers={"Accept": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=self.timeout), allow_redirects=False,
-            ) as resp:
-                body = await resp.content.read(_MAX_ANSWER + 1)
-                status = resp.status
-        except PrivateAddressError as exc:
-            raise EngineUnavailable(f"{self.name}: {exc} (set translation.allow_private_engine for a local "
-                                    "engine)") from None
-        except asyncio.TimeoutError:
-            raise EngineUnavailable(f"{self.name}: no answer within {self.timeout:g} s") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"{self.name}: {type(exc).__name__}: {exc}"[:300]) from None
-        if len(body) > _MAX_ANSWER:
-            raise EngineAnswerInvalid(f"{self.name}: answer over {_MAX_ANSWER} bytes")
+        status, _, body = await exchange(self._http, self.name, method, self.url + path, timeout=self.timeout,
+                                         data=form, headers={"Accept": "application/json"})
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:

@@ -11,16 +11,14 @@ The API key goes in the body only, is never logged and never appears in an error
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-import aiohttp
 import orjson
 
-from federation.errors import PrivateAddressError
 from federation.http import HttpClient
+from node.translation.engine_http import exchange
 from node.translation.mt import (
     EngineAnswerInvalid, EngineRefused, EngineUnavailable, TranslationEngine, match_code,
 )
@@ -28,7 +26,6 @@ from federation.retry import parse_retry_after
 
 __all__ = ["LibreTranslateEngine"]
 
-_MAX_ANSWER = 8 * 1024 * 1024
 
 
 class LibreTranslateEngine(TranslationEngine):
@@ -53,25 +50,10 @@ class LibreTranslateEngine(TranslationEngine):
         return f"LibreTranslateEngine({self.url!r}, api_key={'set' if self._api_key else 'none'})"
 
     async def _request(self, method: str, path: str, payload: dict[str, Any] | None) -> Any:
-        url = self.url + path
-        try:
-            async with self._http.session.request(
-                method, url, data=orjson.dumps(payload) if payload is not None else None,
-                headers={"Content-Type": "application/json", "Accept": "application/json"},
-                timeout=aiohttp.ClientTimeout(total=self.timeout), allow_redirects=False,
-            ) as resp:
-                body = await resp.content.read(_MAX_ANSWER + 1)
-                status, headers = resp.status, resp.headers
-        except PrivateAddressError as exc:
-            # An operator's local engine must be allowed explicitly (translation.allow_private_engine).
-            raise EngineUnavailable(f"{self.name}: {exc} (set translation.allow_private_engine for a local "
-                                    "engine)") from None
-        except asyncio.TimeoutError:
-            raise EngineUnavailable(f"{self.name}: no answer within {self.timeout:g} s") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"{self.name}: {type(exc).__name__}: {exc}"[:300]) from None
-        if len(body) > _MAX_ANSWER:
-            raise EngineAnswerInvalid(f"{self.name}: answer over {_MAX_ANSWER} bytes")
+        status, headers, body = await exchange(
+            self._http, self.name, method, self.url + path, timeout=self.timeout,
+            data=orjson.dumps(payload) if payload is not None else None,
+            headers={"Content-Type": "application/json", "Accept": "application/json"})
         if status != 200:
             self._raise_for(status, body, headers.get("Retry-After"))
         try:
