@@ -90,11 +90,17 @@ def backup_sqlite(source_path: Path, file: Path, *, force: bool = False,
         raise BackupError(f"no database at {source_path}")
     if file.exists() and not force:
         raise BackupError(f"{file} exists (use --force to overwrite it)")
-    tmp = file.with_name(file.name + ".partial")
+    _copy_private(f"file:{source_path}?mode=ro", file.with_name(file.name + ".partial"), progress)
+    os.replace(file.with_name(file.name + ".partial"), file)
+    return file.stat().st_size
+
+
+def _copy_private(source_uri: str, tmp: Path, progress: Callable[[int, int], None] | None) -> None:
+    """Copy the database at `source_uri` into `tmp`, a new owner-only file (the keys are in it: never
+    world-readable); nothing is left of `tmp` when the copy fails."""
     tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private keys: never world-readable
-    os.close(fd)
-    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    source = sqlite3.connect(source_uri, uri=True, timeout=30, check_same_thread=False)
     try:
         _copy(source, tmp, progress)
     except BaseException:
@@ -102,8 +108,6 @@ def backup_sqlite(source_path: Path, file: Path, *, force: bool = False,
         raise
     finally:
         source.close()
-    os.replace(tmp, file)
-    return file.stat().st_size
 
 
 def check_backup(file: Path) -> None:
@@ -138,16 +142,7 @@ def restore_sqlite(file: Path, target: Path, *, force: bool = False,
     if not target.parent.is_dir():
         raise BackupError(f"the folder {target.parent} does not exist")
     tmp = target.with_name(target.name + ".restoring")
-    tmp.unlink(missing_ok=True)
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    source = sqlite3.connect(f"file:{file}?mode=ro", uri=True, check_same_thread=False)
-    try:
-        _copy(source, tmp, progress)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        source.close()
+    _copy_private(f"file:{file}?mode=ro", tmp, progress)
     # The replaced database's write-ahead log belongs to it: left next to the restored file, SQLite would replay
     # it into the restored one.
     for suffix in ("-wal", "-shm", "-journal"):
