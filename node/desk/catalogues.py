@@ -4,6 +4,7 @@ language's `desk.po`, and check that every catalogue is complete.
     python -m node.desk.catalogues update   # after changing the desk's text: new msgids reach every .po
     python -m node.desk.catalogues check    # what CI checks: no missing, empty, fuzzy or malformed entry
     python -m node.desk.catalogues fill F.json   # translations {msgid: {"az": ..., "ru": ...}} into the .po files
+    python -m node.desk.catalogues pending       # update, then fill and remove every locale/pending/*.json
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def fill(translations: dict[str, dict[str, str]]) -> int:
             message = catalog.get(msgid)
             if message is None:
                 raise KeyError(f"{msgid!r} is not in {path.name} for {tag}: run `update` first")
-            message.string = texts[tag]
+            text = texts[tag]
+            message.string = tuple(text) if isinstance(text, list) else text  # a list: the plural forms
             message.flags.discard("fuzzy")
             count += 1
         with path.open("wb") as fh:
@@ -127,6 +129,22 @@ def main(argv: list[str]) -> int:
     if command == "fill" and len(argv) == 2:
         import json  # noqa: PLC0415 - only this command reads JSON
         print(f"{fill(json.loads(Path(argv[1]).read_text(encoding='utf-8')))} translation(s) written")
+        return 0
+    if command == "pending":
+        import json  # noqa: PLC0415 - only this command reads JSON
+        update()
+        merged: dict[str, dict[str, str]] = {}
+        files = sorted((LOCALE_DIR / "pending").glob("*.json"))
+        for path in files:
+            for msgid, texts in json.loads(path.read_text(encoding="utf-8")).items():
+                merged.setdefault(msgid, {}).update(texts)
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in extract() if m.id}
+        stale = sorted(set(merged) - wanted)
+        count = fill({k: v for k, v in merged.items() if k in wanted})
+        for path in files:
+            path.unlink()
+        print(f"{count} translation(s) from {len(files)} file(s); {len(stale)} no longer used"
+              + "".join(f"\n  unused: {m!r}" for m in stale[:20]))
         return 0
     if command == "check":
         problems = check()
