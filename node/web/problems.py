@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -21,6 +22,25 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> web.Resp
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return web.Response(status=status, body=orjson.dumps(doc), content_type=PROBLEM_TYPE, headers=headers)
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+# SQLite says "database or disk is full" (SQLITE_FULL); PostgreSQL "could not extend file ...: No space left on
+# device" (SQLSTATE 53100); tortoise passes them on as its OperationalError with the driver's message.
+_FULL_WORDS = ("database or disk is full", "no space left on device", "disk full")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) says the disk or the database is full."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            return True
+        if any(words in str(exc).lower() for words in _FULL_WORDS):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return False
 
 
 class ProblemError(Exception):
@@ -44,6 +64,10 @@ async def problem_middleware(request: web.Request,
             raise
         return problem(exc.status, exc.reason, exc.text if exc.text and not exc.text.startswith(str(exc.status))
                        else "")
-    except Exception:
+    except Exception as exc:
+        if disk_full(exc):
+            log.error("web.disk_full", extra={"path": request.path})
+            return problem(507, "Insufficient storage", "the node's disk (or database) is full: nothing was "
+                           "stored; try again once the operator has freed space")
         log.exception("web.unhandled", extra={"path": request.path})
         return problem(500, "Internal Server Error", "the node failed to handle this request; it was logged")
