@@ -25,7 +25,7 @@ _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 syst
           "code{overflow-wrap:anywhere}.corrections{border-top:1px solid #ddd;margin-top:1.5rem}"
           ".stories{list-style:none;padding:0}.stories li{display:flow-root;margin:.75rem 0}"
           ".stories img{float:inline-start;width:6rem;margin-inline-end:.75rem}.stories time{display:block}"
-          ".logo{float:inline-end;border-radius:.5rem}")
+          ".logo{float:inline-end;border-radius:.5rem}.corrections p{margin:.25rem 0 .75rem}")
 
 
 def text_direction(tag: str) -> str:

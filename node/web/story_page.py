@@ -88,7 +88,9 @@ def _head(story: Story, versions: list[LanguageVersion], shown: LanguageVersion,
           description: str) -> str:
     lang = shown.language
     canonical = _version_url(ctx, story, shown)
-    links = [{"rel": "canonical", "href": canonical}]
+    links = [{"rel": "canonical", "href": canonical},
+             # Mastodon's search (and other fediverse apps) resolve a pasted page URL to the object through this.
+             {"rel": "alternate", "type": "application/activity+json", "href": ctx.url}]
     links += [{"rel": "alternate", "hreflang": v.language, "href": _version_url(ctx, story, v)} for v in versions]
     links.append({"rel": "alternate", "hreflang": "x-default", "href": _version_url(ctx, story, versions[0])})
     title = f"{ctx.publisher.name} ({display_name(lang, lang)})"
@@ -123,7 +125,7 @@ def news_article(story: Story, versions: list[LanguageVersion], shown: LanguageV
     canonical = _version_url(ctx, story, shown)
     publisher = organization(ctx.publisher)
     doc: dict[str, Any] = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "@id": canonical, "url": canonical,
+        "@context": "https://schema.org", "@type": "NewsArticle", "@id": f"{canonical}#article", "url": canonical,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
         "headline": shown.headline, "description": description, "inLanguage": lang,
         "datePublished": iso(story.published_at), "dateModified": iso(_modified(story, shown)),

@@ -123,6 +123,7 @@ def test_story_page__opengraph_twitter_and_fediverse_creator_describe_the_shown_
     assert page.one("fediverse:creator") == "@baku@news.example"
     canonical = [link["href"] for link in page.links if link["rel"] == "canonical"]
     assert canonical == [URL]
+    assert {"rel": "alternate", "type": "application/activity+json", "href": URL} in page.links
     alternates = {link["hreflang"]: link["href"] for link in page.links
                   if link["rel"] == "alternate" and link.get("hreflang")}
     assert alternates == {"az": URL, "en": f"{URL}?lang=en", "x-default": URL}
