@@ -8,6 +8,8 @@ publishes in a language missing here gets English labels marked `lang="en"`, nev
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale, UnknownLocaleError
 
 __all__ = ["LABELS", "english_stands_in", "label", "label_language"]
@@ -141,6 +143,7 @@ LABELS: dict[str, dict[str, str]] = {
 _SCRIPT_OF = {"az": "Latn", "tr": "Latn", "ru": "Cyrl", "kk": "Cyrl", "uz": "Latn", "en": "Latn"}
 
 
+@lru_cache(maxsize=256)  # a page asks for a dozen labels; parsing the tag each time was most of its cost
 def label_language(tag: str) -> str:
     """The catalogue language that serves `tag`, or "en".
 

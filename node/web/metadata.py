@@ -7,6 +7,7 @@ hold `"`, `<` or `</script>`, and must never leave its attribute or its JSON str
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ def json_ld_script(doc: dict[str, Any]) -> str:
             + orjson.dumps(doc).decode("utf-8").translate(_JSON_IN_HTML) + "</script>")
 
 
+@functools.lru_cache(maxsize=256)
 def og_locale(tag: str) -> str:
     """OpenGraph's ``language_TERRITORY`` for a BCP 47 tag, with CLDR's likely territory when the tag has none
     (``az`` -> ``az_AZ``, ``zh-Hans`` -> ``zh_CN``, ``en`` -> ``en_US``); the bare language when babel cannot."""

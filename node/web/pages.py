@@ -4,6 +4,7 @@ language channel's page and actor document. The story page is `node.web.story_pa
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import timezone
 from typing import Any
@@ -28,12 +29,20 @@ _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 syst
           ".logo{float:inline-end;border-radius:.5rem}.corrections p{margin:.25rem 0 .75rem}")
 
 
+@functools.lru_cache(maxsize=256)
+def _locale(tag: str) -> Locale | None:
+    """The CLDR locale of a page language, or None. Cached: a Locale loads its CLDR data once and keeps it, so a
+    page with twenty dates formats them in microseconds instead of re-reading the data for each (bench/pages.py)."""
+    try:
+        return Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
 def text_direction(tag: str) -> str:
     """`rtl` for right-to-left scripts (ar, fa, he, ur...), from CLDR; `ltr` otherwise."""
-    try:
-        return "rtl" if Locale.parse(tag.replace("-", "_")).text_direction == "rtl" else "ltr"
-    except (UnknownLocaleError, ValueError, TypeError):
-        return "ltr"
+    locale = _locale(tag)
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
 
 
 def page_shell(title: str, body: str, lang: str = "", *, extra_head: str = "") -> str:
@@ -46,10 +55,14 @@ def page_shell(title: str, body: str, lang: str = "", *, extra_head: str = "") -
             f"<body>{body}</body></html>")
 
 
+@functools.lru_cache(maxsize=2048)  # babel formats a date in about 0.2 ms; pages show the same dates again
 def reader_date(moment: Any, lang: str) -> str:
     """A date a reader reads (CLDR long format, UTC, in the page's language); ISO 8601 when babel cannot."""
+    locale = _locale(lang)
+    if locale is None:
+        return iso(moment)
     try:
-        return format_datetime(moment, "long", tzinfo=timezone.utc, locale=Locale.parse(lang.replace("-", "_")))
+        return format_datetime(moment, "long", tzinfo=timezone.utc, locale=locale)
     except (UnknownLocaleError, ValueError, TypeError):
         return iso(moment)
 
