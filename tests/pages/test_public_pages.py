@@ -39,10 +39,25 @@ EN = {"language": "en", "headline": "Baku-Aktau ferry line reopens", "summary": 
 NOTE = {"az": "Reyslərin tarixi düzəldilib.", "en": "The date of the crossings was corrected."}
 REASON = "Mənbə xəbəri təsdiqləmədi."
 
+# axe-core as tests/pages/axe installs it (`.ci/run`, npm ci) once the desk's accessibility tests are merged; the
+# accessibility check below runs whenever it is there.
+AXE_JS = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => (await axe.run(document, {runOnly: {type: 'tag',
+    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}))
+    .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => [v.id, v.nodes.slice(0, 3).map(n => n.target.join(' '))])"""
 META = """() => Object.fromEntries([...document.querySelectorAll('meta[property], meta[name]')]
     .map(m => [m.getAttribute('property') || m.getAttribute('name'), m.content]))"""
 JSON_LD = """() => [...document.querySelectorAll('script[type="application/ld+json"]')]
     .map(s => JSON.parse(s.textContent))"""
+
+
+async def _axe(page) -> list:  # noqa: ANN001
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page ([] when axe is not installed)."""
+    if not AXE_JS.exists():
+        return []
+    await page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    return await page.evaluate(AXE_RUN)
 
 
 def _logo() -> bytes:
@@ -101,6 +116,7 @@ async def test_public_pages__story_profile_and_gone_page_in_chromium(tmp_path):
                 image = await page.request.get(meta["og:image"])
                 image_type = image.headers.get("content-type")
                 await page.screenshot(path=str(shots / "public-story.png"), full_page=True)
+                violations = {"story": await _axe(page)}
 
                 response = await page.goto(baku.actor_id, wait_until="load")
                 assert response is not None and response.status == 200
@@ -112,15 +128,18 @@ async def test_public_pages__story_profile_and_gone_page_in_chromium(tmp_path):
                 logo_width = await page.eval_on_selector("img.logo", "e => e.naturalWidth")
                 profile_text = await page.inner_text("main")
                 await page.screenshot(path=str(shots / "public-profile.png"), full_page=True)
+                violations["profile"] = await _axe(page)
 
                 response = await page.goto(killed["url"], wait_until="load")
                 assert response is not None and response.status == 410
                 gone_text = await page.inner_text("main")
                 gone_lang = await page.get_attribute("html", "lang")
                 await page.screenshot(path=str(shots / "public-gone.png"), full_page=True)
+                violations["gone"] = await _axe(page)
             finally:
                 await browser.close()
 
+    assert violations == {"story": [], "profile": [], "gone": []}
     # The story page: a link preview's view of it, and a search engine's.
     assert title == HEADLINE and summary_text == SUMMARY
     assert meta["og:type"] == "article" and meta["og:title"] == STORY["headline"]
