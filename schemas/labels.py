@@ -130,6 +130,12 @@ LABELS: dict[str, dict[str, str]] = {
         "zh-Hans": "在你的联邦宇宙应用（Mastodon 等）中关注 {}。",
         "zh-Hant": "在你的聯邦宇宙應用（Mastodon 等）中關注 {}。",
     },
+    "profile.channels": {
+        "en": "Or follow the stories of one language:", "az": "Və ya yalnız bir dildəki xəbərləri izləyin:",
+        "tr": "Ya da tek bir dildeki haberleri takip edin:", "ru": "Или подпишитесь на материалы на одном языке:",
+        "kk": "Немесе бір тілдегі жаңалықтарға жазылыңыз:", "uz": "Yoki faqat bitta tildagi xabarlarni kuzatib boring:",
+        "zh-Hans": "或只关注一种语言的稿件：", "zh-Hant": "或只關注一種語言的稿件：",
+    },
     "profile.recent": {
         "en": "Recent stories", "az": "Son xəbərlər", "tr": "Son haberler", "ru": "Последние материалы",
         "kk": "Соңғы жаңалықтар", "uz": "So‘nggi xabarlar", "zh-Hans": "最新稿件", "zh-Hant": "最新稿件",

@@ -88,10 +88,20 @@ def _head(publisher: Publisher, lang: str, languages: list[str], handle: str) ->
     return links + meta + json_ld_script(doc)
 
 
+def _channels(channels: list[tuple[str, str]], lang: str) -> str:
+    """The language channels to follow instead of the agency (one language each), by their CLDR names."""
+    if not channels:
+        return ""
+    items = "".join(f"<li>{html.escape(display_name(language, lang))}: <code>{html.escape(address)}</code></li>"
+                    for language, address in channels)
+    return f"<p>{page_label('profile.channels', lang)}</p><ul>{items}</ul>"
+
+
 def profile_page(publisher: Publisher, handle: str, languages: list[str], stories: list[FeedEntry],
-                 feeds: list[FeedLink], *, feed_head: str = "") -> str:
-    """The agency's page in its first language (`languages`); `stories` newest first; `feed_head` is trusted
-    markup for the head (the feeds' alternate links)."""
+                 feeds: list[FeedLink], *, channels: list[tuple[str, str]] | None = None, feed_head: str = "") -> str:
+    """The agency's page in its first language (`languages`); `stories` newest first; `channels` are
+    (language, @handle@host) of its language channels; `feed_head` is trusted markup for the head (the feeds'
+    alternate links)."""
     lang = languages[0] if languages else ""
     page_lang = lang or "en"
     icon = (f'<img class="logo" src="{html.escape(publisher.icon_url)}" alt="" width="{ICON_SIZE}" '
@@ -101,7 +111,7 @@ def profile_page(publisher: Publisher, handle: str, languages: list[str], storie
     recent = ("<ol class=\"stories\">" + "".join(_story_item(e, lang) for e in stories) + "</ol>" if stories
               else f"<p>{page_label('profile.none', page_lang)}</p>")
     body = (f'<main><header class="profile">{icon}<h1>{html.escape(publisher.name)}</h1>{summary}'
-            f"<p>{follow}</p></header>"
+            f"<p>{follow}</p>{_channels(channels or [], page_lang)}</header>"
             f'<section aria-labelledby="recent"><h2 id="recent">{page_label("profile.recent", page_lang)}</h2>'
             f"{recent}</section>{_feed_list(feeds, page_lang)}</main>")
     head = _head(publisher, page_lang, languages, handle) + feed_head

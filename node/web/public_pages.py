@@ -10,6 +10,7 @@ from node.runtime import Node
 from node.stories import feeds as story_feeds, revisions
 from node.stories.documents import language_versions
 from node.stories.models import Story
+from node.translation.channels import channel_for
 from node.web.feeds import alternate_links, feed_url, served_languages
 from node.web.keys import DOCUMENTS
 from node.web.metadata import Publisher
@@ -69,8 +70,10 @@ async def profile_response(request: web.Request, node: Node) -> web.Response:
         feeds = [FeedLink(language, fmt, media_type, feed_url(node, fmt, language))
                  for language in [*languages, ""] for fmt, media_type in story_feeds.FORMATS.items()]
         stories = await story_feeds.feed_entries(node.urls.story, limit=RECENT_STORIES)
+        channels = [(language, f"@{name}@{node.config.host}") for language in node.config.channel_languages
+                    if (name := channel_for(node.fed, node.agency, language)) is not None]  # type: ignore[arg-type]
         page = profile_page(publisher_of(node), node.agency, list(node.config.agency.languages or []), stories,
-                            feeds, feed_head=await alternate_links(request))
+                            feeds, channels=channels, feed_head=await alternate_links(request))
         return 200, page.encode("utf-8")
 
     _, body = await request.app[DOCUMENTS].get_or_build(("profile-page", node.key_generation), build)

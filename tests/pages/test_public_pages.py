@@ -76,7 +76,8 @@ async def test_public_pages__story_profile_and_gone_page_in_chromium(tmp_path):
     # The logo is served by the node itself (the stock keeps a PNG byte for byte, so its URL is known before).
     icon_url = f"http://127.0.0.1:{port}/media/{hashlib.sha256(logo).hexdigest()}"
     config = node_config(tmp_path, "baku", port=port, languages=["az"], summary="Azərbaycanın xəbər agentliyi",
-                         icon_url=icon_url, url="https://baku.example")
+                         icon_url=icon_url, url="https://baku.example",
+                         sections={"channels": {"languages": ["en"]}})
     async with running_node(tmp_path, "baku", config=config) as baku:
         assert (await _upload_raw(baku, logo, "image/png", alt="Baku News Agency logo"))[0] == 201
         status, photo = await _upload_raw(baku, photos.jpeg(image=photos.picture(640, 400)), alt="Aktau bərəsi",
@@ -169,6 +170,7 @@ async def test_public_pages__story_profile_and_gone_page_in_chromium(tmp_path):
     assert org["sameAs"] == [baku.actor_id]
     assert listed == [[story["url"], STORY["headline"], 400, "Aktau bərəsi", True]]
     assert logo_width == 96 and f"@baku@{baku.config.host}" in profile_text and "Son xəbərlər" in profile_text
+    assert f"ingilis: @baku_en@{baku.config.host}" in profile_text  # the English channel, to follow instead
 
     # The killed story: 410, why and when, in the story's language.
     assert gone_lang == "az" and "Bu xəbər silinib" in gone_text

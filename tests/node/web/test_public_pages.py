@@ -241,11 +241,13 @@ def _entry(n: int, language: str = "az", lead: dict[str, Any] | None = None) -> 
 
 
 def test_profile_page__news_media_organization_opengraph_stories_and_feeds():
-    """The agency page: og:type=profile, a NewsMediaOrganization, the handle to follow, stories in the order
-    given (newest first) with thumbnails and their own `lang`, feeds per language and for all languages."""
+    """The agency page: og:type=profile, a NewsMediaOrganization, the handle to follow (and its language
+    channels'), stories in the order given (newest first) with thumbnails and their own `lang`, feeds per
+    language and for all languages."""
     feeds = [FeedLink(lang, fmt, f"application/{fmt}+xml", f"{BASE}/actors/baku/feed.{fmt}?lang={lang}")
              for lang in ("az", "") for fmt in ("rss", "atom")]
-    raw = profile_page(PUBLISHER, "baku", ["az", "en"], [_entry(1, lead=LEAD), _entry(2, "en")], feeds)
+    raw = profile_page(PUBLISHER, "baku", ["az", "en"], [_entry(1, lead=LEAD), _entry(2, "en")], feeds,
+                       channels=[("en", "@baku_en@news.example")])
     page = _Head(raw)
     assert page.one("og:type") == "profile" and page.one("og:title") == "Baku News Agency"
     assert page.one("og:url") == f"{BASE}/actors/baku" and page.one("og:image") == f"{BASE}/media/logo"
@@ -257,6 +259,7 @@ def test_profile_page__news_media_organization_opengraph_stories_and_feeds():
     assert doc["description"] == "Azerbaijan's newswire" and doc["knowsLanguage"] == ["az", "en"]
     text = page.visible()
     assert "@baku@news.example" in text and "Son xəbərlər" in text
+    assert "Və ya yalnız bir dildəki xəbərləri izləyin:" in text and "ingilis: @baku_en@news.example" in text
     assert text.index("Story 1 <i>x</i>") < text.index("Story 2 <i>x</i>") and "<i>" not in raw
     assert f'<img src="{BASE}/media/abc/thumb.jpg" alt="Aktau bərəsi" width="400" height="267"' in raw
     assert f'<a href="{BASE}/stories/2" lang="en" dir="ltr">' in raw and f'<a href="{BASE}/stories/1">' in raw
