@@ -8,6 +8,8 @@ publishes in a language missing here gets English labels marked `lang="en"`, nev
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel import Locale, UnknownLocaleError
 
 __all__ = ["LABELS", "english_stands_in", "label", "label_language"]
@@ -76,11 +78,78 @@ LABELS: dict[str, dict[str, str]] = {
         "uz": "Agentlik {} manzilida e’lon qilingan xabarni qaytarib oldi.",
         "zh-Hans": "通讯社已撤回发布于 {} 的稿件。", "zh-Hant": "通訊社已撤回發佈於 {} 的稿件。",
     },
+    # Public pages (node/web/story_page.py, node/web/profile.py). `{0}`, `{1}`... are filled in that order; each
+    # language puts them where its grammar wants them.
+    "gone.reason": {
+        "en": "The agency's reason: {}", "az": "Agentliyin izahı: {}", "tr": "Ajansın gerekçesi: {}",
+        "ru": "Причина, указанная агентством: {}", "kk": "Агенттік көрсеткен себеп: {}",
+        "uz": "Agentlik ko‘rsatgan sabab: {}",
+        "zh-Hans": "通讯社给出的原因：{}", "zh-Hant": "通訊社給出的原因：{}",
+    },
+    "gone.date": {
+        "en": "Withdrawn on {}.", "az": "Geri götürülmə tarixi: {}.", "tr": "Geri çekilme tarihi: {}.",
+        "ru": "Дата отзыва: {}.", "kk": "Кері қайтарылған күні: {}.", "uz": "Qaytarib olingan sana: {}.",
+        "zh-Hans": "撤回日期：{}。", "zh-Hant": "撤回日期：{}。",
+    },
+    "updated": {
+        "en": "Updated {}", "az": "Yenilənib: {}", "tr": "Güncellendi: {}", "ru": "Обновлено: {}",
+        "kk": "Жаңартылды: {}", "uz": "Yangilandi: {}", "zh-Hans": "更新于 {}", "zh-Hant": "更新於 {}",
+    },
+    "corrections": {
+        "en": "Corrections", "az": "Düzəlişlər", "tr": "Düzeltmeler", "ru": "Исправления", "kk": "Түзетулер",
+        "uz": "Tuzatishlar", "zh-Hans": "更正记录", "zh-Hant": "更正記錄",
+    },
+    "verification": {
+        "en": "Signed by {0} with key {1} (Ed25519, eddsa-jcs-2022); this page shows revision {2}.",
+        "az": "{0} tərəfindən {1} açarı ilə imzalanıb (Ed25519, eddsa-jcs-2022); bu səhifədə {2} saylı versiya "
+              "göstərilir.",
+        "tr": "{0} tarafından {1} anahtarıyla imzalandı (Ed25519, eddsa-jcs-2022); bu sayfada {2} numaralı sürüm "
+              "gösteriliyor.",
+        "ru": "Подписано: {0}, ключ {1} (Ed25519, eddsa-jcs-2022); на этой странице показана редакция № {2}.",
+        "kk": "Қол қойған: {0}, кілт {1} (Ed25519, eddsa-jcs-2022); бұл бетте № {2} нұсқа көрсетілген.",
+        "uz": "{0} tomonidan {1} kaliti bilan imzolangan (Ed25519, eddsa-jcs-2022); bu sahifada {2}-tahrir "
+              "ko‘rsatilgan.",
+        "zh-Hans": "由{0}使用密钥 {1} 签署（Ed25519，eddsa-jcs-2022）；本页显示第 {2} 版。",
+        "zh-Hant": "由{0}使用金鑰 {1} 簽署（Ed25519，eddsa-jcs-2022）；本頁顯示第 {2} 版。",
+    },
+    "feeds": {
+        "en": "Feeds", "az": "Xəbər lentləri", "tr": "Haber akışları", "ru": "Ленты новостей",
+        "kk": "Жаңалықтар таспасы", "uz": "Yangiliklar tasmasi", "zh-Hans": "订阅源", "zh-Hant": "訂閱源",
+    },
+    "feeds.all": {
+        "en": "all languages", "az": "bütün dillər", "tr": "tüm diller", "ru": "все языки", "kk": "барлық тілдер",
+        "uz": "barcha tillar", "zh-Hans": "所有语言", "zh-Hant": "所有語言",
+    },
+    "profile.follow": {
+        "en": "Follow {} from your fediverse app (Mastodon and others).",
+        "az": "{} hesabını fediverse tətbiqinizdən (Mastodon və başqaları) izləyin.",
+        "tr": "{} hesabını fediverse uygulamanızdan (Mastodon ve diğerleri) takip edin.",
+        "ru": "Подпишитесь на {} в своём приложении федиверса (Mastodon и другие).",
+        "kk": "{} парақшасына федиверс қолданбаңыздан (Mastodon және басқалары) жазылыңыз.",
+        "uz": "{} sahifasini fediverse ilovangizdan (Mastodon va boshqalar) kuzatib boring.",
+        "zh-Hans": "在你的联邦宇宙应用（Mastodon 等）中关注 {}。",
+        "zh-Hant": "在你的聯邦宇宙應用（Mastodon 等）中關注 {}。",
+    },
+    "profile.channels": {
+        "en": "Or follow the stories of one language:", "az": "Və ya yalnız bir dildəki xəbərləri izləyin:",
+        "tr": "Ya da tek bir dildeki haberleri takip edin:", "ru": "Или подпишитесь на материалы на одном языке:",
+        "kk": "Немесе бір тілдегі жаңалықтарға жазылыңыз:", "uz": "Yoki faqat bitta tildagi xabarlarni kuzatib boring:",
+        "zh-Hans": "或只关注一种语言的稿件：", "zh-Hant": "或只關注一種語言的稿件：",
+    },
+    "profile.recent": {
+        "en": "Recent stories", "az": "Son xəbərlər", "tr": "Son haberler", "ru": "Последние материалы",
+        "kk": "Соңғы жаңалықтар", "uz": "So‘nggi xabarlar", "zh-Hans": "最新稿件", "zh-Hant": "最新稿件",
+    },
+    "profile.none": {
+        "en": "No stories yet.", "az": "Hələ xəbər yoxdur.", "tr": "Henüz haber yok.", "ru": "Материалов пока нет.",
+        "kk": "Әзірге жаңалық жоқ.", "uz": "Hozircha xabar yo‘q.", "zh-Hans": "暂无稿件。", "zh-Hant": "暫無稿件。",
+    },
 }
 
 _SCRIPT_OF = {"az": "Latn", "tr": "Latn", "ru": "Cyrl", "kk": "Cyrl", "uz": "Latn", "en": "Latn"}
 
 
+@lru_cache(maxsize=256)  # a page asks for a dozen labels; parsing the tag each time was most of its cost
 def label_language(tag: str) -> str:
     """The catalogue language that serves `tag`, or "en".
 

@@ -116,6 +116,7 @@ def _viewer(in_locale: str) -> Locale:
     return _english()
 
 
+@lru_cache(maxsize=1024)  # pages name every language of a story on every view (about 0.1 ms each uncached)
 def display_name(tag: str, in_locale: str = "en") -> str:
     """The tag's name in `in_locale` (``az-Cyrl`` in ``en``: "Azerbaijani (Cyrillic)"), built the way babel's
     `Locale.get_display_name` does but from the tag's own parts (so ``kk-Latn`` stays Latin). A viewer locale

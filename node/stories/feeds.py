@@ -2,7 +2,7 @@
 
 A feed holds the newest `FEED_SIZE` stories that are live: published (not killed, not still under embargo). The
 feed of a language holds the stories whose original is in that language and those with an approved translation
-into it, each in that language (as the story page's ``?lang=`` shows it, `node.web.pages.story_page`); the feed
+into it, each in that language (as the story page's ``?lang=`` shows it, `node.web.story_page.story_page`); the feed
 without a language holds every story in its original language. Each entry carries the headline, a link to the
 story's page in the entry's language, the summary, the full sanitized body (``content:encoded`` in RSS,
 ``content`` in Atom), published and updated times, categories from hashtags and IPTC subjects, and the lead image

@@ -7,17 +7,16 @@ story's `content` and every `contentMap` entry, and the latest one travels as `c
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from federation.context import Federation
 from federation.vocab import AS_CONTEXT, iso
 from node.stories.models import Story, StoryRevision
 from node.translation.models import StoryTranslation
 from node.wire.models import WireRevision
-from node.stories.documents import LanguageVersion, language_versions, story_document
-from schemas.lifecycle import TERMS, content_hash, correction_html, decorate_article
+from node.stories.documents import language_versions, story_document
+from schemas.lifecycle import TERMS, content_hash, decorate_article
 
 
 async def story_languages(story: Story, *, connection: Any = None) -> list[str]:
@@ -78,12 +77,9 @@ async def article(fed: Federation, username: str, story: Story, *, connection: A
                           connection=connection)
 
 
-async def with_correction_notes(story: Story, versions: Iterable[LanguageVersion]) -> list[LanguageVersion]:
-    """The language versions with the story's correction notes appended to each body (for its web page)."""
-    notes = [r.correction_note for r in await StoryRevision.filter(story_id=story.id, correction=True)
-             .order_by("number")]
-    return [replace(v, body_html=v.body_html + "".join(correction_html(n[v.language], v.language) for n in notes
-                                                       if n.get(v.language))) for v in versions]
+async def corrections(story: Story) -> list[StoryRevision]:
+    """The story's corrections (revisions with a note), oldest first: its page's correction history."""
+    return await StoryRevision.filter(story_id=story.id, correction=True).order_by("number")
 
 
 def revision_json(rev: StoryRevision | WireRevision) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from node.translation.offers import offered_object
 from node.identity.proofkeys import assertion_methods
 from node.runtime import Node
 from node.stories.documents import channel_object, language_versions, story_document
-from node.web.feeds import alternate_links
-from node.web.pages import actor_page, channel_actor_document, gone_page, story_page
+from node.web.pages import actor_page, channel_actor_document
+from node.web.public_pages import profile_response, story_response
 from node.web.keys import DOCUMENTS, NODE
 from node.web.limits import LIMITS, signing_key_of
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
@@ -76,10 +76,11 @@ async def actor(request: web.Request) -> web.Response:
         if body is None:
             body = cache.put(key, orjson.dumps(_actor_doc(node, username)))
         return ap_bytes_response(body)
-    doc = _actor_doc(node, username)
+    if username == node.agency:
+        return await profile_response(request, node)
+    doc = _actor_doc(node, username)  # a language channel, or the instance actor
     page = actor_page(doc["name"], doc["summary"], f"@{doc['preferredUsername']}@{node.config.host}",
-                      (node.config.agency.languages or [""])[0],
-                      extra_head=await alternate_links(request) if username == node.agency else "")
+                      (node.config.agency.languages or [""])[0])
     return web.Response(text=page, content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
 
 
@@ -166,12 +167,7 @@ async def story(request: web.Request) -> web.Response:
     if ninjs_wanted:
         doc = await ninjs_exchange.story_ninjs(node.fed, node.config.agency.name, row)  # type: ignore[arg-type]
         return ap_response(doc, status=410 if row.state == "deleted" else 200, content_type=ninjs.MEDIA_TYPE)
-    if row.state == "deleted":  # a browser: the gone page
-        return web.Response(status=410, text=gone_page(node.urls.story(row.uuid), row.language),
-                            content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
-    shown = await revisions.with_correction_notes(row, await language_versions(node.urls, node.agency, row))
-    return web.Response(text=story_page(row, shown, request.query.get("lang", "")),
-                        content_type="text/html", charset="utf-8", headers={"Vary": "Accept"})
+    return await story_response(request, node, row)  # a browser: the page, or the gone page after a kill
 
 
 async def _servable_story(uuid: str) -> Story:

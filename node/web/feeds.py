@@ -31,7 +31,7 @@ from node.web.keys import DOCUMENTS, NODE
 from node.web.problems import ProblemError
 from schemas.languages import display_name, normalize_tag
 
-__all__ = ["alternate_links", "feed_url", "routes"]
+__all__ = ["alternate_links", "feed_url", "routes", "served_languages"]
 
 _SEEN_MAX = 1024
 # (base URL, format, language) -> (ETag, first served at, epoch seconds): see the module docstring.
@@ -44,8 +44,8 @@ def feed_url(node: Node, fmt: str, language: str = "") -> str:
     return f"{url}?lang={language}" if language else url
 
 
-async def _languages(request: web.Request) -> list[str]:
-    """The languages feeds exist in (cached with the documents)."""
+async def served_languages(request: web.Request) -> list[str]:
+    """The languages feeds exist in, configured ones first (cached with the documents)."""
     node, cache = request.app[NODE], request.app[DOCUMENTS]
 
     async def build() -> tuple[int, bytes]:
@@ -61,7 +61,7 @@ async def alternate_links(request: web.Request) -> str:
     node = request.app[NODE]
     name = node.config.agency.name
     links = []
-    for language in await _languages(request):
+    for language in await served_languages(request):
         title = f"{name} ({display_name(language, language)})"
         for fmt, label in (("rss", "RSS"), ("atom", "Atom")):
             links.append(f'<link rel="alternate" type="{feeds.FORMATS[fmt]}" hreflang="{html.escape(language)}" '
@@ -122,7 +122,7 @@ async def feed(request: web.Request) -> web.Response:
             language = normalize_tag(language)
         except ValueError as exc:
             raise ProblemError(404, "No such feed", str(exc)) from None
-        if language not in await _languages(request):
+        if language not in await served_languages(request):
             raise ProblemError(404, "No such feed", f"no stories in {language} here")
     _, body = await request.app[DOCUMENTS].get_or_build(("feed", fmt, language),
                                                          lambda: _build(node, fmt, language))

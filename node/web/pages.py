@@ -1,8 +1,10 @@
-"""Multilingual views: a story's HTML page (language switcher with CLDR names, provenance labels) and the
-actor document of a language channel."""
+"""What every public page shares (the HTML shell, dates and labels in the page's language, media figures), a
+language channel's page and actor document. The story page is `node.web.story_page`, the agency's profile page
+`node.web.profile`."""
 
 from __future__ import annotations
 
+import functools
 import html
 from datetime import timezone
 from typing import Any
@@ -11,10 +13,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 
 from federation.vocab import actor_document, iso
-from node.stories.models import Story
 from node.identity.proofkeys import assertion_methods
-from node.stories.documents import LanguageVersion
-from schemas.labels import LABELS, english_stands_in, label, label_language
+from schemas.labels import LABELS, english_stands_in, label
 from schemas.languages import display_name
 
 
@@ -22,15 +22,27 @@ _STYLE = ("body{max-width:42rem;margin:0 auto;padding:1rem;font:1.05rem/1.6 syst
           "h1{line-height:1.25}nav ul{padding-inline-start:1.2rem}img,video{max-width:100%;height:auto}"
           "figure{margin:1rem 0}figcaption{font-size:.9rem;color:#555;overflow-wrap:anywhere}"
           ".media{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:.75rem}"
-          ".media figure{margin:0}audio{width:100%}")
+          ".media figure{margin:0}audio{width:100%}.byline,.verification,time{color:#555}"
+          "code{overflow-wrap:anywhere}.corrections{border-top:1px solid #ddd;margin-top:1.5rem}"
+          ".stories{list-style:none;padding:0}.stories li{display:flow-root;margin:.75rem 0}"
+          ".stories img{float:inline-start;width:6rem;margin-inline-end:.75rem}.stories time{display:block}"
+          ".logo{float:inline-end;border-radius:.5rem}.corrections p{margin:.25rem 0 .75rem}")
+
+
+@functools.lru_cache(maxsize=256)
+def _locale(tag: str) -> Locale | None:
+    """The CLDR locale of a page language, or None. Cached: a Locale loads its CLDR data once and keeps it, so a
+    page with twenty dates formats them in microseconds instead of re-reading the data for each (bench/pages.py)."""
+    try:
+        return Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
 
 
 def text_direction(tag: str) -> str:
     """`rtl` for right-to-left scripts (ar, fa, he, ur...), from CLDR; `ltr` otherwise."""
-    try:
-        return "rtl" if Locale.parse(tag.replace("-", "_")).text_direction == "rtl" else "ltr"
-    except (UnknownLocaleError, ValueError, TypeError):
-        return "ltr"
+    locale = _locale(tag)
+    return "rtl" if locale is not None and locale.text_direction == "rtl" else "ltr"
 
 
 def page_shell(title: str, body: str, lang: str = "", *, extra_head: str = "") -> str:
@@ -43,10 +55,14 @@ def page_shell(title: str, body: str, lang: str = "", *, extra_head: str = "") -
             f"<body>{body}</body></html>")
 
 
-def _when(moment: Any, lang: str) -> str:
+@functools.lru_cache(maxsize=2048)  # babel formats a date in about 0.2 ms; pages show the same dates again
+def reader_date(moment: Any, lang: str) -> str:
     """A date a reader reads (CLDR long format, UTC, in the page's language); ISO 8601 when babel cannot."""
+    locale = _locale(lang)
+    if locale is None:
+        return iso(moment)
     try:
-        return format_datetime(moment, "long", tzinfo=timezone.utc, locale=Locale.parse(lang.replace("-", "_")))
+        return format_datetime(moment, "long", tzinfo=timezone.utc, locale=locale)
     except (UnknownLocaleError, ValueError, TypeError):
         return iso(moment)
 
@@ -58,7 +74,7 @@ def actor_page(name: str, summary_html: str, address: str, language: str = "", *
                             f"<p>{html.escape(address)}</p></main>", language, extra_head=extra_head)
 
 
-def _label(key: str, page_lang: str, *placeholders: str) -> str:
+def page_label(key: str, page_lang: str, *placeholders: str) -> str:
     """A label for a page in `page_lang`, escaped (placeholders are markup), marked `lang="en"` when English
     stands in for a language the catalogue does not have."""
     text, text_lang = label(key, page_lang)
@@ -68,18 +84,10 @@ def _label(key: str, page_lang: str, *placeholders: str) -> str:
     return text
 
 
-def _method(method: str, page_lang: str) -> str:
+def method_label(method: str, page_lang: str) -> str:
     """How a translation was made (machine, human, machine+human), as a label."""
     key = f"method.{method}"
-    return _label(key, page_lang) if key in LABELS else html.escape(method)
-
-
-def gone_page(url: str, language: str = "en") -> str:
-    """What a reader sees at a deleted story (served with 410), in the story's language when catalogued."""
-    lang = label_language(language)
-    return page_shell(label("gone.title", lang)[0],
-                      f"<main><h1>{_label('gone.title', lang)}</h1>"
-                      f"<p>{_label('gone.text', lang, f'<code>{html.escape(url)}</code>')}</p></main>", lang)
+    return page_label(key, page_lang) if key in LABELS else html.escape(method)
 
 
 def channel_actor_document(node: Any, username: str, language: str, key: Any) -> dict[str, Any]:
@@ -104,7 +112,7 @@ def _channel_summary(agency_name: str, language: str) -> str:
     return f"{agency_name}: stories in {display_name(language, 'en')} ({display_name(language, language)})."
 
 
-def _in(texts: Any, lang: str) -> str:
+def localized(texts: Any, lang: str) -> str:
     """A text of a {language: text} map in the page's language, else the first there is."""
     texts = texts if isinstance(texts, dict) else {}
     return str(texts.get(lang) or next(iter(texts.values()), ""))
@@ -114,7 +122,7 @@ def _figure(media: dict[str, Any], lang: str, *, size: str) -> str:
     """One media item of a story: a picture (a derivative of ``size`` when there is one), a player or a download
     link, with its caption and credit. Every value is escaped; the URLs are the node's own /media/ files."""
     url = html.escape(str(media.get("url", "")))
-    alt = html.escape(_in(media.get("alt"), lang))
+    alt = html.escape(localized(media.get("alt"), lang))
     renditions = media.get("renditions") or {}
     kind = media.get("kind")
     if kind == "image":
@@ -128,11 +136,11 @@ def _figure(media: dict[str, Any], lang: str, *, size: str) -> str:
     else:
         name = alt or html.escape(str(media.get("media_type", "")))
         shown = f'<a href="{url}" download>{name}</a>'
-    caption = " ".join(html.escape(t) for t in (_in(media.get("caption"), lang), str(media.get("credit") or "")) if t)
+    caption = " ".join(html.escape(t) for t in (localized(media.get("caption"), lang), str(media.get("credit") or "")) if t)
     return f"<figure>{shown}" + (f"<figcaption>{caption}</figcaption>" if caption else "") + "</figure>"
 
 
-def _media_html(media: list[dict[str, Any]], lang: str) -> tuple[str, str]:
+def media_html(media: list[dict[str, Any]], lang: str) -> tuple[str, str]:
     """The lead image above the body, every other item (all of them, not only the four that travel as
     attachments) below it."""
     lead = next((m for m in media if m.get("lead")), None)
@@ -140,44 +148,3 @@ def _media_html(media: list[dict[str, Any]], lang: str) -> tuple[str, str]:
     return (_figure(lead, lang, size="web") if lead else "",
             f'<section class="media">{"".join(_figure(m, lang, size="thumb") for m in others)}</section>'
             if others else "")
-
-
-def story_page(story: Story, versions: list[LanguageVersion], wanted: str) -> str:
-    """The story for a browser, in `wanted` (a `?lang=`) when approved, else the original; every language is
-    listed by its CLDR name, each translation labelled with how it was made."""
-    shown = next((v for v in versions if v.language == wanted), versions[0])
-    lang = shown.language
-    links = []
-    for v in versions:
-        name = html.escape(display_name(v.language, lang))
-        how = _label("original", lang) if v.kind == "original" else _method(v.method, lang)
-        item = name if v is shown else (f'<a href="?lang={html.escape(v.language)}" '
-                                        f'hreflang="{html.escape(v.language)}">{name}</a>')
-        # The name and the label are in the page's language (hreflang marks the target's).
-        links.append(f"<li>{item} <small>({how})</small></li>")
-    provenance = ""
-    if shown.kind == "translation":
-        english = label_language(lang) == "en"
-        # English reads as a sentence ("Translated from X, by Y"); the others as labelled fields ("Y: X · ...").
-        def field(key: str, value: str) -> str:
-            return f"{_label(key, lang)} {value}" if english else f"{_label(key, lang)}: {value}"
-        names_in = "en" if english else lang  # an English sentence names languages in English
-        parts = [field("source_language", html.escape(display_name(shown.source_language, names_in))),
-                 _method(shown.method, lang)]
-        if shown.engine:
-            parts.append(field("engine", html.escape(shown.engine)))
-        if shown.translator:
-            parts.append(field("translator", html.escape(shown.translator)))
-        elif shown.translated_by:
-            parts.append(field("translator", f'<a href="{html.escape(shown.translated_by)}">'
-                                             f"{html.escape(shown.translated_by)}</a>"))
-        if shown.reviewer:
-            parts.append(field("reviewer", html.escape(shown.reviewer)))
-        provenance = f'<p class="provenance"><small>{(", " if english else " · ").join(parts)}</small></p>'
-    lead, others = _media_html(story.media or [], lang)
-    body = (f"<article><h1>{html.escape(shown.headline)}</h1>"
-            f"<p><em>{html.escape(shown.summary)}</em></p>{lead}{shown.body_html}{others}{provenance}"
-            f'<p><time datetime="{iso(story.published_at)}">{html.escape(_when(story.published_at, lang))}</time></p>'
-            "</article>"
-            f'<nav aria-label="{html.escape(label("languages", lang)[0])}"><ul>{"".join(links)}</ul></nav>')
-    return page_shell(shown.headline, body, lang)

@@ -16,6 +16,9 @@ def test_labels__every_label_in_every_catalogued_language():
         assert all(t.strip() == t and t for t in texts.values()), key
         if "{}" in texts["en"]:
             assert all(t.count("{}") == 1 for t in texts.values()), key
+        for n in range(3):  # numbered placeholders ({0}, {1}...): each language places every one, once
+            if f"{{{n}}}" in texts["en"]:
+                assert all(t.count(f"{{{n}}}") == 1 for t in texts.values()), (key, n)
 
 
 @pytest.mark.parametrize("tag, served", [

@@ -160,7 +160,8 @@ class _Head(HTMLParser):
         self.links: list[dict[str, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "link" and dict(attrs).get("rel") == "alternate":
+        # Feed links only: the page's other alternate is its ActivityPub actor (application/activity+json).
+        if tag == "link" and dict(attrs).get("rel") == "alternate" and "xml" in (dict(attrs).get("type") or ""):
             self.links.append(dict(attrs))
 
 
