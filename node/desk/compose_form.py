@@ -107,10 +107,9 @@ def draft_message(exc: DraftError, loc: DeskLocale) -> str:
 
 async def audience(username: str) -> tuple[int, int]:
     """How many accepted followers the agency has, and on how many servers."""
-    rows = await RemoteActor.filter(follows_us__local=username, follows_us__state="accepted",
-                                    deleted_at=None).values_list("inbox", "shared_inbox")
-    hosts = {str(shared or inbox).split("/")[2] for inbox, shared in rows if "//" in str(shared or inbox)}
-    return len(rows), len(hosts)
+    hosts = await RemoteActor.filter(follows_us__local=username, follows_us__state="accepted",
+                                     deleted_at=None).values_list("host", flat=True)
+    return len(hosts), len(set(hosts))
 
 
 def thumb_url(base_url: str, item: MediaItem) -> str:
