@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Mapping
 
 from aiohttp import web
 
-from federation.sanitize import html_to_text, markdown_to_html
+from federation.sanitize import html_to_text, render_body
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL
 from node.desk import compose_form
@@ -95,11 +95,16 @@ async def _page(request: web.Request, item: DeskItem | None, values: dict[str, A
         "agency_languages": list(node.config.agency.languages),
         "topics": topic_tree(loc.tag), "picker": await compose_form.picker_items(
             node.config.base_url, chosen, values.get("language") or node.config.agency.languages[0]),
-        "preview_html": markdown_to_html(values.get("body", "")),
+        "preview_html": render_body(values.get("body", ""), _body_format(item)),
+        "body_format": _body_format(item),
         "card": await _mastodon_card(request, values, story), "followers": followers, "servers": servers,
         "from_wire": from_wire, "thread_root": thread_root,
         "can_publish_here": item is not None and item.stage == "ready" and holder in ("", who.username),
     }, status=status)
+
+
+def _body_format(item: DeskItem | None) -> str:
+    return item.body_format if item is not None and item.body_format in ("markdown", "html") else "markdown"
 
 
 async def _wire_prefill(request: web.Request, wire_id: str) -> tuple[dict[str, Any], WireStory | None]:
@@ -317,7 +322,8 @@ async def publish(request: web.Request) -> web.StreamResponse:
 async def preview(request: web.Request) -> web.Response:
     """The body as publishing renders it (sanitized HTML), for the form's live preview."""
     form = await request.post()
-    return web.json_response({"html": markdown_to_html(str(form.get("body", "")))},
+    fmt = "html" if form.get("body_format") == "html" else "markdown"
+    return web.json_response({"html": render_body(str(form.get("body", "")), fmt)},
                              headers={"Cache-Control": "no-store"})
 
 

@@ -25,6 +25,7 @@ class Migration(migrations.Migration):
                 ('headline', fields.CharField(default='', max_length=500)),
                 ('summary', fields.TextField(default='')),
                 ('body', fields.TextField(default='')),
+                ('body_format', fields.CharField(default='markdown', max_length=16)),
                 ('language', fields.CharField(max_length=35)),
                 ('subjects', fields.JSONField(default=list)),
                 ('urgency', fields.IntField(null=True)),

@@ -19,7 +19,10 @@ class DeskItem(Model):
     id = fields.IntField(primary_key=True)
     headline = fields.CharField(max_length=500, default="")
     summary = fields.TextField(default="")
-    body = fields.TextField(default="")  # Markdown, rendered by the same renderer publishing uses
+    body = fields.TextField(default="")  # rendered by the same renderer publishing uses
+    # Markdown for what the desk writes; "html" for the working copy of a story published as HTML (the API, a
+    # ninjs import), so that correcting it never turns its markup into visible text.
+    body_format = fields.CharField(max_length=16, default="markdown")
     language = fields.CharField(max_length=35)
     subjects = fields.JSONField(default=list)  # ["medtop:..."]
     urgency = fields.IntField(null=True)

@@ -84,10 +84,10 @@ def lock_holder(item: DeskItem, now: datetime | None = None) -> str:
 
 
 async def create(username: str, fields: ItemFields, *, thread_uri: str = "", from_wire: int | None = None,
-                 story: Story | None = None) -> DeskItem:
+                 story: Story | None = None, body_format: str = "markdown") -> DeskItem:
     """A new draft, locked for its author (they are editing it)."""
     now = _now()
-    return await DeskItem.create(**_values(fields), stage="published" if story is not None else "draft",
+    return await DeskItem.create(**_values(fields), body_format=body_format, stage="published" if story is not None else "draft",
                                  story=story, thread_uri=thread_uri, from_wire=from_wire, created_by=username,
                                  changed_by=username, created_at=now, changed_at=now, version=1,
                                  locked_by=username, locked_at=now,
@@ -184,7 +184,7 @@ def story_input(item: DeskItem, *, correction_note: Mapping[str, str] | None = N
                 with_context: bool = True) -> publishing.StoryInput:
     """The publishing input an item gives (Markdown body, its media from the stock)."""
     return publishing.StoryInput(
-        headline=item.headline, summary=item.summary, body=item.body, body_format="markdown",
+        headline=item.headline, summary=item.summary, body=item.body, body_format=item.body_format or "markdown",
         language=item.language, urgency=item.urgency, subjects=tuple(item.subjects or ()),
         embargoed_until=item.embargoed_until, image=item.image, media=tuple(item.media or ()),
         correction_note=dict(correction_note or {}), context=item.thread_uri if with_context else "")
@@ -223,20 +223,20 @@ async def publish(fed: Federation, agency: str, item_id: int, username: str, *, 
     return story
 
 
-async def edit_published(story: Story, username: str, *, body_markdown: str | None = None) -> DeskItem:
+async def edit_published(story: Story, username: str) -> DeskItem:
     """The working copy of a published story for a correction, locked for `username` (the existing one when
-    there is one). A story published without the desk gets a copy made from its text."""
+    there is one). A story published without the desk gets a copy of its stored (sanitized) HTML."""
     existing = await DeskItem.filter(story_id=story.id, stage="published").order_by("-id").first()
     if existing is not None:
         return await lock(existing.id, username)
     media = story.media or []
     fields = ItemFields(headline=story.headline, summary=story.summary,
-                        body=body_markdown if body_markdown is not None else story.body_html,
+                        body=story.body_html,
                         language=story.language, subjects=tuple(s["code"] for s in story.subjects or []),
                         urgency=story.urgency, embargoed_until=story.embargoed_until,
                         image=next((m["sha256"] for m in media if m.get("lead")), None),
                         media=tuple(m["sha256"] for m in media if not m.get("lead")))
-    return await create(username, fields, story=story, thread_uri=story.context_uri)
+    return await create(username, fields, story=story, thread_uri=story.context_uri, body_format="html")
 
 
 async def start_update(fed: Federation, story: Story, username: str) -> DeskItem:

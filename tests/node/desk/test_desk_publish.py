@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from federation.store.models import RemoteActor
+from node.wire.models import WireStory
 from node.stories.draft_models import DeskItem
 from node.stories.models import Story
 from tests.node.desk.helpers import DeskClient, add_user, desk_node
@@ -112,3 +116,48 @@ async def test_desk_publish__publish_update_thread_correct_diff_and_kill(tmp_pat
             assert status == 410 and doc["type"] == "Tombstone" and doc["killReason"] == "Wrong ferry company."
             status, text, _ = await leyla.get(f"/desk/stories/{first.uuid}")
             assert "killed" in text and "Wrong ferry company." in text
+
+
+async def _wire_story() -> int:
+    now = datetime.now(timezone.utc)
+    actor = await RemoteActor.create(uri="https://ankara.example/actor", host="ankara.example",
+                                     preferred_username="aa", name="Anadolu Agency",
+                                     inbox="https://ankara.example/inbox", fetched_at=now)
+    wire = await WireStory.create(
+        uri="https://ankara.example/stories/1", actor=actor, type="Article", language="en",
+        headline="Bosphorus ferries <b>resume</b>", summary="Service restarts at dawn.",
+        content_html="<p>Ferries cross again.</p><p>Crowds <em>cheer</em> &lt;script&gt;.</p>",
+        url="https://ankara.example/en/ferries", object={}, published_at=now)
+    return wire.id
+
+
+async def test_desk_compose__from_wire_prefills_and_api_story_corrects_as_html(tmp_path):
+    """?from_wire= fills headline, summary, the body quoted with the source credited and linked, and the
+    language; the working copy of a story published through the API keeps its HTML (its markup never becomes
+    visible text) and the correction goes out."""
+    async with desk_node(tmp_path) as rn:
+        await add_user(rn, "leyla", "editor")
+        wire_id = await rn.db(_wire_story)
+        async with DeskClient(rn) as leyla:
+            await leyla.login("leyla")
+            status, text, _ = await leyla.get(f"/desk/compose?from_wire={wire_id}")
+            assert status == 200
+            assert 'value="Bosphorus ferries &lt;b&gt;resume&lt;/b&gt;"' in text
+            assert "&gt; Ferries cross again.\n&gt;\n&gt; Crowds cheer &lt;script&gt;." in text
+            assert "— Source: Anadolu Agency &lt;https://ankara.example/en/ferries&gt;" in text
+            assert (await leyla.get("/desk/compose?from_wire=999"))[0] == 404
+
+            status, doc = await rn.api("POST", "/api/stories", {
+                "headline": "Port opens", "body": "<p>The <strong>port</strong> opens.</p>", "language": "en"})
+            assert status == 201, doc
+            status, _, headers = await leyla.post(f"/desk/stories/{doc['id']}/correct")
+            item_id = int(headers["Location"].rsplit("/", 1)[-1])
+            status, text, _ = await leyla.get(f"/desk/items/{item_id}")
+            assert "(HTML, as the story was published)" in text and "<strong>port</strong>" in text
+            status, text, _ = await leyla.post(f"/desk/items/{item_id}", {
+                "version": "1", "headline": "Port opens", "body": "<p>The <strong>port</strong> opens today.</p>",
+                "language": "en"})
+            assert status == 303, text[:300]
+            status, _, _ = await leyla.post(f"/desk/items/{item_id}/publish", {"correction_note": "Date added."})
+            story = await rn.db(_story, uuid=doc["id"])
+            assert story.version == 2 and story.body_html.startswith("<p>The <strong>port</strong> opens today.")
