@@ -145,6 +145,15 @@ async def _upload(request: web.Request, form: Mapping[str, Any], fields: drafts.
     without alt text for an image."""
     node = request.app[NODE]
     loc = locale_of(request)
+    uploaded = str(form.get("uploaded", "")).strip().lower()
+    if uploaded:  # sent to the stock by the page's script (POST /api/media): attach it
+        item = await MediaItem.get_or_none(sha256=uploaded)
+        if item is None:
+            raise FormError(loc.gettext("A chosen media item is no longer in the stock."))
+        if item.kind == "image" and not any(item.alt.values()):
+            raise FormError(loc.gettext("Write the alt text of the new image (what it shows, for readers who "
+                                        "cannot see it) before uploading it. The image was not uploaded."))
+        return _attach(fields, item, str(form.get("upload_as", "lead")))
     upload = form.get("upload")
     if upload is None or not hasattr(upload, "file") or not getattr(upload, "filename", ""):
         return fields
@@ -175,9 +184,15 @@ async def _upload(request: web.Request, form: Mapping[str, Any], fields: drafts.
         raise FormError(loc.gettext("The file was refused: %(reason)s", reason=exc.detail or exc.title)) from None
     if item.kind == "image" and not any(item.alt.values()):
         await stock.change_item(item.sha256, {"alt": {fields.language: alt}})
+    return _attach(fields, item, str(form.get("upload_as", "lead")))
+
+
+def _attach(fields: drafts.ItemFields, item: MediaItem, upload_as: str) -> drafts.ItemFields:
+    """The fields with a new stock item attached: as the lead image when the story has none, else after the
+    other media."""
     if item.sha256 in (fields.image, *fields.media):
         return fields
-    if not fields.image and item.kind == "image" and form.get("upload_as", "lead") == "lead":
+    if not fields.image and item.kind == "image" and upload_as == "lead":
         return drafts.ItemFields(**{**fields.__dict__, "image": item.sha256})
     return drafts.ItemFields(**{**fields.__dict__, "media": (*fields.media, item.sha256)})
 

@@ -4,12 +4,14 @@ spike, alt text, roles, escaping)."""
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from node.media.models import MediaItem
 from node.stories.draft_models import DeskItem
 from node.stories.models import Story
 from tests.node.desk.helpers import DeskClient, add_user, desk_node
 from tests.node.media import photos
+from tests.node.media.test_stock_api import _upload_raw
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -32,13 +34,14 @@ def _upload(form: dict[str, str], jpeg: bytes, alt: str) -> aiohttp.FormData:
     return data
 
 
-async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(tmp_path):
+@pytest.mark.postgres
+async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(tmp_path, database_url):
     """Leyla composes (the draft is locked for her); Anar sees "locked by leyla since", cannot take the lock nor
     save; Leyla's save from an old version is refused with nothing overwritten; after she stops editing Anar
     edits; spike keeps it out until unspiked; an image without alt text is refused and not stored; a viewer's
     publish is refused with a clear page and nothing changes; a script in headline, body, alt or caption is shown
     as text, never as markup."""
-    async with desk_node(tmp_path) as rn:
+    async with desk_node(tmp_path, database=database_url) as rn:
         for name, role in (("leyla", "editor"), ("anar", "editor"), ("vera", "viewer")):
             await add_user(rn, name, role)
         async with DeskClient(rn) as leyla, DeskClient(rn) as anar, DeskClient(rn) as vera:
@@ -121,6 +124,16 @@ async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(t
             assert status == 303  # the stock already has its alt text: an empty field keeps it
             status, text, _ = await anar.get(f"/desk/items/{item_id}")
             assert SCRIPT not in text and "Ferry &lt;script&gt;" in text and "&lt;script&gt;alert" in text
+            assert f'value="{SCRIPT}"' not in text  # the caption, as the form's value
+
+            # A file the page's script put in the stock without alt text is not attached either.
+            status, bare = await _upload_raw(rn, photos.jpeg(image=photos.picture(90, 60)), "image/jpeg")
+            assert status == 201, bare
+            item = await rn.db(_item, item_id)
+            status, text, _ = await anar.post(f"/desk/items/{item_id}", _form(
+                item.version, image=item.image, uploaded=bare["id"], upload_as="other"))
+            assert status == 422 and "Write the alt text of the new image" in text
+            assert (await rn.db(_item, item_id)).media == []
 
             # A viewer reads, but cannot compose or publish: a clear page, nothing changed.
             before = await rn.db(_item, item_id)

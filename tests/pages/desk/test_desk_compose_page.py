@@ -19,7 +19,7 @@ async def _story() -> Story:
 
 
 async def test_desk_compose_page__compose_publish_with_photo_deliveries_correct_and_kill(tmp_path):
-    """Upload with alt text from the form, mark ready, publish after the confirmation; Almaty (a follower)
+    """Upload with alt text from the compose form (its script sends the file to POST /api/media), mark ready, publish after the confirmation; Almaty (a follower)
     receives it and My stories counts it delivered; a correction makes revision 2 with the change marked;
     the kill's confirmation accepted, the public page answers 410."""
     async with desk_node(tmp_path) as baku, running_node(tmp_path, "almaty") as almaty:
@@ -48,8 +48,12 @@ async def test_desk_compose_page__compose_publish_with_photo_deliveries_correct_
             await page.wait_for_function("document.querySelector('#body-preview strong')")  # the live preview
             await assert_accessible(page)
             await shoot(page, "compose")
-            async with page.expect_navigation():
-                await page.click("button:has-text('Upload and attach')")
+            # The page's script streams the file to the stock (POST /api/media with the session's CSRF token),
+            # then the form names it.
+            async with page.expect_response(lambda r: r.url.endswith("/api/media")) as uploaded:
+                async with page.expect_navigation():
+                    await page.click("button:has-text('Upload and attach')")
+            assert (await uploaded.value).status == 201
             assert "/desk/items/" in page.url
             assert await page.get_attribute(".mastodon .card img", "alt") == "The ferry at the Baku quay"
             assert await page.inner_text(".mastodon .card-title") == "Caspian ferry line reopens"
