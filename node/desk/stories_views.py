@@ -49,7 +49,8 @@ async def stories(request: web.Request) -> web.Response:
     show_spiked = request.query.get("spiked") == "1"
     stages = ["spiked"] if show_spiked else ["draft", "review", "ready"]
     items = await DeskItem.filter(stage__in=stages).order_by("-changed_at").limit(200)
-    rows = await Story.all().order_by("-id").limit(100)
+    rows = await Story.all().order_by("-id").limit(100).only("id", "uuid", "headline", "state", "published_at",
+                                                            "context_uri")
     summary = await queries.delivery_summary([s.id for s in rows])
     roots = {s.context_uri for s in rows if s.context_uri}
     root_stories = {request.app[NODE].urls.story(s.uuid): s
