@@ -32,6 +32,7 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/items/{item_id}"): Rule("publish", "item.save"),
     ("POST", "/desk/items/{item_id}/lock"): Rule("publish", "item.lock"),
     ("POST", "/desk/items/{item_id}/unlock"): Rule("publish", "item.unlock"),
+    ("POST", "/desk/items/{item_id}/take-over"): Rule("publish", "item.take_over"),
     ("POST", "/desk/items/{item_id}/spike"): Rule("publish", "item.spike"),
     ("POST", "/desk/items/{item_id}/unspike"): Rule("publish", "item.unspike"),
     ("POST", "/desk/items/{item_id}/publish"): Rule("publish", "story.publish"),

@@ -270,6 +270,9 @@ async def _change(request: web.Request, action: str) -> web.StreamResponse:
         if action == "lock":
             await drafts.lock(item_id, username)
             message = loc.gettext("You are editing this item; others see it locked by you.")
+        elif action == "take_over":
+            await drafts.take_over(item_id, username)
+            message = loc.gettext("You took the item over; the editor who had it cannot save over your work.")
         elif action == "unlock":
             await drafts.unlock(item_id, username)
             message = loc.gettext("Lock released.")
@@ -289,6 +292,11 @@ async def _change(request: web.Request, action: str) -> web.StreamResponse:
 async def lock(request: web.Request) -> web.StreamResponse:
     """Open the item for editing (take its lock)."""
     return await _change(request, "lock")
+
+
+async def take_over(request: web.Request) -> web.StreamResponse:
+    """Take the item from the editor who holds its lock."""
+    return await _change(request, "take_over")
 
 
 async def unlock(request: web.Request) -> web.StreamResponse:
@@ -348,6 +356,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/desk/preview", preview),
         web.get("/desk/items/{item_id}", item_page), web.post("/desk/items/{item_id}", save),
         web.post("/desk/items/{item_id}/lock", lock), web.post("/desk/items/{item_id}/unlock", unlock),
+        web.post("/desk/items/{item_id}/take-over", take_over),
         web.post("/desk/items/{item_id}/spike", spike), web.post("/desk/items/{item_id}/unspike", unspike),
         web.post("/desk/items/{item_id}/publish", publish),
     ]

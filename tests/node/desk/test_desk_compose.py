@@ -37,8 +37,8 @@ def _upload(form: dict[str, str], jpeg: bytes, alt: str) -> aiohttp.FormData:
 @pytest.mark.postgres
 async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(tmp_path, database_url):
     """Leyla composes (the draft is locked for her); Anar sees "locked by leyla since", cannot take the lock nor
-    save; Leyla's save from an old version is refused with nothing overwritten; after she stops editing Anar
-    edits; spike keeps it out until unspiked; an image without alt text is refused and not stored; a viewer's
+    save; Leyla's save from an old version is refused with nothing overwritten; Anar takes over the item she
+    left open and her late save is refused; spike keeps it out until unspiked; an image without alt text is refused and not stored; a viewer's
     publish is refused with a clear page and nothing changes; a script in headline, body, alt or caption is shown
     as text, never as markup."""
     async with desk_node(tmp_path, database=database_url) as rn:
@@ -82,9 +82,14 @@ async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(t
             item = await rn.db(_item, item_id)
             assert (item.headline, item.version) == ("Ferry line reopens", 2)
 
-            # Leyla stops editing: Anar takes the lock and saves.
-            assert (await leyla.post(f"/desk/items/{item_id}/unlock"))[0] == 303
-            assert (await anar.post(f"/desk/items/{item_id}/lock"))[0] == 303
+            # Leyla left it open: Anar takes it over; her next save is refused, his goes in.
+            status, text, _ = await anar.get(f"/desk/items/{item_id}")
+            assert "Take this item over from leyla?" in text
+            assert (await anar.post(f"/desk/items/{item_id}/take-over"))[0] == 303
+            status, text, _ = await leyla.post(f"/desk/items/{item_id}", _form(2, headline="Leyla's late save"))
+            assert status == 409 and "anar is editing this item" in text
+            assert (await leyla.post(f"/desk/items/{item_id}/unlock"))[0] == 303  # not hers: changes nothing
+            assert (await rn.db(_item, item_id)).locked_by == "anar"
             status, _, _ = await anar.post(f"/desk/items/{item_id}", _form(2, headline="Ferry line reopens today",
                                                                         action="review"))
             assert status == 303
