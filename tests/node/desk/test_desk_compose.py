@@ -61,6 +61,10 @@ async def test_desk_compose__lock_stale_save_spike_alt_text_roles_and_escaping(t
             status, text, _ = await leyla.get(f"/desk/items/{item_id}")
             assert SCRIPT not in text and "Ferry &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in text
             assert "<em>open</em>" in text  # the preview, rendered as publishing renders it
+            async with leyla.session.post(f"{rn.base_url}/desk/preview", data={"body": f"**Quay** {SCRIPT}"},
+                                          headers={"X-CSRF-Token": leyla.csrf}) as resp:
+                preview = (await resp.json())["html"]
+            assert "<strong>Quay</strong>" in preview and "<script" not in preview
 
             # Anar: the item is Leyla's for now.
             status, text, _ = await anar.get(f"/desk/items/{item_id}")

@@ -133,7 +133,7 @@ async def _wire_story() -> int:
 
 async def test_desk_compose__from_wire_prefills_and_api_story_corrects_as_html(tmp_path):
     """?from_wire= fills headline, summary, the body quoted with the source credited and linked, and the
-    language; the working copy of a story published through the API keeps its HTML (its markup never becomes
+    language; an embargoed item is scheduled; the working copy of a story published through the API keeps its HTML (its markup never becomes
     visible text) and the correction goes out."""
     async with desk_node(tmp_path) as rn:
         await add_user(rn, "leyla", "editor")
@@ -146,6 +146,17 @@ async def test_desk_compose__from_wire_prefills_and_api_story_corrects_as_html(t
             assert "&gt; Ferries cross again.\n&gt;\n&gt; Crowds cheer &lt;script&gt;." in text
             assert "— Source: Anadolu Agency &lt;https://ankara.example/en/ferries&gt;" in text
             assert (await leyla.get("/desk/compose?from_wire=999"))[0] == 404
+
+            # An embargoed item is scheduled, and My stories says so.
+            item_id = await _compose_ready(leyla, "/desk/compose", 0, headline="Budget figures",
+                                           embargoed_until="2099-01-01T09:00")
+            status, _, headers = await leyla.post(f"/desk/items/{item_id}/publish")
+            status, text, _ = await leyla.get(headers["Location"])
+            assert "Scheduled: it goes out when the embargo ends." in text
+            scheduled = await rn.db(_story, headline="Budget figures")
+            assert scheduled.state == "scheduled" and scheduled.embargoed_until.year == 2099
+            status, text, _ = await leyla.get("/desk/stories")
+            assert "stage-scheduled" in text
 
             status, doc = await rn.api("POST", "/api/stories", {
                 "headline": "Port opens", "body": "<p>The <strong>port</strong> opens.</p>", "language": "en"})
