@@ -4,20 +4,18 @@ lock, spike, and publishing it. The workflow itself is `node.stories.drafts`."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any, AsyncIterator, Mapping
+from typing import Any, Mapping
 
 from aiohttp import web
 
 from federation.sanitize import html_to_text, render_body
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL
-from node.desk import compose_form
+from node.desk import compose_form, compose_upload
 from node.desk.compose_form import FormError, draft_message
 from node.desk.gate import DeskRefusal
 from node.desk.paragraphs import paragraphs
 from node.desk.render import locale_of, redirect, render
-from node.media import stock
 from node.media.models import MediaItem
 from node.stories import drafts
 from node.stories.draft_models import DeskItem
@@ -25,12 +23,10 @@ from node.stories.errors import StoryError
 from node.stories.models import Story
 from node.web.keys import NODE
 from node.wire.models import WireStory
-from schemas.media import media_input
 from schemas.mediatopics import topic_tree
 
 __all__ = ["routes"]
 
-log = logging.getLogger("agency_node.desk")
 _EDIT_ACTIONS = {"save": None, "preview": None, "review": "review", "ready": "ready", "draft": "draft"}
 
 
@@ -139,64 +135,6 @@ async def compose(request: web.Request) -> web.Response:
     return await _page(request, None, values)
 
 
-async def _upload(request: web.Request, form: Mapping[str, Any], fields: drafts.ItemFields
-                  ) -> drafts.ItemFields:
-    """The file chosen in the form, into the stock and onto the item (lead image when it has none); refused
-    without alt text for an image."""
-    node = request.app[NODE]
-    loc = locale_of(request)
-    uploaded = str(form.get("uploaded", "")).strip().lower()
-    if uploaded:  # sent to the stock by the page's script (POST /api/media): attach it
-        item = await MediaItem.get_or_none(sha256=uploaded)
-        if item is None:
-            raise FormError(loc.gettext("A chosen media item is no longer in the stock."))
-        if item.kind == "image" and not any(item.alt.values()):
-            raise FormError(loc.gettext("Write the alt text of the new image (what it shows, for readers who "
-                                        "cannot see it) before uploading it. The image was not uploaded."))
-        return _attach(fields, item, str(form.get("upload_as", "lead")))
-    upload = form.get("upload")
-    if upload is None or not hasattr(upload, "file") or not getattr(upload, "filename", ""):
-        return fields
-    alt = str(form.get("upload_alt", "")).strip()
-    kind = str(getattr(upload, "content_type", "") or "")
-    if kind.startswith("image/") and not alt:
-        raise FormError(loc.gettext("Write the alt text of the new image (what it shows, for readers who cannot "
-                                    "see it) before uploading it. The image was not uploaded."))
-    raw = {"language": fields.language}
-    if alt:
-        raw["alt"] = alt
-    if str(form.get("upload_caption", "")).strip():
-        raw["caption"] = str(form.get("upload_caption", "")).strip()
-    try:
-        media_fields = media_input(raw, default_language=fields.language)
-    except Exception:  # marshmallow ValidationError: too long or bad text
-        raise FormError(loc.gettext("The alt text or caption of the new file is not acceptable.")) from None
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while block := upload.file.read(256 * 1024):
-            yield block
-
-    try:
-        item, _ = await stock.add(node.media_store, chunks(), media_fields,
-                                  limits=stock.limits_of(node.config.media), filename=upload.filename,
-                                  credentials=node.c2pa_credentials)
-    except stock.MediaError as exc:
-        raise FormError(loc.gettext("The file was refused: %(reason)s", reason=exc.detail or exc.title)) from None
-    if item.kind == "image" and not any(item.alt.values()):
-        await stock.change_item(item.sha256, {"alt": {fields.language: alt}})
-    return _attach(fields, item, str(form.get("upload_as", "lead")))
-
-
-def _attach(fields: drafts.ItemFields, item: MediaItem, upload_as: str) -> drafts.ItemFields:
-    """The fields with a new stock item attached: as the lead image when the story has none, else after the
-    other media."""
-    if item.sha256 in (fields.image, *fields.media):
-        return fields
-    if not fields.image and item.kind == "image" and upload_as == "lead":
-        return drafts.ItemFields(**{**fields.__dict__, "image": item.sha256})
-    return drafts.ItemFields(**{**fields.__dict__, "media": (*fields.media, item.sha256)})
-
-
 async def create(request: web.Request) -> web.StreamResponse:
     """Store the new form as a draft (locked for its author) and open it."""
     node = request.app[NODE]
@@ -205,7 +143,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     wire_id = str(form.get("from_wire", ""))
     try:
         fields = compose_form.item_fields(form, list(node.config.agency.languages), loc)
-        fields = await _upload(request, form, fields)
+        fields = await compose_upload.attach_upload(request, form, fields)
         await compose_form.apply_alt_texts(form, fields, loc)
     except FormError as exc:
         return await _page(request, None, _values_posted(form, 0), error=str(exc), status=422)
@@ -246,7 +184,7 @@ async def save(request: web.Request) -> web.StreamResponse:
         if item.version != version:
             raise drafts.DraftError(409, "stale", yours=version, current=item.version, user=item.changed_by,
                                     at=item.changed_at)
-        fields = await _upload(request, form, fields)
+        fields = await compose_upload.attach_upload(request, form, fields)
         await compose_form.apply_alt_texts(form, fields, loc)
         item = await drafts.save(item_id, _who(request).username, version, fields)
         stage = _EDIT_ACTIONS.get(action)

@@ -87,8 +87,8 @@ async def create(username: str, fields: ItemFields, *, thread_uri: str = "", fro
                  story: Story | None = None, body_format: str = "markdown") -> DeskItem:
     """A new draft, locked for its author (they are editing it)."""
     now = _now()
-    return await DeskItem.create(**_values(fields), body_format=body_format, stage="published" if story is not None else "draft",
-                                 story=story, thread_uri=thread_uri, from_wire=from_wire, created_by=username,
+    return await DeskItem.create(**_values(fields), body_format=body_format,
+                                 stage="published" if story is not None else "draft", story=story, thread_uri=thread_uri, from_wire=from_wire, created_by=username,
                                  changed_by=username, created_at=now, changed_at=now, version=1,
                                  locked_by=username, locked_at=now,
                                  lock_expires_at=now + timedelta(minutes=LOCK_MINUTES))
