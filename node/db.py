@@ -18,6 +18,7 @@ from federation.store import tortoise_app as engine_app
 MODELS_MODULES = [
     "node.identity.models",
     "node.stories.models",
+    "node.stories.draft_models",
     "node.wire.models",
     "node.translation.models",
     "node.media.models",

@@ -24,6 +24,24 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/logout"): Rule("self", "session.logout"),
     ("GET", "/desk/account"): Rule("self"),
     ("POST", "/desk/account/password"): Rule("self", "user.password"),
+    # Compose / edit / workflow / My stories (node/desk/compose_views.py, node/desk/stories_views.py)
+    ("GET", "/desk/compose"): Rule("publish"),
+    ("POST", "/desk/compose"): Rule("publish", "item.create"),
+    ("POST", "/desk/preview"): Rule("publish"),
+    ("GET", "/desk/items/{item_id}"): _READ,
+    ("POST", "/desk/items/{item_id}"): Rule("publish", "item.save"),
+    ("POST", "/desk/items/{item_id}/lock"): Rule("publish", "item.lock"),
+    ("POST", "/desk/items/{item_id}/unlock"): Rule("publish", "item.unlock"),
+    ("POST", "/desk/items/{item_id}/take-over"): Rule("publish", "item.take_over"),
+    ("POST", "/desk/items/{item_id}/spike"): Rule("publish", "item.spike"),
+    ("POST", "/desk/items/{item_id}/unspike"): Rule("publish", "item.unspike"),
+    ("POST", "/desk/items/{item_id}/publish"): Rule("publish", "story.publish"),
+    ("GET", "/desk/stories"): _READ,
+    ("GET", "/desk/stories/{uuid}"): _READ,
+    ("GET", "/desk/stories/{uuid}/revisions"): _READ,
+    ("POST", "/desk/stories/{uuid}/correct"): Rule("publish", "item.correct"),
+    ("POST", "/desk/stories/{uuid}/update"): Rule("publish", "item.update"),
+    ("POST", "/desk/stories/{uuid}/kill"): Rule("publish", "story.kill"),
 }
 
 

@@ -110,9 +110,17 @@ def story_document(fed_urls: Any, username: str, story: Story, versions: Iterabl
         obj["summaryMap"][v.language] = v.summary
         obj["contentMap"][v.language] = v.body_html
     obj["languageProvenance"] = [v.provenance() for v in versions]
+    _thread(story, obj)
     if story.updated_at is not None:
         obj["updated"] = iso_ms(story.updated_at)
     return obj
+
+
+def _thread(story: Story, obj: dict[str, Any]) -> None:
+    # An update or rewrite of a developing story names the thread's first story as its AS2 `context` (inside the
+    # signed object), so partners group the alert and what followed it.
+    if getattr(story, "context_uri", ""):
+        obj["context"] = story.context_uri
 
 
 def channel_object(fed_urls: Any, agency: str, story: Story, version: LanguageVersion,
@@ -127,6 +135,7 @@ def channel_object(fed_urls: Any, agency: str, story: Story, version: LanguageVe
     obj["cc"] = [fed_urls.followers(channel)]
     obj["@context"] = wire_context()
     obj["languageProvenance"] = [version.provenance()]
+    _thread(story, obj)
     if updated is not None:
         # Mastodon applies an Update as an edit only when `updated` is set.
         obj["updated"] = iso(updated)

@@ -30,6 +30,9 @@ class Story(Model):
     # Its media from the stock (migration 0007), as published: a list of item descriptions, the lead image first
     # with "lead": true (`node.media.stock.story_media`); NULL on older rows and stories without media.
     media = fields.JSONField(null=True)
+    # A developing story (migration 0013): the URI of the thread's first story, sent as AS2 `context` so that
+    # readers group the alert, the updates and the rewrites; empty for a story that starts its own thread.
+    context_uri = fields.CharField(max_length=512, default="", db_index=True)
 
     class Meta:
         table = "story"

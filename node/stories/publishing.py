@@ -50,6 +50,7 @@ class StoryInput:
     # story's media as they are.
     image: str | None = None
     media: tuple[str, ...] | None = None
+    context: str = ""  # publish only: the URI of the first story of the developing story this one updates
 
 
 def story_object(fed: Federation, username: str, story: Story) -> dict[str, Any]:
@@ -111,7 +112,8 @@ async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Se
     scheduled = values["embargoed_until"] is not None and values["embargoed_until"] > now
     async with in_transaction() as conn:
         story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn, import_uri=data.import_uri,
-                                   state="scheduled" if scheduled else "published", **values)
+                                   state="scheduled" if scheduled else "published",
+                                   context_uri=data.context[:512], **values)
         await revisions.record(story, connection=conn)
         # Every language goes out (with provenance), and the original on its language channel if there is one
         # (under embargo: to trusted partners only, and no channel posts until the release).
