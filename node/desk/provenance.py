@@ -14,10 +14,11 @@ from node.desk.i18n import DeskLocale
 __all__ = ["provenance_words"]
 
 
-def provenance_words(loc: DeskLocale, p: Mapping[str, Any], *, own_actor: str = "",
-                     agency_name: str = "") -> list[str]:
+def provenance_words(loc: DeskLocale, p: Mapping[str, Any], *, own_actor: str = "", agency_name: str = "",
+                     names: Mapping[str, str] | None = None) -> list[str]:
     """Sentences describing one translation's provenance. `p` holds any of method, engine, source_language,
-    translated_by (an agency's actor URI), translator, reviewer (or reviewed_by) and status."""
+    translated_by (an agency's actor URI, shown by its name in `names` when known), translator, reviewer (or
+    reviewed_by) and status."""
     method = p.get("method") or ""
     engine = p.get("engine") or ""
     source = loc.language_name(p["source_language"]) if p.get("source_language") else ""
@@ -39,7 +40,7 @@ def provenance_words(loc: DeskLocale, p: Mapping[str, Any], *, own_actor: str = 
     if by and own_actor and by == own_actor:
         words.append(loc.gettext("Made at %(agency)s (this agency).", agency=agency_name or by))
     elif by:
-        words.append(loc.gettext("Made by the agency %(agency)s.", agency=by))
+        words.append(loc.gettext("Made by the agency %(agency)s.", agency=(names or {}).get(by, by)))
     reviewer = p.get("reviewer") or p.get("reviewed_by") or ""
     status = p.get("status") or ""
     if status == "approved":

@@ -68,8 +68,10 @@ async def verify(request: web.Request) -> web.Response:
     except verification.Unreadable as exc:
         return await verify_form(request, status=502, url=url, document=document,
                                  error=loc.gettext("The story could not be read: %(error)s", error=str(exc)))
-    words = report_words(loc, report, await _signer(node, report.get("origin") or ""))
-    result = {"report": report, **words, "facts": story_facts(loc, doc)}
+    origin = report.get("origin") or ""
+    signer = await _signer(node, origin)
+    result = {"report": report, **report_words(loc, report, signer),
+              "facts": story_facts(loc, doc, names={origin: signer} if origin else None)}
     return await verify_form(request, url=url, document=document, result=result)
 
 

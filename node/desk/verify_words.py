@@ -88,11 +88,13 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def story_facts(loc: DeskLocale, doc: Any) -> dict[str, Any]:
-    """Which revision the checked document is (published, updated) and its languages with their provenance."""
+def story_facts(loc: DeskLocale, doc: Any, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Which revision the checked document is (its number, published, updated, whether it corrects an earlier
+    one) and its languages with their provenance; `names` shows known agencies by name."""
     obj = doc.get("object") if isinstance(doc, dict) and isinstance(doc.get("object"), dict) else doc
     if not isinstance(obj, dict):
-        return {"headline": "", "published": None, "updated": None, "languages": []}
+        return {"headline": "", "published": None, "updated": None, "revision": None, "correction": False,
+                "languages": []}
     provenance = parse_provenance(obj.get("languageProvenance"))
     content_map = obj.get("contentMap") if isinstance(obj.get("contentMap"), dict) else {}
     name_map = obj.get("nameMap") if isinstance(obj.get("nameMap"), dict) else {}
@@ -103,7 +105,10 @@ def story_facts(loc: DeskLocale, doc: Any) -> dict[str, Any]:
         if p.get("kind") == "original":
             words = [loc.gettext("The original.")]
         else:
-            words = provenance_words(loc, {**p, "status": "approved" if p.get("reviewed_by") else ""})
+            words = provenance_words(loc, {**p, "status": "approved" if p.get("reviewed_by") else ""}, names=names)
         languages.append({"tag": tag, "headline": _text(name_map.get(tag)), "words": words})
+    revision = obj.get("revision")
     return {"headline": _text(obj.get("name")), "published": _when(obj.get("published")),
-            "updated": _when(obj.get("updated")), "languages": languages}
+            "updated": _when(obj.get("updated")), "languages": languages,
+            "revision": revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+            "correction": obj.get("correction") is True}

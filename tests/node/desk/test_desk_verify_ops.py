@@ -28,7 +28,7 @@ async def test_desk_verify__report_words_for_valid_and_tampered_story(tmp_path):
             assert status == 200, text[:2000]
             assert "Valid: signed by Baku News Agency" in text and "this copy is exactly what they signed" in text
             assert f"Signed with the key {rn.actor_id}#" in text and "The original." in text
-            assert "Caspian ferry line reopens" in text
+            assert "Caspian ferry line reopens" in text and "<dt>Revision</dt><dd>1</dd>" in text
 
             tampered = dict(doc, name="Ferry line closed for good", nameMap={"az": "Ferry line closed for good"})
             status, text, _ = await desk.post("/desk/verify", {"document": json.dumps(tampered)})
