@@ -83,7 +83,7 @@ async def queue(request: web.Request, *, error: str = "", status: int = 200) -> 
         "items": items, "status": wanted, "statuses": STATUSES, "offers": offered, "jobs": jobs,
         "stories": stories, "targets": _target_languages(request), "engine": node.translation is not None,
         "engine_name": node.translation.engine.name if node.translation is not None else "",
-        "error": error}, status=status)
+        "review_machine": node.fed.translation_policy.review_machine, "error": error}, status=status)
 
 
 async def _review_context(request: web.Request, uuid: str, language: str) -> dict[str, Any]:
