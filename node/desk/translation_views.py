@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.store.models import RemoteActor
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL
 from node.desk.i18n import DESK_LOCALES
@@ -38,10 +39,10 @@ def _who(request: web.Request) -> str:
     return who.username
 
 
-def _words(request: web.Request, item: dict[str, Any]) -> list[str]:
+def _words(request: web.Request, item: dict[str, Any], names: dict[str, str] | None = None) -> list[str]:
     node = request.app[NODE]
     return provenance_words(locale_of(request), item, own_actor=node.urls.actor(node.agency),
-                            agency_name=node.config.agency.name)
+                            agency_name=node.config.agency.name, names=names)
 
 
 def _target_languages(request: web.Request) -> list[str]:
@@ -72,8 +73,8 @@ async def queue(request: web.Request, *, error: str = "", status: int = 200) -> 
         item["words"], item["updated_at"] = _words(request, item), _when(item["updated"])
     offered = await offers.list_offers(None, loc.tag, limit=50)
     for item in offered:
-        item["words"] = _words(request, {**item, "translated_by": item["agency"],
-                                         "status": "" if item["state"] == "offered" else None})
+        item["words"] = _words(request, {**item, "translated_by": item["agency"], "status": ""},
+                               names={item["agency"]: "@" + item["agency_handle"]})
     stories = [s for s, _ in await list_stories(limit=50) if s.state == "published"]
     headlines = {s.uuid: s.headline for s in stories}
     jobs = await list_jobs(limit=20)
@@ -90,7 +91,10 @@ async def _review_context(request: web.Request, uuid: str, language: str) -> dic
     loc = locale_of(request)
     story, row = await review.get_translation(uuid, language)
     item = review.translation_json(row, story.uuid, loc.tag, story)
-    return {"story": story, "item": item, "words": _words(request, item),
+    # A partner's translation (an accepted offer) names its agency by handle, as the offers list does.
+    partner = await RemoteActor.get_or_none(uri=row.translated_by) if row.translated_by else None
+    names = {partner.uri: "@" + partner.handle} if partner is not None else None
+    return {"story": story, "item": item, "words": _words(request, item, names),
             "decisions": [{**d, "at": _when(d["at"])}
                           for d in await review.decisions(story_uuid=story.uuid, language=row.language)]}
 
