@@ -34,6 +34,12 @@ async def test_desk_translations__request_review_edit_approve_reject(tmp_path):
             assert status == 200 and "Caspian ferry line reopens" in text and "[ru] Caspian ferry line reopens" in text
             assert 'class="card original"' in text and 'class="card translated"' in text
 
+            status, _, _ = await desk.post(page, {"headline": "<script>alert('h')</script>Паромная линия",
+                                                  "summary": "<img src=x onerror=alert(1)>",
+                                                  "body_html": "<p>Паром.</p><script>alert('b')</script>"})
+            assert status == 303
+            status, text, _ = await desk.get(page)  # a script in an edit never reaches the page as markup
+            assert "<script>alert" not in text and "<img src=x" not in text
             status, _, _ = await desk.post(page, {"headline": "Паромная линия снова открыта",
                                                   "summary": "[ru] Baku-Aktau crossings resume on Monday.",
                                                   "body_html": "<p>Паромная линия открывается.</p>"})
@@ -55,8 +61,8 @@ async def test_desk_translations__request_review_edit_approve_reject(tmp_path):
             assert status == 303
             assert (await rn.db(StoryTranslation.get, language="ru")).status == "rejected"
             actions = [e.action for e in await rn.db(AuditEvent.filter(actor="tamara").order_by, "id")]
-            assert actions == ["session.login", "translation.request", "translation.edit", "translation.approve",
-                               "translation.reject"]
+            assert actions == ["session.login", "translation.request", "translation.edit", "translation.edit",
+                               "translation.approve", "translation.reject"]
 
             # A translator trying an admin action: refused with a page that says so, no user added.
             status, text, _ = await desk.post("/desk/operations/users", {

@@ -30,9 +30,10 @@ async def test_desk_verify__report_words_for_valid_and_tampered_story(tmp_path):
             assert f"Signed with the key {rn.actor_id}#" in text and "The original." in text
             assert "Caspian ferry line reopens" in text and "<dt>Revision</dt><dd>1</dd>" in text
 
-            tampered = dict(doc, name="Ferry line closed for good", nameMap={"az": "Ferry line closed for good"})
+            forged = "<script>alert(1)</script>Ferry line closed"
+            tampered = dict(doc, name=forged, nameMap={"az": forged})
             status, text, _ = await desk.post("/desk/verify", {"document": json.dumps(tampered)})
-            assert status == 200
+            assert status == 200 and "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
             assert "Not valid: this copy was changed after Baku News Agency" in text and "not valid" in text
             assert "Compared with the origin: it differs in name, nameMap." in text
 
