@@ -71,6 +71,10 @@ async def change_user(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     if action in ("disable", "role") and (why := _not_myself(request, name)):
         return await operations(request, error=why, status=409)
+    if action == "password" and _not_myself(request, name):
+        # Resetting ends every session of the user, this one too: one's own password changes on My account.
+        return await operations(request, status=409, error=loc.gettext(
+            "Change your own password on My account (it asks for the current one)."))
     try:
         if action == "disable":
             user = await users.set_disabled(name, True)

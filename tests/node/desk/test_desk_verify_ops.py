@@ -85,6 +85,12 @@ async def test_desk_operations__users_add_role_disable_and_refusals(tmp_path):
                 assert status == 401 and "Your session has ended." in text
             status, text, _ = await admin.post("/desk/operations/users/root/disable")
             assert status == 409 and "cannot disable your own account" in text
+            status, text, _ = await admin.post("/desk/operations/users/root/password",
+                                               {"password": "new long password", "repeat_password": "new long password"})
+            assert status == 409 and "Change your own password on My account" in text
+            status, _, _ = await admin.post("/desk/operations/users/nigar/password",
+                                            {"password": "new long password", "repeat_password": "new long password"})
+            assert status == 303
             assert not (await rn.db(User.get, username="root")).disabled
             status, _, _ = await admin.post("/desk/operations/users/nigar/enable")
             assert status == 303 and not (await rn.db(User.get, username="nigar")).disabled
@@ -97,4 +103,5 @@ async def test_desk_operations__users_add_role_disable_and_refusals(tmp_path):
             status, text, _ = await editor.post("/desk/operations/users/nigar/role", {"role": "admin"})
             assert status == 403 and (await rn.db(User.get, username="nigar")).role == "editor"
             actions = [e.action for e in await rn.db(AuditEvent.filter(actor="root").order_by, "id")]
-            assert actions == ["session.login", "user.add", "user.role", "user.disable", "user.enable"]
+            assert actions == ["session.login", "user.add", "user.role", "user.disable", "user.reset_password",
+                               "user.enable"]
