@@ -23,4 +23,6 @@ def install(app: web.Application) -> None:
 def routes() -> list[web.AbstractRouteDef]:
     """Every desk route: the static files and each screen's views."""
     return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes(),
-            *translation_views.routes(), *network_views.routes(), *verify_views.routes(), *operations_views.routes()]
+            # the Translations, Network, Verify and Operations screens
+            *translation_views.routes(), *network_views.routes(), *verify_views.routes(),
+            *operations_views.routes()]

@@ -85,11 +85,10 @@ async def test_desk_operations__users_add_role_disable_and_refusals(tmp_path):
                 assert status == 401 and "Your session has ended." in text
             status, text, _ = await admin.post("/desk/operations/users/root/disable")
             assert status == 409 and "cannot disable your own account" in text
-            status, text, _ = await admin.post("/desk/operations/users/root/password",
-                                               {"password": "new long password", "repeat_password": "new long password"})
+            new = {"password": "new long password", "repeat_password": "new long password"}
+            status, text, _ = await admin.post("/desk/operations/users/root/password", new)
             assert status == 409 and "Change your own password on My account" in text
-            status, _, _ = await admin.post("/desk/operations/users/nigar/password",
-                                            {"password": "new long password", "repeat_password": "new long password"})
+            status, _, _ = await admin.post("/desk/operations/users/nigar/password", new)
             assert status == 303
             assert not (await rn.db(User.get, username="root")).disabled
             status, _, _ = await admin.post("/desk/operations/users/nigar/enable")
