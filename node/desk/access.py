@@ -42,6 +42,28 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/stories/{uuid}/correct"): Rule("publish", "item.correct"),
     ("POST", "/desk/stories/{uuid}/update"): Rule("publish", "item.update"),
     ("POST", "/desk/stories/{uuid}/kill"): Rule("publish", "story.kill"),
+    # Translations screen (node/desk/translation_views.py)
+    ("GET", "/desk/translations"): _READ,
+    ("GET", "/desk/translations/{uuid}/{language}"): _READ,
+    ("POST", "/desk/translations/{uuid}/{language}"): Rule("translate", "translation.edit"),
+    ("POST", "/desk/translations/{uuid}/{language}/{decision}"): Rule("translate", "translation.{decision}"),
+    ("POST", "/desk/translations/offers/{id}/{decision}"): Rule("translate", "offer.{decision}"),
+    ("POST", "/desk/translations/request"): Rule("translate", "translation.request"),
+    # Network screen (node/desk/network_views.py)
+    ("GET", "/desk/network"): _READ,
+    ("POST", "/desk/network/follow"): Rule("network", "follow"),
+    ("POST", "/desk/network/unfollow"): Rule("network", "unfollow"),
+    ("POST", "/desk/network/followers/{id}/{decision}"): Rule("network", "follower.{decision}"),
+    # Verify screen (node/desk/verify_views.py): checks a document, changes nothing
+    ("GET", "/desk/verify"): _READ,
+    ("POST", "/desk/verify"): _READ,
+    # Operations screen (node/desk/operations_views.py), for admins
+    ("GET", "/desk/operations"): Rule("operations"),
+    ("POST", "/desk/operations/users"): Rule("users", "user.add"),
+    ("POST", "/desk/operations/users/{username}/disable"): Rule("users", "user.disable"),
+    ("POST", "/desk/operations/users/{username}/enable"): Rule("users", "user.enable"),
+    ("POST", "/desk/operations/users/{username}/role"): Rule("users", "user.role"),
+    ("POST", "/desk/operations/users/{username}/password"): Rule("users", "user.reset_password"),
 }
 
 

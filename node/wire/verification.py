@@ -125,6 +125,11 @@ async def verify_document(node: Node, doc: Any, *, source: str, fetched_from: st
 
 async def verify_url(node: Node, url: str) -> dict[str, Any]:
     """Fetch a story (signed GET) and report on it."""
+    return (await verify_url_with_document(node, url))[0]
+
+
+async def verify_url_with_document(node: Node, url: str) -> tuple[dict[str, Any], Any]:
+    """`verify_url`'s report and the document it checked (for a reader who wants its revision and languages)."""
     try:
         doc = await node.fed.fetcher.fetch_json(url)  # type: ignore[union-attr]
     except FetchError as exc:
@@ -134,5 +139,5 @@ async def verify_url(node: Node, url: str) -> dict[str, Any]:
             raise Unreadable(f"cannot fetch {url}: {exc}") from None
         report = await verify_document(node, stored.signed_object, source=f"our stored copy of {url}")
         report["fetch_error"] = str(exc)
-        return report
-    return await verify_document(node, doc, source=url, fetched_from=url)
+        return report, stored.signed_object
+    return await verify_document(node, doc, source=url, fetched_from=url), doc
