@@ -29,8 +29,11 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 def words(text: str) -> list[str]:
     """The stems of a text's words, in order."""
     text = unicodedata.normalize("NFKC", text).casefold()
+    found = _WORD.findall(text)
+    if not _CJK.search(text):  # the common case, without a look at each word
+        return [w[:STEM] for w in found if len(w) > 1 or w.isdigit()]
     out: list[str] = []
-    for word in _WORD.findall(text):
+    for word in found:
         if _CJK.search(word):
             out.extend(word)
         elif len(word) > 1 or word.isdigit():

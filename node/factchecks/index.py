@@ -27,6 +27,11 @@ _DOC_MASK = (1 << _DOC_BITS) - 1
 REBUILD_AFTER = 50_000  # postings added since the last rebuild before the sorted array is rebuilt
 
 
+def common_limit(documents: int) -> int:
+    """How many documents a shingle may be in and still be kept (see `ClaimIndex.rebuild`)."""
+    return max(50, documents // 500)
+
+
 @dataclass(frozen=True)
 class IndexedCheck:
     """What the index holds of one fact-check: its id, the claim's URLs, and its claim texts per language."""
@@ -110,7 +115,12 @@ class ClaimIndex:
                     del self.urls[u]
 
     def rebuild(self) -> None:
-        """Merge recent postings into the sorted array, dropping removed documents and renumbering the rest."""
+        """Merge recent postings into the sorted array, dropping removed documents and renumbering the rest.
+
+        A shingle found in more than `common_limit()` documents says nothing about which claim a text repeats
+        ("of the", "prime minister"): its postings are dropped, and each document's size counts only the shingles
+        kept, so containment is measured on what identifies a claim. This also keeps a query from walking long
+        posting runs (bench/claims.py)."""
         renumber: dict[int, int] = {}
         docs: list[_Doc] = []
         for old, d in enumerate(self.docs):
@@ -121,7 +131,24 @@ class ClaimIndex:
                   for v in self.postings if (v & _DOC_MASK) in renumber]
         merged += [(g << _DOC_BITS) | renumber[d] for g, ds in self.recent.items() for d in ds if d in renumber]
         merged.sort()
-        self.postings = array("Q", merged)
+        limit = common_limit(len(docs))
+        kept = array("Q")
+        sizes = [0] * len(docs)
+        i, n = 0, len(merged)
+        while i < n:
+            g = merged[i] >> _DOC_BITS
+            j = i + 1
+            while j < n and (merged[j] >> _DOC_BITS) == g:
+                j += 1
+            if j - i <= limit:
+                run = merged[i:j]
+                kept.extend(run)
+                for v in run:
+                    sizes[v & _DOC_MASK] += 1
+            i = j
+        for d, size in zip(docs, sizes):
+            d.size = size
+        self.postings = kept
         self.docs = docs
         self.recent, self.recent_count = {}, 0
         self.by_uri = {uri: [renumber[d] for d in ids if d in renumber] for uri, ids in self.by_uri.items()}
@@ -137,26 +164,25 @@ class ClaimIndex:
 
     # -- queries ---------------------------------------------------------------------------------------------------
 
-    def _docs_with(self, g: int) -> Iterable[int]:
-        lo = g << _DOC_BITS
-        arr = self.postings
-        i = bisect_left(arr, lo)
-        n = len(arr)
-        while i < n and (arr[i] >> _DOC_BITS) == g:
-            yield arr[i] & _DOC_MASK
-            i += 1
-        yield from self.recent.get(g, ())
-
     def match_text(self, text: str, *, threshold: float = THRESHOLD) -> list[Hit]:
         """Fact-checks whose claim (in any of its languages) this text repeats, best first, one hit per uri."""
         counts: dict[int, int] = {}
+        arr, n, recent = self.postings, len(self.postings), self.recent
         for g in shingles(text):
-            for d in self._docs_with(g):
+            i = bisect_left(arr, g << _DOC_BITS)
+            while i < n:
+                v = arr[i]
+                if v >> _DOC_BITS != g:
+                    break
+                d = v & _DOC_MASK
+                counts[d] = counts.get(d, 0) + 1
+                i += 1
+            for d in recent.get(g, ()):
                 counts[d] = counts.get(d, 0) + 1
         best: dict[str, Hit] = {}
         for d, n in counts.items():
             doc = self.docs[d]
-            if not doc.live or n < min(MIN_SHINGLES, doc.size):
+            if not doc.live or doc.size < MIN_SHINGLES or n < MIN_SHINGLES:
                 continue
             score = n / doc.size
             if score >= threshold and (doc.uri not in best or best[doc.uri].score < score):
