@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from federation.store.models import Delivery
 from tests.nodes import free_port, node_config, running_node, settle
 
 CLAIM_URL = "https://rumours.example/posts/1234"
@@ -52,6 +53,10 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
         baku, ankara, astana = nodes["baku"], nodes["ankara"], nodes["astana"]
         status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
         assert status == 201, fc
+        # Urgent: the trusted partner's delivery is due before anyone else's, so the worker sends it first.
+        rows = await baku.db(lambda: Delivery.filter(activity__type="Create").order_by("next_attempt_at", "id")
+                             .values_list("inbox", flat=True))
+        assert len(rows) == 2 and rows[0].startswith(ankara.base_url), rows
         await settle(*nodes.values())
 
         # Ankara holds it, verified against Baku's key; it did not land on the wire as a story.
