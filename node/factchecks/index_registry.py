@@ -18,7 +18,7 @@ from node.factchecks.documents import factcheck_url, languages_of
 from node.factchecks.index import ClaimIndex, IndexedCheck
 from node.factchecks.models import FactCheck, FactCheckTranslation, WireFactCheck
 
-__all__ = ["changed", "index_for", "indexed_of_own", "indexed_of_wire"]
+__all__ = ["changed", "index_for", "indexed_of", "indexed_of_own", "indexed_of_wire"]
 
 RECHECK_SECONDS = 5.0
 _INDEXES: dict[str, ClaimIndex] = {}
@@ -73,24 +73,28 @@ async def index_for(urls: LocalUrls) -> ClaimIndex:
     return index
 
 
+async def indexed_of(urls: LocalUrls, uri: str) -> IndexedCheck | None:
+    """What the index holds of one fact-check (ours or a partner's) by its id; None when it is not live here."""
+    own_prefix = factcheck_url(urls, "")
+    if uri.startswith(own_prefix):
+        fc = await FactCheck.get_or_none(uuid=uri[len(own_prefix):], state="published")
+        if fc is None:
+            return None
+        return indexed_of_own(urls, fc, list(await FactCheckTranslation.filter(factcheck_id=fc.id,
+                                                                                status="approved")))
+    row = await WireFactCheck.get_or_none(uri=uri, state="live")
+    return indexed_of_wire(row) if row is not None else None
+
+
 async def changed(urls: LocalUrls, uri: str) -> None:
     """A fact-check was published, corrected, translated, received or withdrawn here: index it anew (or drop it)."""
     index = _INDEXES.get(urls.base_url)
     if index is None:
         return  # loaded with it at first use
-    own_prefix = factcheck_url(urls, "")
-    if uri.startswith(own_prefix):
-        fc = await FactCheck.get_or_none(uuid=uri[len(own_prefix):])
-        if fc is None or fc.state != "published":
-            index.remove(uri)
-        else:
-            index.add(indexed_of_own(urls, fc, list(await FactCheckTranslation.filter(
-                factcheck_id=fc.id, status="approved"))))
+    check = await indexed_of(urls, uri)
+    if check is None:
+        index.remove(uri)
     else:
-        row = await WireFactCheck.get_or_none(uri=uri)
-        if row is None or row.state != "live":
-            index.remove(uri)
-        else:
-            index.add(indexed_of_wire(row))
+        index.add(check)
     index.generation = await _generation()
     index.checked_at = time.monotonic()

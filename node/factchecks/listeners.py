@@ -20,6 +20,7 @@ from federation.payload import ref
 from federation.sanitize import html_to_text, sanitize_html
 from node.factchecks import index_registry
 from node.factchecks.endorsements import receive_endorsement
+from node.factchecks.matching import rematch_recent
 from node.factchecks.models import WireFactCheck
 from schemas.activitystreams import object_id, same_origin
 from schemas.factcheck import VERDICTS
@@ -107,6 +108,7 @@ async def _store(fed: Federation, activity: dict[str, Any], obj: dict[str, Any])
         await WireFactCheck.filter(id=row.id).update(**values)
         done = "updated"
     await index_registry.changed(fed.urls, uri)
+    await rematch_recent(fed.urls, uri)  # stories already on the wire that repeat the claim
     return f"fact-check {uri} {done} ({values['verdict']}, proof {verdict.status})"
 
 

@@ -18,15 +18,17 @@ from federation.vocab import LocalUrls, iso
 from node.factchecks import index_registry
 from node.factchecks.documents import factcheck_url
 from node.factchecks.endorsements import endorsements_of
-from node.factchecks.index import Hit
+from node.factchecks.index import ClaimIndex, Hit
 from node.factchecks.models import FactCheck, WireFactCheck, WireStoryMatch
 from node.wire.models import WireStory
 from schemas.factcheck import VERDICTS, normalize_url
 
-__all__ = ["check", "check_wire_story", "links_in", "matches_for_wire_story", "on_wire_story", "wire_story_extra"]
+__all__ = ["check", "check_wire_story", "links_in", "matches_for_wire_story", "on_wire_story", "rematch_recent",
+           "wire_story_extra"]
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
 MAX_LINKS = 200
+RECENT_STORIES = 300  # how far back on the wire a new fact-check looks for stories it matches
 
 
 class _Links(HTMLParser):
@@ -57,8 +59,9 @@ async def _describe(urls: LocalUrls, hits: Iterable[Hit]) -> list[dict[str, Any]
         return []
     own_prefix = factcheck_url(urls, "")
     own = {factcheck_url(urls, f.uuid): f for f in await FactCheck.filter(
-        uuid__in=[u[len(own_prefix):] for u in best if u.startswith(own_prefix)])}
-    wire = {w.uri: w for w in await WireFactCheck.filter(uri__in=list(best)).prefetch_related("actor")}
+        state="published", uuid__in=[u[len(own_prefix):] for u in best if u.startswith(own_prefix)])}
+    wire = {w.uri: w for w in await WireFactCheck.filter(uri__in=list(best), state="live").prefetch_related(
+        "actor")}
     endorsed = await endorsements_of(list(best))
     out = []
     for uri, hit in best.items():
@@ -98,10 +101,7 @@ async def check(urls: LocalUrls, text_or_url: str) -> dict[str, Any]:
     return {"query": query[:2000], "indexed": len(index), "matches": await _describe(urls, hits)}
 
 
-async def check_wire_story(urls: LocalUrls, story: WireStory) -> list[Hit]:
-    """Check a wire story (its headline, summary and text in every language, and every link in it) and keep
-    what matched with it; returns the hits."""
-    index = await index_registry.index_for(urls)
+def _story_hits(index: ClaimIndex, story: WireStory) -> list[Hit]:
     obj = story.object if isinstance(story.object, dict) else {}
     htmls = [story.content_html] + [str(v) for v in (obj.get("contentMap") or {}).values()]
     texts = [story.headline, story.summary] + [html_to_text(h) for h in htmls]
@@ -109,13 +109,40 @@ async def check_wire_story(urls: LocalUrls, story: WireStory) -> list[Hit]:
     for link in links_in(" ".join(htmls), story.url):
         hits += index.match_url(link)
     hits += index.match_text("\n".join(dict.fromkeys(t for t in texts if t)))
+    return hits
+
+
+async def _keep(story: WireStory, hits: list[Hit]) -> None:
     for hit in hits:
         row, created = await WireStoryMatch.get_or_create(
             wire_story_id=story.id, factcheck_uri=hit.uri,
             defaults={"how": hit.how, "score": hit.score, "matched": hit.matched[:1000]})
         if not created and (row.how, row.score) < (hit.how, hit.score):
             await WireStoryMatch.filter(id=row.id).update(how=hit.how, score=hit.score, matched=hit.matched[:1000])
+
+
+async def check_wire_story(urls: LocalUrls, story: WireStory) -> list[Hit]:
+    """Check a wire story (its headline, summary and text in every language, and every link in it) and keep
+    what matched with it; returns the hits."""
+    hits = _story_hits(await index_registry.index_for(urls), story)
+    await _keep(story, hits)
     return hits
+
+
+async def rematch_recent(urls: LocalUrls, uri: str, limit: int = RECENT_STORIES) -> int:
+    """A fact-check arrived or changed: check the newest `limit` live wire stories against it alone (stories
+    that came before it are flagged too); returns how many matched."""
+    check = await index_registry.indexed_of(urls, uri)
+    if check is None:
+        return 0
+    single = ClaimIndex.build([check])
+    matched = 0
+    for story in await WireStory.filter(state="live").order_by("-id").limit(limit):
+        hits = _story_hits(single, story)
+        if hits:
+            await _keep(story, hits)
+            matched += 1
+    return matched
 
 
 async def matches_for_wire_story(urls: LocalUrls, story: WireStory | str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from federation.vocab import PUBLIC, activity
 from node.factchecks import index_registry
 from node.factchecks.documents import factcheck_object, factcheck_url, tombstone
 from node.factchecks.errors import FactCheckError, get_factcheck
+from node.factchecks.matching import rematch_recent
 from node.factchecks.models import FactCheck, FactCheckTranslation
 from node.media import stock
 from node.network.trust import is_partner
@@ -105,6 +106,7 @@ async def publish(fed: Federation, username: str, agency_name: str, data: Mappin
                                     **values)
         await send(fed, username, agency_name, fc, "Create", conn)
     await index_registry.changed(fed.urls, factcheck_url(fed.urls, fc.uuid))
+    await rematch_recent(fed.urls, factcheck_url(fed.urls, fc.uuid))
     return fc
 
 
@@ -127,6 +129,7 @@ async def correct(fed: Federation, username: str, agency_name: str, uuid: str, d
         fc = await FactCheck.get(id=fc.id).using_db(conn)
         await send(fed, username, agency_name, fc, "Update", conn)
     await index_registry.changed(fed.urls, factcheck_url(fed.urls, fc.uuid))
+    await rematch_recent(fed.urls, factcheck_url(fed.urls, fc.uuid))  # the corrected claim may match others
     return fc
 
 
@@ -189,4 +192,6 @@ async def review_translation(fed: Federation, username: str, agency_name: str, u
             await send(fed, username, agency_name, fc, "Update", conn)
     await row.refresh_from_db()
     await index_registry.changed(fed.urls, factcheck_url(fed.urls, fc.uuid))
+    if status == "approved":
+        await rematch_recent(fed.urls, factcheck_url(fed.urls, fc.uuid))  # the new language may match stories
     return row

@@ -51,6 +51,11 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
     """The issue's scenario across three nodes, end to end."""
     async with three_nodes(tmp_path) as nodes:
         baku, ankara, astana = nodes["baku"], nodes["ankara"], nodes["astana"]
+        # A story that spread the claim before anyone checked it.
+        early = _story("Viral post about the port", f'<p>See <a href="{CLAIM_URL}">this post</a>.</p>')
+        assert (await astana.api("POST", "/api/stories", early))[0] == 201
+        await settle(*nodes.values())
+        assert await _wire_story_checks(ankara, "Viral post about the port") == []
         status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
         assert status == 201, fc
         # Urgent: the trusted partner's delivery is due before anyone else's, so the worker sends it first.
@@ -79,6 +84,8 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
             assert match["factcheck"] == fc["url"] and match["verdict"] == "false" and match["match"]["how"] == how
             assert match["agency"] == baku.actor_id
         assert await _wire_story_checks(ankara, "Ferry line reopens") == []
+        (match,) = await _wire_story_checks(ankara, "Viral post about the port")  # flagged when the check came
+        assert match["factcheck"] == fc["url"]
 
         # The Russian claim matches once Baku's Russian translation is approved.
         status, _ = await baku.api("POST", f"/api/factchecks/{fc['id']}/translations", {
@@ -120,3 +127,4 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
         assert received["factchecks"][0]["withdraw_reason"] == "Superseded."
         _, found = await ankara.api("POST", "/api/check", {"url": CLAIM_URL})
         assert [m["agency"] for m in found["matches"]] == [astana.actor_id]
+        assert [m["agency"] for m in await _wire_story_checks(ankara, "Port rumour spreads")] == [astana.actor_id]
