@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import pytest
 from pyld import jsonld
 
 from node.factchecks.models import FactCheck
 from schemas.ninjs import schema_errors
-from tests.nodes import running_node
+from tests.nodes import node_on, running_node
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jsonld"
 CLAIM_URL = "https://rumours.example/posts/1234?utm_source=share"
@@ -36,10 +37,11 @@ def _loader(url: str, options: Any = None) -> dict[str, Any]:
     raise AssertionError(f"tried to fetch {url}")
 
 
-async def test_factchecks_api__publish_page_feeds_ninjs_and_check(tmp_path):
+@pytest.mark.postgres
+async def test_factchecks_api__publish_page_feeds_ninjs_and_check(tmp_path, database_url):
     """A fact-check is stored, served signed with its ClaimReview, shown on a page whose JSON-LD expands, listed in
-    feeds and ninjs, and found by its claim URL (normalised) and a reworded text."""
-    async with running_node(tmp_path, "baku") as baku:
+    feeds and ninjs, and found by its claim URL (normalised) and a reworded text (SQLite and PostgreSQL)."""
+    async with node_on(tmp_path, "baku", database_url) as baku:
         status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
         assert status == 201, fc
         assert fc["verdict"] == "false" and fc["rating"]["ratingValue"] == 1 and fc["urgent"] is True
