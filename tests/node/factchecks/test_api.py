@@ -107,3 +107,24 @@ async def test_factchecks_api__bad_input_is_refused_and_nothing_stored(tmp_path)
         assert await baku.db(FactCheck.all().count) == 0
         status, problem = await baku.api("POST", "/api/check", {"url": "not a url"})
         assert status == 422
+        status, problem = await baku.api("POST", "/api/factchecks/import", {"uri": "urn:cms:1", "type": "text"})
+        assert status == 422 and "claimReview" in problem["detail"]
+        assert await baku.db(FactCheck.all().count) == 0
+
+
+async def test_factchecks_ninjs__import_creates_corrects_and_withdraws(tmp_path):
+    """A ninjs fact-check from a newsroom system is published; its own uri again corrects it, and canceled
+    withdraws it."""
+    async with running_node(tmp_path, "baku") as baku:
+        doc = {"uri": "urn:cms:factcheck:7", "type": "text", "language": "en", "urgency": 3,
+               "claimReview": {"verdict": "unproven", "claim": {"text": FACTCHECK["claim"]["text"], "language": "en",
+                                                                "urls": [CLAIM_URL]},
+                               "explanations": {"en": "No gauge data was published yet."}}}
+        status, created = await baku.api("POST", "/api/factchecks/import", doc)
+        assert status == 201 and created["action"] == "created" and created["verdict"] == "unproven"
+        _, exported = await baku.api("GET", f"/api/factchecks/{created['id']}/ninjs")
+        exported["claimReview"]["verdict"] = "false"
+        status, corrected = await baku.api("POST", "/api/factchecks/import", exported)
+        assert status == 200 and corrected["action"] == "corrected" and corrected["verdict"] == "false"
+        status, withdrawn = await baku.api("POST", "/api/factchecks/import", {**exported, "pubStatus": "canceled"})
+        assert status == 200 and withdrawn["action"] == "withdrawn" and withdrawn["state"] == "withdrawn"
