@@ -70,7 +70,7 @@ class ClaimIndex:
     recent: dict[int, list[int]] = field(default_factory=dict)
     recent_count: int = 0
     by_uri: dict[str, list[int]] = field(default_factory=dict)
-    urls: dict[str, set[str]] = field(default_factory=dict)
+    urls: dict[str, tuple[str, ...]] = field(default_factory=dict)  # one holder mostly: tuples, not sets
     urls_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     generation: object = None
     checked_at: float = 0.0
@@ -86,7 +86,8 @@ class ClaimIndex:
         normal = tuple(u for u in (normalize_url(x) for x in check.urls) if u)
         self.urls_of[check.uri] = normal
         for u in normal:
-            self.urls.setdefault(u, set()).add(check.uri)
+            if check.uri not in self.urls.get(u, ()):
+                self.urls[u] = (*self.urls.get(u, ()), check.uri)
         out: list[tuple[int, set[int]]] = []
         for language, text in check.texts:
             grams = shingles(text)
@@ -114,11 +115,11 @@ class ClaimIndex:
         for doc in self.by_uri.pop(uri, ()):
             self.docs[doc].live = False
         for u in self.urls_of.pop(uri, ()):
-            holders = self.urls.get(u)
-            if holders is not None:
-                holders.discard(uri)
-                if not holders:
-                    del self.urls[u]
+            holders = tuple(h for h in self.urls.get(u, ()) if h != uri)
+            if holders:
+                self.urls[u] = holders
+            else:
+                self.urls.pop(u, None)
 
     def rebuild(self) -> None:
         """Merge recent postings into the sorted array, dropping removed documents and renumbering the rest.
