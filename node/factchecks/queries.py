@@ -44,6 +44,7 @@ def wire_factcheck_json(row: WireFactCheck, endorsements: list[dict[str, Any]] |
         "label": verdict.label if verdict else row.verdict, "headline": row.headline,
         "claim": {"text": row.claim_text, "language": row.claim_language, "urls": row.claim_urls},
         "claims": row.claims, "explanation": row.explanations, "urgency": row.urgency,
+        "urgent": row.urgency is not None and row.urgency <= 2,
         "proof": {"status": row.proof_status or "unchecked", "key_id": row.proof_key_id or None},
         "revision": row.revision, "published": iso(row.published_at) if row.published_at else None,
         "updated": iso(row.updated_at) if row.updated_at else None, "received": iso(row.received_at),
@@ -60,12 +61,15 @@ async def own_json(urls: LocalUrls, fc: FactCheck) -> dict[str, Any]:
 
 
 async def list_factchecks(urls: LocalUrls, *, origin: str = "local", limit: int = 50,
-                          include_withdrawn: bool = False) -> list[dict[str, Any]]:
+                          include_withdrawn: bool = False, urgent: bool = False) -> list[dict[str, Any]]:
     """Fact-checks newest first: ours (`origin` ``local``), every partner's (``wire``), one partner's (its actor
-    URI or handle), or all of them (``all``)."""
+    URI or handle), or all of them (``all``); with `urgent`, only urgent ones (IPTC urgency 1 or 2, or marked
+    urgent): the alerts a desk shows."""
     out: list[dict[str, Any]] = []
     if origin in ("local", "all"):
         query = FactCheck.all() if include_withdrawn else FactCheck.filter(state="published")
+        if urgent:
+            query = query.filter(urgent=True)
         own = list(await query.order_by("-id").limit(limit))
         translations: dict[int, list[FactCheckTranslation]] = {}
         for t in await FactCheckTranslation.filter(factcheck_id__in=[f.id for f in own]).order_by("language"):
@@ -75,6 +79,8 @@ async def list_factchecks(urls: LocalUrls, *, origin: str = "local", limit: int 
                 for f in own]
     if origin != "local":
         query = WireFactCheck.all() if include_withdrawn else WireFactCheck.filter(state="live")
+        if urgent:
+            query = query.filter(urgency__lte=2)
         if origin.startswith("http"):
             query = query.filter(actor__uri=origin)
         elif origin not in ("wire", "all"):

@@ -53,7 +53,8 @@ async def list_factchecks(request: web.Request) -> web.Response:
     except ValueError:
         raise ProblemError(422, "Invalid input", "limit: must be a number") from None
     items = await queries.list_factchecks(node.urls, origin=q.get("origin") or "local", limit=limit,
-                                          include_withdrawn=q.get("include_withdrawn", "") in ("1", "true"))
+                                          include_withdrawn=q.get("include_withdrawn", "") in ("1", "true"),
+                                          urgent=q.get("urgent", "") in ("1", "true"))
     return json_response({"factchecks": items})
 
 

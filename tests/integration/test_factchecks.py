@@ -68,6 +68,8 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
         _, received = await ankara.api("GET", f"/api/factchecks?origin={baku.actor_id}")
         (theirs,) = received["factchecks"]
         assert theirs["id"] == fc["url"] and theirs["verdict"] == "false" and theirs["proof"]["status"] == "verified"
+        _, alerts = await ankara.api("GET", "/api/factchecks?origin=wire&urgent=1")
+        assert [a["id"] for a in alerts["factchecks"]] == [fc["url"]]  # urgency 2: an alert on Ankara's desk
         _, wire = await ankara.api("GET", "/api/wire")
         assert all(s["id"] != fc["url"] for s in wire["stories"])
 

@@ -29,8 +29,9 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             "language, evidence, urgency); sends a signed Create", body=json_body(fc_input), ok=201, response=_FC)),
         ("get", "/api/factchecks", op(
             "get", "/api/factchecks", t, "Fact-checks newest first: ours (origin=local), partners' (origin=wire), "
-            "one partner's (origin=actor URI or user@host) or all (origin=all)",
-            query={"origin": _STR, "limit": {"type": "integer", "minimum": 1}, "include_withdrawn": _STR},
+            "one partner's (origin=actor URI or user@host) or all (origin=all); urgent=1: only urgent ones (alerts)",
+            query={"origin": _STR, "limit": {"type": "integer", "minimum": 1}, "include_withdrawn": _STR,
+                   "urgent": _STR},
             response=obj(("factchecks",), factchecks={"type": "array", "items": _FC}))),
         ("get", "/api/factchecks/{uuid}", op("get", "/api/factchecks/{uuid}", t,
                                              "One of our fact-checks with its endorsements", response=_FC,
