@@ -122,25 +122,25 @@ def run(n_checks: int, n_stories: int, story_words: int, seed: int) -> dict[str,
     for _ in range(n_stories):
         unrelated.append(" ".join(text.words_(story_words)))
 
-    times, found, false_matches = [], 0, 0
-    cpu_started = time.process_time()
+    times, cpu, found, false_matches = [], [], 0, 0
     for t, story in quoted:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         hits = index.match_text(story)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         times.append((time.perf_counter() - started) * 1000)
         found += any(h.uri.endswith(f"/{t}") for h in hits)
         false_matches += sum(1 for h in hits if not h.uri.endswith(f"/{t}"))
     for story in unrelated:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         hits = index.match_text(story)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         times.append((time.perf_counter() - started) * 1000)
         false_matches += len(hits)
-    cpu_ms = (time.process_time() - cpu_started) * 1000 / len(times)
     url_started = time.perf_counter()
     url_hits = sum(len(index.match_url(f"http://www.rumours.example/p/{t}/?utm_source=x")) for t in targets)
     url_ms = (time.perf_counter() - url_started) * 1000 / len(targets)
     return {"checks": n_checks, "stories": 2 * n_stories, "words": story_words, "build_s": build_s,
-            "p50": statistics.median(times), "cpu_ms": cpu_ms, "p99": percentile(times, 99), "rss_mib": grown / 2**20,
+            "p50": statistics.median(times), "cpu_p50": statistics.median(cpu), "cpu_p99": percentile(cpu, 99), "p99": percentile(times, 99), "rss_mib": grown / 2**20,
             "postings_mib": index.memory_bytes() / 2**20, "recall": found / len(quoted),
             "false": false_matches, "unrelated": len(unrelated), "url_ms": url_ms, "url_recall": url_hits / len(targets)}
 
@@ -156,14 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.checks, args.stories = 5_000, 100
+    load_before = os.getloadavg()[0]
     r = run(args.checks, args.stories, args.words, args.seed)
-    print(f"claim index: {r['checks']:,} fact-checks, {r['stories']:,} stories of {r['words']:,} words")
+    print(f"claim index: {r['checks']:,} fact-checks, {r['stories']:,} stories of {r['words']:,} words; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
     print("| figure | value | target |")
     print("| --- | --- | --- |")
     rows = [
         ("check one story, p50 (ms)", f"{r['p50']:.2f}", ""),
         ("check one story, p99 (ms)", f"{r['p99']:.2f}", "< 20"),
-        ("check one story, mean CPU time (ms; wall times include other processes' load)", f"{r['cpu_ms']:.2f}", ""),
+        ("check one story, CPU time p50 (ms)", f"{r['cpu_p50']:.2f}", ""),
+        ("check one story, CPU time p99 (ms; wall times also count other processes' load)", f"{r['cpu_p99']:.2f}",
+         "< 20"),
         ("index memory, RSS growth (MiB)", f"{r['rss_mib']:.1f}", "< 300"),
         ("index memory, text postings (MiB)", f"{r['postings_mib']:.1f}", ""),
         ("build time (s)", f"{r['build_s']:.1f}", ""),
@@ -174,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, value, target in rows:
         print(f"| {name} | {value} | {target} |")
-    missed = r["p99"] >= 20 or r["rss_mib"] >= 300 or r["false"] > 0
+    missed = r["p99"] >= 20 or r["rss_mib"] >= 300 or r["false"] > 0  # wall p99: run --check on a quiet machine
     if args.check and missed:
         print("a target was missed", file=sys.stderr)
         return 1
