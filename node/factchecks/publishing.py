@@ -37,6 +37,13 @@ async def _evidence_media(fed: Federation, shas: list[str]) -> list[dict[str, An
         raise FactCheckError(exc.status, exc.title, exc.detail) from None
 
 
+def _tag(language: str) -> str:
+    try:
+        return normalize_tag(language)
+    except (ValueError, TypeError) as exc:
+        raise FactCheckError(422, "Invalid language tag", str(exc)) from None
+
+
 def _values(data: Mapping[str, Any]) -> dict[str, Any]:
     """Stored columns from validated input (`schemas.factcheck.FactCheckInputSchema`)."""
     claim = data["claim"]
@@ -157,7 +164,7 @@ async def submit_translation(uuid: str, language: str, claim: str, explanation: 
     fc = await get_factcheck(uuid)
     if fc.state == "withdrawn":
         raise FactCheckError(409, "Fact-check withdrawn", f"fact-check {uuid} was withdrawn")
-    language = normalize_tag(language)
+    language = _tag(language)
     if language == fc.language:
         raise FactCheckError(409, "Original language", f"{language} is the fact-check's own language")
     row, created = await FactCheckTranslation.get_or_create(
@@ -177,7 +184,7 @@ async def review_translation(fed: Federation, username: str, agency_name: str, u
     if decision not in ("approve", "reject"):
         raise FactCheckError(404, "No such decision", f"{decision!r}: approve or reject")
     fc = await get_factcheck(uuid)
-    row = await FactCheckTranslation.get_or_none(factcheck_id=fc.id, language=normalize_tag(language))
+    row = await FactCheckTranslation.get_or_none(factcheck_id=fc.id, language=_tag(language))
     if row is None:
         raise FactCheckError(404, "No such translation", f"fact-check {uuid} has no {language} translation")
     if row.status != "pending":
