@@ -35,6 +35,7 @@ def register(listeners: InboxListeners) -> InboxListeners:
         .on("Reject", offers.on_reject)
         .on("Endorse", factchecks.on_endorse)
         .on("Announce", wire.handle_announce)
+        .on("Undo", factchecks.on_undo)  # an endorsement taken back
         .on("Undo", wire.handle_undo)
         .on_actor_gone(wire.retire_actor))
     return listeners

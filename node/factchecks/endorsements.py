@@ -24,7 +24,7 @@ from node.factchecks.documents import factcheck_context, factcheck_url
 from node.factchecks.errors import FactCheckError
 from node.factchecks.models import Endorsement, FactCheck, WireFactCheck
 
-__all__ = ["endorse", "endorsements_of", "receive_endorsement"]
+__all__ = ["endorse", "endorsements_of", "receive_endorsement", "receive_undo", "withdraw_endorsement"]
 
 MAX_COMMENT = 2000
 
@@ -66,6 +66,36 @@ async def endorse(fed: Federation, username: str, agency_name: str, uri: str, co
                                        "verificationMethod", ""))[:512])
     await enqueue(fed, username=username, activity=doc, inboxes=inboxes, public=True)
     return row
+
+
+async def withdraw_endorsement(fed: Federation, username: str, uri: str) -> Endorsement:
+    """Take back our endorsement of a fact-check: an Undo of the Endorse goes where the Endorse went."""
+    actor = fed.urls.actor(username)
+    row = await Endorsement.get_or_none(factcheck_uri=uri, actor_uri=actor)
+    if row is None:
+        raise FactCheckError(404, "Not endorsed", f"this agency has not endorsed {uri}")
+    _, checker = await _known(fed, uri)
+    doc: dict[str, Any] = {"@context": factcheck_context(), "id": fed.urls.activity(new_uuid()), "type": "Undo",
+                           "actor": actor, "object": {"id": row.activity_id, "type": "Endorse", "actor": actor,
+                                                      "object": uri},
+                           "to": [PUBLIC], "cc": [fed.urls.followers(username)] + ([checker] if checker else [])}
+    inboxes = await follower_inboxes(username)
+    if checker:
+        remote = await RemoteActor.get_or_none(uri=checker)
+        if remote is not None:
+            inboxes.append(remote.inbox)
+    await Endorsement.filter(id=row.id).delete()
+    await enqueue(fed, username=username, activity=doc, inboxes=inboxes, public=True)
+    return row
+
+
+async def receive_undo(activity: dict[str, Any]) -> str | None:
+    """An Undo of an Endorse: that agency's endorsement is dropped (only its own). Other Undos pass on (None)."""
+    inner = activity.get("object")
+    if not isinstance(inner, dict) or inner.get("type") != "Endorse":
+        return None
+    gone = await Endorsement.filter(activity_id=str(inner.get("id") or ""), actor_uri=activity["actor"]).delete()
+    return f"endorsement {inner.get('id')} withdrawn" if gone else f"endorsement {inner.get('id')} was not kept"
 
 
 async def receive_endorsement(fed: Federation, activity: dict[str, Any]) -> str:

@@ -19,14 +19,14 @@ from federation.listeners import Ignored
 from federation.payload import ref
 from federation.sanitize import html_to_text, sanitize_html
 from node.factchecks import index_registry
-from node.factchecks.endorsements import receive_endorsement
+from node.factchecks.endorsements import receive_endorsement, receive_undo
 from node.factchecks.matching import rematch_recent
 from node.factchecks.models import WireFactCheck
 from schemas.activitystreams import object_id, same_origin
 from schemas.factcheck import VERDICTS
 from schemas.lifecycle import kill_reason, parse_time
 
-__all__ = ["is_factcheck", "on_create", "on_delete", "on_endorse", "on_update"]
+__all__ = ["is_factcheck", "on_create", "on_delete", "on_endorse", "on_undo", "on_update"]
 
 _LABELS = {v.label.casefold(): v.code for v in VERDICTS.values()}
 
@@ -141,3 +141,8 @@ async def on_delete(fed: Federation, activity: dict[str, Any], signature: str = 
 async def on_endorse(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:
     """A partner vouches for a fact-check we have: kept when its proof is the partner's (else refused)."""
     return await receive_endorsement(fed, activity)
+
+
+async def on_undo(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:
+    """An agency takes back its endorsement; any other Undo passes on."""
+    return await receive_undo(activity)

@@ -136,6 +136,20 @@ async def endorse(request: web.Request) -> web.Response:
     return json_response({"factcheck": row.factcheck_uri, "activity": row.activity_id}, 202)
 
 
+async def unendorse(request: web.Request) -> web.Response:
+    """Take back our endorsement: ``{"uri": ...}`` (an Undo goes out)."""
+    node, username, _ = _agency(request)
+    data = await read_json(request)
+    uri = data.get("uri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or not uri:
+        raise ProblemError(422, "Invalid input", "uri: the fact-check's id is required")
+    try:
+        row = await endorsements.withdraw_endorsement(node.fed, username, uri)
+    except FactCheckError as exc:
+        raise problem_of(exc) from None
+    return json_response({"factcheck": row.factcheck_uri, "withdrawn": row.activity_id}, 202)
+
+
 async def check(request: web.Request) -> web.Response:
     """Has anyone in our network checked this? ``{"url": ...}`` or ``{"text": ...}``."""
     node = request.app[NODE]
@@ -196,6 +210,7 @@ def routes() -> list[web.RouteDef]:
         web.post("/api/factchecks", create_factcheck),
         web.get("/api/factchecks", list_factchecks),
         web.post("/api/factchecks/endorse", endorse),
+        web.delete("/api/factchecks/endorse", unendorse),
         web.post("/api/factchecks/import", import_factcheck),
         web.get("/api/factchecks/{uuid}", get_factcheck_json),
         web.patch("/api/factchecks/{uuid}", correct_factcheck),

@@ -114,6 +114,13 @@ async def test_factchecks__check_travels_matches_endorsed_corrected_and_withdraw
         _, found = await ankara.api("POST", "/api/check", {"url": CLAIM_URL})
         assert sorted((m["agency"], m["verdict"]) for m in found["matches"]) == sorted(
             [(baku.actor_id, "false"), (astana.actor_id, "misleading")])
+        # Astana takes its endorsement back, and gives it again.
+        assert (await astana.api("DELETE", "/api/factchecks/endorse", {"uri": fc["url"]}))[0] == 202
+        await settle(*nodes.values())
+        _, baku_view = await baku.api("GET", f"/api/factchecks/{fc['id']}")
+        assert baku_view["endorsements"] == 0
+        assert (await astana.api("POST", "/api/factchecks/endorse", {"uri": fc["url"]}))[0] == 202
+        await settle(*nodes.values())
 
         # Baku corrects its verdict; then withdraws the check.
         status, fixed = await baku.api("PATCH", f"/api/factchecks/{fc['id']}", {

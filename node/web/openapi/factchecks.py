@@ -64,6 +64,9 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         ("post", "/api/factchecks/endorse", op(
             "post", "/api/factchecks/endorse", t, "Endorse a fact-check this node has (sends a signed Endorse)",
             body=json_body(obj(("uri",), uri=_STR, comment=_STR)), ok=202, errors=(404, 409))),
+        ("delete", "/api/factchecks/endorse", op(
+            "delete", "/api/factchecks/endorse", t, "Take back our endorsement (sends an Undo of the Endorse)",
+            body=json_body(obj(("uri",), uri=_STR)), ok=202, errors=(404,))),
         ("post", "/api/check", op(
             "post", "/api/check", t, "Has anyone in our network checked this? Matches of a URL or a text with "
             "their verdicts (every agency's, side by side)",
