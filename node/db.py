@@ -24,6 +24,7 @@ MODELS_MODULES = [
     "node.media.models",
     "node.media.wire_models",
     "node.accounts.models",
+    "node.factchecks.models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 

@@ -8,24 +8,34 @@ one of our stories is a translation offer before it is a wire story, and so is a
 from __future__ import annotations
 
 from federation.listeners import InboxListeners
+from node.factchecks import listeners as factchecks
+from node.factchecks.matching import on_wire_story, wire_story_extra
 from node.translation import offer_listeners as offers
-from node.wire import listeners as wire
+from node.wire import hooks as wire_hooks, listeners as wire
 
 __all__ = ["register"]
 
 
 def register(listeners: InboxListeners) -> InboxListeners:
     """Add the newsroom's listeners to an engine's registry; returns it."""
+    # Every wire story is checked against the fact-checks this node has, and shows what matched.
+    wire_hooks.add_stored(on_wire_story)
+    wire_hooks.add_extra(wire_story_extra)
     (listeners
+        .on("Create", factchecks.on_create)  # a fact-check is an Article too: before the wire takes it as a story
         .on("Create", offers.on_create)
         .on("Create", wire.handle_create)
+        .on("Update", factchecks.on_update)
         .on("Update", offers.on_create)  # an offer edited by its translator is offered again
         .on("Update", wire.handle_update)
+        .on("Delete", factchecks.on_delete)
         .on("Delete", wire.handle_delete)
         .on("Delete", offers.on_delete)
         .on("Accept", offers.on_accept)
         .on("Reject", offers.on_reject)
+        .on("Endorse", factchecks.on_endorse)
         .on("Announce", wire.handle_announce)
+        .on("Undo", factchecks.on_undo)  # an endorsement taken back
         .on("Undo", wire.handle_undo)
         .on_actor_gone(wire.retire_actor))
     return listeners

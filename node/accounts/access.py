@@ -57,6 +57,21 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/wire/languages"): _READ,
     ("POST", "/api/wire/announce"): Rule("publish", "wire.announce"),
     ("POST", "/api/verify"): _READ,  # checks a document, changes nothing
+    # fact-checks
+    ("GET", "/api/factchecks"): _READ,
+    ("GET", "/api/factchecks/{uuid}"): _READ,
+    ("GET", "/api/factchecks/{uuid}/ninjs"): _READ,
+    ("POST", "/api/factchecks"): Rule("publish", "factcheck.publish"),
+    ("PATCH", "/api/factchecks/{uuid}"): Rule("publish", "factcheck.update"),
+    ("DELETE", "/api/factchecks/{uuid}"): Rule("publish", "factcheck.withdraw"),
+    ("POST", "/api/factchecks/{uuid}/withdraw"): Rule("publish", "factcheck.withdraw"),
+    ("POST", "/api/factchecks/import"): Rule("publish", "factcheck.import"),
+    ("POST", "/api/factchecks/endorse"): Rule("publish", "factcheck.endorse"),
+    ("DELETE", "/api/factchecks/endorse"): Rule("publish", "factcheck.unendorse"),
+    ("POST", "/api/factchecks/{uuid}/translations"): Rule("translate", "factcheck.translation.submit"),
+    ("POST", "/api/factchecks/{uuid}/translations/{language}/{decision}"): Rule(
+        "translate", "factcheck.translation.{decision}"),
+    ("POST", "/api/check"): _READ,  # matches a text or URL against the fact-checks, changes nothing
     # translations
     ("GET", "/api/languages"): _READ,
     ("GET", "/api/translations"): _READ,

@@ -1,7 +1,7 @@
 """The `agency-node` command line: set up, migrate, run, publish, follow and inspect a node.
 
 One module per command group, each with its commands and a `register(add)` that adds them to the parser:
-`setup` (init, migrate, run, worker, demo), `stories`, `media`, `network`, `wire`, `identity` (keys), `machine`
+`setup` (init, migrate, run, worker, demo), `stories`, `factchecks` (fact-checks and `check`), `media`, `network`, `wire`, `identity` (keys), `machine`
 (machine translation), `translations` (review desk and exchange), `users` (the desk's accounts) and `backup`
 (backup, restore); `common` holds what they share.
 Every command has --help; a failure prints one plain line on stderr and exits non-zero.
@@ -15,7 +15,9 @@ import sys
 from typing import Callable
 
 from node import __version__
-from node.cli import backup, identity, machine, media, network, setup, stories, translations, users, wire
+from node.cli import (
+    backup, factchecks, identity, machine, media, network, setup, stories, translations, users, wire,
+)
 from node.cli.audit import record_cli_change
 from node.cli.common import ENV_CONFIG, EXIT_FAIL, CliError
 from node.config import ConfigError, load_config
@@ -23,7 +25,7 @@ from node.config import ConfigError, load_config
 __all__ = ["build_parser", "main"]
 
 # In the order `agency-node --help` lists them.
-GROUPS = (setup, stories, media, network, wire, machine, identity, translations, users, backup)
+GROUPS = (setup, stories, factchecks, media, network, wire, machine, identity, translations, users, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,10 @@ def cli_change(args: argparse.Namespace) -> tuple[str, str] | None:
     for flag, name in (("accept", "offer.accept"), ("decline", "offer.decline"), ("withdraw", "offer.withdraw")):
         if command == "offers" and _get(args, flag) is not None:
             return name, str(_get(args, flag))
+    if command == "factchecks" and action in ("publish", "correct", "withdraw", "translate", "approve", "reject",
+                                               "endorse"):
+        target = _get(args, "factcheck") or _get(args, "uri") or _get(args, "claim") or ""
+        return f"factcheck.{action}", str(target)[:200]
     if command == "keys" and action == "rotate":
         return "keys.rotate", ""
     if command == "media" and action == "add":

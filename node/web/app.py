@@ -11,6 +11,7 @@ from node.config import Config
 from node.db import activate
 from node.runtime import Node
 from node.identity import routes as identity_routes
+from node.factchecks import routes as factcheck_routes
 from node.media import routes as media_routes
 from node.network import routes as network_routes
 from node import desk, operations
@@ -59,6 +60,6 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
     app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes() + operations.routes() + openapi.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,
-                   media_routes, accounts_routes, desk):
+                   media_routes, accounts_routes, factcheck_routes, desk):
         app.add_routes(domain.routes())
     return app

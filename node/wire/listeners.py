@@ -24,7 +24,7 @@ from federation.sanitize import html_to_text, sanitize_html
 from federation.store.models import RemoteActor
 from node.media.receiving import queue_story_media
 from node.translation.models import WireTranslation
-from node.wire import provenance as wire_provenance
+from node.wire import hooks, provenance as wire_provenance
 from node.wire.languages import merge_languages
 from node.wire.models import Boost, WireStory
 from node.wire.revisions import record_wire_revision, wire_columns
@@ -128,6 +128,7 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
     async with in_transaction():
         story = await store_wire_story(actor, obj, signature, verdict)
         await wire_provenance.record(story, verdict, via=activity["actor"])
+    await hooks.stored(fed, story)
     return f"stored {obj['id']} (proof {verdict.status})"
 
 
@@ -174,6 +175,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
             story = await store_wire_story(author, obj, "fetched", verdict)
             await wire_provenance.record(story, verdict, via=author_uri)
     await Boost.get_or_create(activity_id=activity["id"], defaults={"actor_id": booster.id, "story_id": story.id})
+    await hooks.stored(fed, story)
     return f"boost of {story_id}"
 
 
@@ -202,6 +204,8 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         await wire_provenance.record(story, verdict, via=activity["actor"])
         await queue_story_media(story, obj)
         languages = await merge_languages(story, clean, known_original=story.language)
+    await story.refresh_from_db()
+    await hooks.stored(fed, story)
     return f"story {story.uri} updated ({', '.join(languages)})"
 
 

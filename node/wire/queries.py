@@ -8,6 +8,7 @@ from federation.vocab import iso
 from node.media.receiving import media_of_stories
 from node.stories.embargo import held
 from node.stories.revisions import revision_json
+from node.wire import hooks
 from node.wire.models import WireProof, WireRevision, WireStory
 
 
@@ -64,7 +65,8 @@ async def wire_story(uri: str, *, base_url: str = "") -> dict[str, Any] | None:
         return None
     proof = await WireProof.get_or_none(story_id=row.id)
     media = (await media_of_stories([row.id], base_url)).get(row.id, [])
-    return {**_wire_item(row), "proof": proof_json(proof), "revisions": await wire_revisions(row), "media": media}
+    return {**_wire_item(row), "proof": proof_json(proof), "revisions": await wire_revisions(row), "media": media,
+            **await hooks.extras(row, base_url)}
 
 
 async def wire_revisions(story: WireStory) -> list[dict[str, Any]]:

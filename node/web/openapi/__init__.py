@@ -15,18 +15,18 @@ import orjson
 from aiohttp import web
 
 from node import __version__
-from node.web.openapi import desk, newsroom
+from node.web.openapi import desk, factchecks, newsroom
 from node.web.openapi.components import components
 
 __all__ = ["document", "routes"]
 
-_TAGS = ("stories", "wire", "verify", "translations", "jobs", "media", "network", "accounts", "operations")
+_TAGS = ("stories", "wire", "verify", "factchecks", "translations", "jobs", "media", "network", "accounts", "operations")
 
 
 @lru_cache(maxsize=1)
 def _document() -> bytes:
     paths: dict[str, dict[str, Any]] = {}
-    for method, path, operation in newsroom.operations() + desk.operations():
+    for method, path, operation in newsroom.operations() + factchecks.operations() + desk.operations():
         if method in paths.setdefault(path, {}):
             raise ValueError(f"{method.upper()} {path} is described twice")
         paths[path][method] = operation
