@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import aiohttp_jinja2
 from aiohttp import web
 
 from federation.sanitize import html_to_text, render_body
@@ -15,6 +16,8 @@ from node.desk import compose_form, compose_upload
 from node.desk.compose_form import FormError, draft_message
 from node.desk.gate import DeskRefusal
 from node.desk.paragraphs import paragraphs
+from node.desk.factcheck_words import VERDICT_WORDS
+from node.factchecks import check as check_text
 from node.desk.render import locale_of, redirect, render
 from node.media.models import MediaItem
 from node.stories import drafts
@@ -87,6 +90,7 @@ async def _page(request: web.Request, item: DeskItem | None, values: dict[str, A
     if item is not None and item.thread_uri:
         thread_root = await Story.get_or_none(uuid=item.thread_uri.rstrip("/").rsplit("/", 1)[-1])
     return render(request, "compose.html", {
+        "factchecks": await _factchecks(request, values), "verdict_words": VERDICT_WORDS,
         "item": item, "values": values, "error": error, "editing": editing, "holder": holder, "story": story,
         "agency_languages": list(node.config.agency.languages),
         "topics": topic_tree(loc.tag), "picker": await compose_form.picker_items(
@@ -281,11 +285,25 @@ async def publish(request: web.Request) -> web.StreamResponse:
 
 
 async def preview(request: web.Request) -> web.Response:
-    """The body as publishing renders it (sanitized HTML), for the form's live preview."""
+    """The body as publishing renders it (sanitized HTML), for the form's live preview, and the fact-checks of
+    our network that the headline, summary and body match (rendered as the page shows them)."""
     form = await request.post()
     fmt = "html" if form.get("body_format") == "html" else "markdown"
-    return web.json_response({"html": render_body(str(form.get("body", "")), fmt)},
+    values = {k: str(form.get(k, "")) for k in ("headline", "summary", "body")}
+    matches = aiohttp_jinja2.render_string("_factchecks.html", request, {
+        "loc": locale_of(request), "factchecks": await _factchecks(request, values),
+        "verdict_words": VERDICT_WORDS})
+    return web.json_response({"html": render_body(values["body"], fmt), "factchecks_html": matches},
                              headers={"Cache-Control": "no-store"})
+
+
+async def _factchecks(request: web.Request, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the text being written matches in our network's fact-checks (issue: every story an editor is
+    composing is checked against the index)."""
+    text = "\n".join(str(values.get(k) or "") for k in ("headline", "summary", "body")).strip()
+    if not text:
+        return []
+    return (await check_text(request.app[NODE].urls, text))["matches"]
 
 
 def routes() -> list[web.RouteDef]:

@@ -10,13 +10,25 @@
     var data = new URLSearchParams();
     data.set("body", body.value);
     data.set("body_format", body.getAttribute("data-format") || "markdown");
+    ["headline", "summary"].forEach(function (name) {
+      var field = document.getElementById(name);
+      if (field) { data.set(name, field.value); }
+    });
     fetch("/desk/preview", {method: "POST", body: data, credentials: "same-origin",
                             headers: {"X-CSRF-Token": window.desk.csrf(), "Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (doc) { if (doc && target) { target.innerHTML = doc.html; } })  // sanitized by the server
+      .then(function (doc) {
+        if (!doc) { return; }
+        if (target) { target.innerHTML = doc.html; }  // sanitized by the server
+        var matches = document.getElementById("factcheck-matches");
+        if (matches && doc.factchecks_html) { matches.innerHTML = doc.factchecks_html; }  // an escaped template
+      })
       .catch(function () {});
   }
-  body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 400); });
+  ["body", "headline", "summary"].forEach(function (name) {
+    var field = document.getElementById(name);
+    if (field) { field.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 400); }); }
+  });
   // The card's text follows the fields (textContent: what the editor typed stays text).
   [["#headline", ".mastodon .card-title"], ["#summary", ".mastodon .card-summary"]].forEach(function (pair) {
     var field = document.querySelector(pair[0]);
