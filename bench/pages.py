@@ -10,7 +10,6 @@ bytes a reader downloads (the HTML only; pictures load lazily), so a page that g
 from __future__ import annotations
 
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from node.web.metadata import Publisher  # noqa: E402
 from node.web.pages import page_shell  # noqa: E402
 from node.web.profile import FeedLink, profile_page  # noqa: E402
 from node.web.story_page import Correction, Signature, StoryContext, story_page  # noqa: E402
+from bench.proofs import rate  # noqa: E402
 
 BASE = "https://news.example"
 BODY = "<p>" + "The ferry line between Baku and Aktau reopens on Monday after a winter pause. " * 40 + "</p>"
@@ -33,15 +33,6 @@ LEAD = {"kind": "image", "lead": True, "url": f"{BASE}/media/abc", "width": 3000
                        "thumb.jpg": {"url": f"{BASE}/media/abc/thumb.jpg", "width": 400, "height": 267}}}
 PUBLISHER = Publisher("Baku News Agency", f"{BASE}/actors/baku", "https://baku.example", f"{BASE}/media/logo",
                       "@baku@news.example", "Azerbaijan's newswire")
-
-
-def rate(fn, seconds: float = 1.0) -> float:
-    """Calls per second of `fn` over about `seconds`."""
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
-        n += 1
-    return n / (time.perf_counter() - start)
 
 
 def main() -> None:

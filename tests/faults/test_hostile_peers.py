@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from federation.errors import FetchError
 from federation.store.models import Delivery
 from tests.fakeremote import ACTIVITY_JSON, FakeRemote
+from tests.integration.test_delivery import _followed_by
 from tests.integration.test_inbox_security import assert_problem, signed_post
-from tests.nodes import RunningNode, node_config, running_node, settle
+from tests.nodes import RunningNode, node_config, running_node
 
 STORY = {"headline": "Grain corridor talks resume", "body": "<p>Talks resume in Istanbul.</p>", "language": "en"}
 
@@ -97,19 +98,6 @@ def _config(tmp_path: Any) -> Any:
         "delivery": {"timeout_seconds": 1}})
 
 
-async def _followed_by(baku: RunningNode, remote: FakeRemote, name: str) -> str:
-    actor_id = remote.url(f"/users/{name}")
-    doc = remote.generated_actor(actor_id)
-    doc.pop("endpoints")  # each follower its own inbox: each hostile inbox its own delivery
-    remote.serve_actor(doc)
-    follow = {"@context": "https://www.w3.org/ns/activitystreams", "id": remote.url(f"/follows/{name}"),
-              "type": "Follow", "actor": actor_id, "object": baku.actor_id}
-    status, _ = await remote.post_signed(baku.base_url + "/inbox", follow)
-    assert status == 202
-    await settle(baku)
-    return actor_id
-
-
 async def _readers_served(baku: RunningNode, paths: list[str]) -> list[int]:
     statuses = []
     for _ in range(10):
@@ -126,7 +114,7 @@ async def test_hostile_inboxes__deliveries_end_as_retries_while_readers_are_serv
     its Retry-After), and the trickling one counts as delivered on its 2xx status without waiting for its body."""
     async with running_node(tmp_path, "baku", config=_config(tmp_path)) as baku, HostileRemote() as remote:
         for name in ("hang", "trickle", "busy", "fine"):
-            await _followed_by(baku, remote, name)
+            await _followed_by(baku, remote, name, shared=False)  # each its own inbox: its own delivery
         remote.posts.update({"/users/hang/inbox": "hang", "/users/trickle/inbox": "trickle",
                              "/users/busy/inbox": "429"})
         status, story = await baku.api("POST", "/api/stories", STORY)

@@ -7,26 +7,16 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shutil
 from pathlib import Path
 
-import pytest
 
 from tests.node.media import photos
 from tests.node.media.test_stock_api import _upload_raw
 from tests.nodes import free_port, node_config, running_node
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-try:
-    from playwright.async_api import async_playwright
-except ImportError:  # pragma: no cover - the test extras install it
-    async_playwright = None
+from tests.pages.desk.browser import CHROMIUM, async_playwright, needs_browser
 
-pytestmark = [
-    pytest.mark.skipif(async_playwright is None, reason="needs Playwright for Python (pip install -e '.[test]')"),
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Chromium (apt-get install chromium); "
-                       "Playwright drives it by executable_path, never `playwright install`"),
-]
+pytestmark = needs_browser
 
 SUMMARY = "Reyslər bazar ertəsi bərpa olunur & \"tezliklə\" başlayır."
 # A headline is plain text (the API strips tags; the JSON-LD's escaping of `</script>` is tested in
