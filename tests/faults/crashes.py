@@ -1,0 +1,497 @@
+"""The crash suite: `agency-node run` killed with SIGKILL at random moments, restarted, and held to its promises.
+
+Each round runs one kind of work against a real node process (SQLite, or PostgreSQL), kills it at a random moment
+of that work, starts it again and waits until the queues are drained, then checks against the verifying receiver
+(`tests.faults.receiver`) and the database:
+
+- nothing lost: every story answered 201 (API) or printed (CLI) exists; every story in the database (answered or
+  not) has one delivery row per follower inbox, all delivered, and the receiver got each of them; every inbox
+  activity answered 2xx is stored, processed and its story is on the wire;
+- duplicates per crash (deliveries the receiver got more than once, counted in the round of the crash) stay within
+  the requests in flight (`delivery.concurrency`);
+- recovery: from the restart (the new process spawned) to the first delivery the dead process had left unsent,
+  and to the first inbox item it had left unprocessed.
+
+Kinds of work (kill points): `publish-api` (four editors POSTing stories), `publish-cli` (`agency-node publish`
+processes, sometimes killed themselves), `fanout` (killed when a random share of a fan-out has arrived),
+`inbox-intake` (a followed agency POSTing signed Creates) and `inbox-processing` (killed while the worker turns a
+received burst into wire stories).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.faults.receiver import Agency, Receiver, send_creates
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "crash-suite-token-not-secret"
+HANDLE = "crashnews"
+KINDS = ("publish-api", "publish-cli", "fanout", "inbox-intake", "inbox-processing")
+CONCURRENCY = 64  # delivery.concurrency: the requests in flight, the bound on duplicates per crash
+STORY = {"headline": "Wheat harvest ends early in the north", "language": "en",
+         "summary": "Farmers finished the harvest two weeks ahead of last year.",
+         "body": "<p>" + "Farmers in the northern regions finished the wheat harvest early. " * 10 + "</p>"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Figures:
+    """What a run counted; `lines()` prints them."""
+
+    database: str = "sqlite"
+    rounds: int = 0
+    faults: int = 0  # SIGKILLs sent (to the node, and to CLI publishers)
+    per_kind: dict[str, int] = field(default_factory=dict)
+    stories: int = 0
+    deliveries: int = 0
+    activities: int = 0
+    lost: dict[str, int] = field(default_factory=lambda: {"stories": 0, "deliveries": 0, "activities": 0})
+    duplicated: int = 0
+    max_duplicates: int = 0
+    delivery_recovery: list[float] = field(default_factory=list)
+    inbox_recovery: list[float] = field(default_factory=list)
+    startup: list[float] = field(default_factory=list)  # spawn to answering HTTP: imports and opening
+    # The same recoveries counted from the moment the restarted node answered HTTP (start-up left out).
+    delivery_after_startup: list[float] = field(default_factory=list)
+    inbox_after_startup: list[float] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def lost_total(self) -> int:
+        return sum(self.lost.values())
+
+    def lines(self) -> list[str]:
+        def spread(values: list[float]) -> str:
+            if not values:
+                return "n/a (no leftovers at a kill)"
+            ordered = sorted(values)
+            return (f"median {ordered[len(ordered) // 2]:.2f} s, max {ordered[-1]:.2f} s "
+                    f"over {len(values)} crash(es)")
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.per_kind.items()))
+        return [
+            f"crash suite on {self.database}: {self.rounds} rounds in {self.seconds:.0f} s ({kinds})",
+            f"faults injected: {self.faults} SIGKILLs",
+            f"checked: {self.stories} stories, {self.deliveries} deliveries, {self.activities} inbox activities",
+            f"lost: {self.lost['stories']} stories, {self.lost['deliveries']} deliveries, "
+            f"{self.lost['activities']} inbox activities",
+            f"duplicated deliveries: {self.duplicated} in all, at most {self.max_duplicates} per crash "
+            f"(bound: {CONCURRENCY} requests in flight)",
+            f"recovery, restart to first resent delivery: {spread(self.delivery_recovery)}",
+            f"recovery, restart to first processed leftover inbox item: {spread(self.inbox_recovery)}",
+            f"process start-up (spawn to answering HTTP, Python imports mostly): {spread(self.startup)}",
+            f"recovery after start-up, deliveries: {spread(self.delivery_after_startup)}; "
+            f"inbox: {spread(self.inbox_after_startup)}",
+            *(f"problem: {p}" for p in self.problems[:20]),
+        ]
+
+
+class NodeProcess:
+    """`agency-node run` on its own config, started, killed and restarted as an operator's machine would."""
+
+    def __init__(self, workdir: Path, database_url: str, stale_seconds: float) -> None:
+        self.workdir = workdir
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url
+        self.config = workdir / "node.toml"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.ready_at = 0.0
+        from node.config import hash_token
+
+        self.config.write_text(f"""
+[node]
+base_url = "{self.base_url}"
+listen_port = {self.port}
+database_url = "{database_url}"
+log_level = "WARNING"
+
+[agency]
+handle = "{HANDLE}"
+name = "Crash News Agency"
+
+[api]
+token_sha256 = "{hash_token(TOKEN)}"
+
+[federation]
+allow_private_addresses = true
+
+[delivery]
+concurrency = {CONCURRENCY}
+timeout_seconds = 5
+base_delay_seconds = 0.2
+max_delay_seconds = 2
+heartbeat_seconds = 0.5
+stale_claim_seconds = {stale_seconds}
+[media]
+dir = "{workdir / 'media'}"
+""", encoding="utf-8")
+
+    def cli(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), *args], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def migrate(self) -> None:
+        out = self.cli("migrate")
+        _, err = out.communicate(timeout=120)
+        if out.returncode != 0:
+            raise RuntimeError(f"migrate failed: {err.decode()[-2000:]}")
+
+    async def start(self) -> None:
+        """Spawn the node and wait until it answers HTTP; `started_at` is the spawn time."""
+        self.started_at = time.time()
+        self.log = open(self.workdir / "node.log", "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), "run"], cwd=ROOT,
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"the node exited ({self.proc.returncode}); see {self.workdir / 'node.log'}")
+                try:
+                    async with session.get(f"{self.base_url}/healthz") as resp:
+                        await resp.read()
+                        self.ready_at = time.time()
+                        return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError("the node did not answer within 60 s")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.log.close()
+
+
+class Database:
+    """Read-only looks at the node's database through the models (SQLite or PostgreSQL alike)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.ctx: Any = None
+
+    async def open(self) -> None:
+        from node.db import open_context
+
+        self.ctx = await open_context(self.url)
+
+    async def close(self) -> None:
+        if self.ctx is not None:
+            await self.ctx.close_connections()
+
+    async def pending_deliveries(self) -> set[tuple[str, str]]:
+        from federation.store.models import Delivery
+
+        rows = await Delivery.filter(state__in=["queued", "sending"]).values_list("activity__activity_id", "inbox")
+        return {(a, i) for a, i in rows}
+
+    async def pending_inbox(self) -> list[int]:
+        from federation.store.models import InboxItem
+
+        return list(await InboxItem.filter(state__in=["received", "processing"]).values_list("id", flat=True))
+
+    async def drained(self) -> bool:
+        return not await self.pending_deliveries() and not await self.pending_inbox()
+
+    async def stories(self) -> dict[str, tuple[str, int, int]]:
+        """uuid -> (Create activity id, delivery rows, delivered rows) for every published story."""
+        from federation.store.models import Delivery, OutboxActivity
+        from node.stories.models import Story
+
+        out: dict[str, tuple[str, int, int]] = {}
+        by_id = dict(await Story.all().values_list("id", "uuid"))
+        for act_id, activity_id, subject in await OutboxActivity.filter(type="Create").values_list(
+                "id", "activity_id", "subject_id"):
+            rows = await Delivery.filter(activity_id=act_id).values_list("state", flat=True)
+            out[by_id.get(subject, f"?{subject}")] = (activity_id, len(rows), sum(s == "delivered" for s in rows))
+        for uid in by_id.values():
+            out.setdefault(uid, ("", 0, 0))
+        return out
+
+    async def inbox_states(self, activity_ids: set[str]) -> dict[str, str]:
+        from federation.store.models import InboxItem
+
+        ids = list(activity_ids)
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            found.update(dict(await InboxItem.filter(activity_id__in=ids[i:i + 500]).values_list("activity_id",
+                                                                                              "state")))
+        return found
+
+    async def wire_uris(self) -> set[str]:
+        from node.wire.models import WireStory
+
+        return set(await WireStory.all().values_list("uri", flat=True))
+
+    async def processed_times(self, item_ids: list[int]) -> list[float]:
+        from federation.store.models import InboxItem
+
+        times = await InboxItem.filter(id__in=item_ids, processed_at__isnull=False).values_list("processed_at",
+                                                                                                 flat=True)
+        return [t.replace(tzinfo=t.tzinfo or timezone.utc).timestamp() for t in times]
+
+
+async def _seed(db_url: str, receiver: Receiver, agency: Agency) -> None:
+    """One follower per receiver host (its shared inbox), and the followed agency with its key."""
+    from federation.store.models import Follower, Following, RemoteActor
+    from node.db import open_context
+
+    ctx = await open_context(db_url)
+    try:
+        now = datetime.now(timezone.utc)
+        for i, inbox in enumerate(receiver.inboxes):
+            host = inbox.split("/")[2]
+            actor = await RemoteActor.create(uri=f"http://{host}/users/r{i}", host=host, preferred_username=f"r{i}",
+                                             inbox=f"http://{host}/users/r{i}/inbox", shared_inbox=inbox,
+                                             fetched_at=now)
+            await Follower.create(actor=actor, local=HANDLE, state="accepted",
+                                  follow_activity_id=f"http://{host}/follows/{i}")
+        press = await RemoteActor.create(uri=agency.actor, host=agency.origin.split("/")[2], type="Organization",
+                                         preferred_username=agency.name, inbox=f"{agency.actor}/inbox",
+                                         key_id=agency.key_id, public_key_pem=agency.public_pem, document={},
+                                         fetched_at=now)
+        await Following.create(actor=press, local=HANDLE, state="accepted",
+                               follow_activity_id=f"http://127.0.0.1/follows/{HANDLE}-press")
+    finally:
+        await ctx.close_connections()
+
+
+class CrashRun:
+    """A sequence of crash rounds against one node, with its receiver and database; `figures` grows per round."""
+
+    def __init__(self, workdir: Path, database_url: str, *, hosts: int, seed: int | None, quick: bool) -> None:
+        # On SQLite the claims' heartbeat would take over only after 30 s: a quick recovery there shows the
+        # take-back at start-up. On PostgreSQL it is what takes over, after 2 s.
+        postgres = database_url.startswith("postgres")
+        self.node = NodeProcess(workdir, database_url, stale_seconds=2 if postgres else 30)
+        self.receiver = Receiver(hosts=hosts)
+        self.db = Database(database_url)
+        self.rng = random.Random(seed)
+        self.quick = quick
+        self.figures = Figures(database="postgresql" if postgres else "sqlite")
+        self.answered_stories: set[str] = set()
+        self.answered_activities: set[str] = set()
+        self.agency: Agency | None = None
+
+    async def __aenter__(self) -> "CrashRun":
+        await self.receiver.start(_free_port())
+        self.agency = Agency(origin=f"http://127.0.0.1:{self.receiver.port}")
+        self.receiver.agency = self.agency
+        await asyncio.to_thread(self.node.migrate)
+        await _seed(self.node.database_url, self.receiver, self.agency)
+        await self.node.start()
+        await self.receiver.learn_node_key(f"{self.node.base_url}/actors/{HANDLE}")
+        await self.db.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.node.stop()
+        await self.db.close()
+        await self.receiver.stop()
+
+    async def round(self, kind: str) -> None:
+        """One crash: `kind` of work, SIGKILL at a random moment of it, restart, drain, check."""
+        before = self.receiver.duplicates()
+        await getattr(self, "_" + kind.replace("-", "_"))()
+        self.figures.faults += 1
+        leftover_deliveries = await self.db.pending_deliveries()
+        leftover_items = await self.db.pending_inbox()
+        await self.node.start()
+        restart = self.node.started_at
+        self.figures.startup.append(self.node.ready_at - restart)
+        await self._drain()
+        await self._check()
+        duplicates = self.receiver.duplicates() - before
+        self.figures.duplicated += duplicates
+        self.figures.max_duplicates = max(self.figures.max_duplicates, duplicates)
+        if duplicates > CONCURRENCY:
+            self.figures.problems.append(f"{kind}: {duplicates} duplicates after one crash")
+        if leftover_deliveries:
+            arrivals = [t for key in leftover_deliveries for t in self.receiver.deliveries.get(key, []) if t >= restart]
+            if arrivals:
+                self.figures.delivery_recovery.append(min(arrivals) - restart)
+                self.figures.delivery_after_startup.append(max(0.0, min(arrivals) - self.node.ready_at))
+        if leftover_items:
+            times = [t for t in await self.db.processed_times(leftover_items) if t >= restart - 1]
+            if times:
+                self.figures.inbox_recovery.append(max(0.0, min(times) - restart))
+                self.figures.inbox_after_startup.append(max(0.0, min(times) - self.node.ready_at))
+        self.figures.rounds += 1
+        self.figures.per_kind[kind] = self.figures.per_kind.get(kind, 0) + 1
+
+    async def _kill_during(self, work: Any, delay: float) -> None:
+        """Run `work` (a coroutine) and SIGKILL the node `delay` seconds after it began."""
+        task = asyncio.ensure_future(work)
+        await asyncio.sleep(delay)
+        self.node.kill()
+        await asyncio.wait_for(task, 30)
+
+    async def _publish_api(self) -> None:
+        stop = asyncio.Event()
+
+        async def editor(session: aiohttp.ClientSession) -> None:
+            while not stop.is_set():
+                try:
+                    async with session.post(f"{self.node.base_url}/api/stories", json=STORY,
+                                            headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+                        doc = await resp.json(content_type=None)
+                        if resp.status == 201:
+                            self.answered_stories.add(doc["id"])
+                        elif resp.status >= 500:
+                            return
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    return
+
+        async def editors() -> None:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+                await asyncio.gather(*(editor(session) for _ in range(4)))
+
+        await self._kill_during(editors(), self.rng.uniform(0.3, 1.5 if self.quick else 3.0))
+        stop.set()
+
+    async def _publish_cli(self) -> None:
+        """`agency-node publish` processes while the node runs; the node killed, and some publishers too."""
+        stop = time.monotonic() + self.rng.uniform(1.5, 3.0 if self.quick else 5.0)
+        kill_node_at = stop - self.rng.uniform(0.0, 1.0)
+        killed_node = False
+        while time.monotonic() < stop:
+            procs = [self.node.cli("publish", "--headline", STORY["headline"], "--body", STORY["body"],
+                                   "--language", "en") for _ in range(2)]
+            victim = procs[0] if self.rng.random() < 0.5 else None
+            victim_at = time.monotonic() + self.rng.uniform(0.2, 1.5)
+            while any(p.poll() is None for p in procs):
+                now = time.monotonic()
+                if victim is not None and victim.poll() is None and now >= victim_at:
+                    victim.kill()
+                    self.figures.faults += 1
+                if not killed_node and now >= kill_node_at:
+                    self.node.kill()
+                    killed_node = True
+                await asyncio.sleep(0.02)
+            for p in procs:
+                out, _ = p.communicate()
+                if p.returncode == 0:
+                    url = out.decode().split()[1]
+                    self.answered_stories.add(url.rstrip("/").rsplit("/", 1)[-1])
+        if not killed_node:
+            self.node.kill()
+
+    async def _fanout(self) -> None:
+        """Publish a few stories, kill when a random share of their deliveries has arrived."""
+        before = len(self.receiver.deliveries)
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                async with session.post(f"{self.node.base_url}/api/stories", json=STORY,
+                                        headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+                    assert resp.status == 201, await resp.text()
+                    self.answered_stories.add((await resp.json())["id"])
+        target = before + int(3 * self.receiver.hosts * self.rng.uniform(0.05, 0.9))
+        deadline = time.monotonic() + 30
+        while len(self.receiver.deliveries) < target and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        self.node.kill()
+
+    def _tags(self, n: int) -> list[str]:
+        return [uuid.uuid4().hex for _ in range(n)]
+
+    async def _inbox_intake(self) -> None:
+        assert self.agency is not None
+        work = send_creates(f"{self.node.base_url}/inbox", self.agency, self._tags(2000), concurrency=16)
+        task = asyncio.ensure_future(work)
+        await asyncio.sleep(self.rng.uniform(0.3, 1.5 if self.quick else 3.0))
+        self.node.kill()
+        self.answered_activities |= await asyncio.wait_for(task, 30)
+
+    async def _inbox_processing(self) -> None:
+        """A burst received while the worker is busy; killed while it turns the burst into wire stories."""
+        assert self.agency is not None
+        answered = await send_creates(f"{self.node.base_url}/inbox", self.agency,
+                                      self._tags(150 if self.quick else 300), concurrency=16)
+        self.answered_activities |= answered
+        await asyncio.sleep(self.rng.uniform(0.0, 0.4))
+        self.node.kill()
+
+    async def _drain(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await self.db.drained():
+                return
+            await asyncio.sleep(0.1)
+        self.figures.problems.append(f"queues not drained {timeout:.0f} s after a restart: "
+                                     f"{len(await self.db.pending_deliveries())} deliveries, "
+                                     f"{len(await self.db.pending_inbox())} inbox items")
+
+    async def _check(self) -> None:
+        """Nothing lost, so far: stories, their deliveries (database and receiver), inbox activities."""
+        stories = await self.db.stories()
+        hosts = self.receiver.hosts
+        self.figures.stories = len(stories)
+        self.figures.deliveries = sum(rows for _, rows, _ in stories.values())
+        self.figures.activities = len(self.answered_activities)
+        lost_stories = [s for s in self.answered_stories if s not in stories]
+        lost_deliveries = 0
+        for uid, (activity_id, rows, delivered) in stories.items():
+            if rows != hosts or delivered != hosts:
+                self.figures.problems.append(f"story {uid}: {rows} delivery rows, {delivered} delivered, "
+                                             f"{hosts} inboxes")
+            lost_deliveries += sum(1 for inbox in self.receiver.inboxes
+                                   if not self.receiver.deliveries.get((activity_id, inbox)))
+        states = await self.db.inbox_states(self.answered_activities)
+        wire = await self.db.wire_uris()
+        lost_activities = [a for a in self.answered_activities
+                           if states.get(a) != "processed" or a.replace("/activities/", "/stories/") not in wire]
+        self.figures.lost = {"stories": len(lost_stories), "deliveries": lost_deliveries,
+                             "activities": len(lost_activities)}
+        if self.receiver.refused:
+            self.figures.problems.append(f"the receiver refused signatures: {dict(self.receiver.refused)}")
+
+
+async def run(rounds: int, *, database_url: str | None = None, hosts: int = 40, seed: int | None = None,
+              quick: bool = True, kinds: tuple[str, ...] = KINDS, progress: Any = None) -> Figures:
+    """Run `rounds` crash rounds (kinds in turn) on a fresh node and return the figures.
+
+    `database_url`: a PostgreSQL database to use (made empty by the caller); default a SQLite file."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="crash-suite-") as tmp:
+        url = database_url or f"sqlite://{Path(tmp) / 'node.sqlite3'}"
+        async with CrashRun(Path(tmp), url, hosts=hosts, seed=seed, quick=quick) as crash:
+            for i in range(rounds):
+                await crash.round(kinds[i % len(kinds)])
+                crash.figures.seconds = time.monotonic() - started
+                if progress is not None:
+                    progress(i + 1, crash.figures)
+        return crash.figures
