@@ -37,6 +37,7 @@ class DeliveryWorker:
         self.batch = batch or concurrency * 4
         self.claims = fed.delivery_claims
         self.lock_for = lock_for or self.claims.lock_for
+        self._holding = 0  # batches in progress
         self._global = asyncio.Semaphore(concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
         self._bodies: dict[int, tuple[bytes, str]] = {}
@@ -45,6 +46,13 @@ class DeliveryWorker:
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
+        self._holding += 1  # the heartbeat only beats while a batch holds claims
+        try:
+            return await self._run_once(now)
+        finally:
+            self._holding -= 1
+
+    async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         parked = sorted(await self.fed.parked.current())
         token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
@@ -66,7 +74,7 @@ class DeliveryWorker:
             run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
                         failure="delivery.batch_failed"),
             keep_beating(Delivery, self.fed.run_id, busy_state=S.SENDING, every=self.claims.heartbeat_seconds,
-                         stop=stop, log=log))
+                         stop=stop, log=log, holding=lambda: self._holding > 0))
 
     async def take_back(self) -> int:
         """With `ClaimPolicy.take_back_at_start`, put the rows other (dead) processes held back in the queue."""

@@ -122,12 +122,14 @@ async def beat(model: type[Model], owner: str, *, busy_state: str, now: datetime
 
 
 async def keep_beating(model: type[Model], owner: str, *, busy_state: str, every: float, stop: asyncio.Event,
-                       log: Any) -> None:
-    """Beat (`beat`) every `every` seconds until `stop` is set. A failed beat (the database busy) is logged and
-    tried again at the next beat: the claims only expire after several missed beats."""
+                       log: Any, holding: Callable[[], bool] = lambda: True) -> None:
+    """Beat (`beat`) every `every` seconds until `stop` is set, skipping the beats while `holding()` says the
+    worker holds no claim (an idle node writes nothing). A failed beat (the database busy) is logged and tried
+    again at the next beat: the claims only expire after several missed beats."""
     while not stop.is_set():
         try:
-            await beat(model, owner, busy_state=busy_state, now=datetime.now(timezone.utc))
+            if holding():
+                await beat(model, owner, busy_state=busy_state, now=datetime.now(timezone.utc))
         except Exception:
             log.warning("queue.heartbeat_failed", exc_info=True)
         try:

@@ -47,11 +47,19 @@ class InboxWorker:
         self.batch = batch
         self.claims = fed.inbox_claims
         self.lock_for = lock_for or self.claims.lock_for
+        self._holding = 0  # batches in progress
         self._settle_group = SettleGroup(InboxItem, from_state=S.PROCESSING)
         self._settling: list[asyncio.Future[None]] = []
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of received items; return how many were handled (0: nothing due)."""
+        self._holding += 1  # the heartbeat only beats while a batch holds claims
+        try:
+            return await self._run_once(now)
+        finally:
+            self._holding -= 1
+
+    async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
                                   ready_state=S.RECEIVED, busy_state=S.PROCESSING,
@@ -75,7 +83,7 @@ class InboxWorker:
             run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
                         failure="inbox.batch_failed"),
             keep_beating(InboxItem, self.fed.run_id, busy_state=S.PROCESSING, every=self.claims.heartbeat_seconds,
-                         stop=stop, log=log))
+                         stop=stop, log=log, holding=lambda: self._holding > 0))
 
     async def take_back(self) -> int:
         """With `ClaimPolicy.take_back_at_start`, put the items other (dead) processes held back in the queue."""
