@@ -15,7 +15,8 @@ of that work, starts it again and waits until the queues are drained, then check
 Kinds of work (kill points): `publish-api` (four editors POSTing stories), `publish-cli` (`agency-node publish`
 processes, sometimes killed themselves), `fanout` (killed when a random share of a fan-out has arrived),
 `inbox-intake` (a followed agency POSTing signed Creates) and `inbox-processing` (killed while the worker turns a
-received burst into wire stories).
+received burst into wire stories) and `embargo-release` (killed around the moment embargoed stories are due:
+each must be released once, on the first pass after the restart if the dead process had not, and delivered).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from tests.faults.receiver import Agency, Receiver, send_creates
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "crash-suite-token-not-secret"
 HANDLE = "crashnews"
-KINDS = ("publish-api", "publish-cli", "fanout", "inbox-intake", "inbox-processing")
+KINDS = ("publish-api", "publish-cli", "fanout", "inbox-intake", "inbox-processing", "embargo-release")
 CONCURRENCY = 64  # delivery.concurrency: the requests in flight, the bound on duplicates per crash
 STORY = {"headline": "Wheat harvest ends early in the north", "language": "en",
          "summary": "Farmers finished the harvest two weeks ahead of last year.",
@@ -225,21 +226,24 @@ class Database:
         return list(await InboxItem.filter(state__in=["received", "processing"]).values_list("id", flat=True))
 
     async def drained(self) -> bool:
-        return not await self.pending_deliveries() and not await self.pending_inbox()
+        from node.stories.models import Story
 
-    async def stories(self) -> dict[str, tuple[str, int, int]]:
-        """uuid -> (Create activity id, delivery rows, delivered rows) for every published story."""
+        due = await Story.filter(state="scheduled", embargoed_until__lte=datetime.now(timezone.utc)).exists()
+        return not due and not await self.pending_deliveries() and not await self.pending_inbox()
+
+    async def stories(self) -> dict[str, list[tuple[str, int, int]]]:
+        """uuid -> [(Create activity id, delivery rows, delivered rows)] for every stored story: one Create when
+        published, two when embargoed (the first for trusted partners only, none here; the second at release)."""
         from federation.store.models import Delivery, OutboxActivity
         from node.stories.models import Story
 
-        out: dict[str, tuple[str, int, int]] = {}
         by_id = dict(await Story.all().values_list("id", "uuid"))
+        out: dict[str, list[tuple[str, int, int]]] = {uid: [] for uid in by_id.values()}
         for act_id, activity_id, subject in await OutboxActivity.filter(type="Create").values_list(
                 "id", "activity_id", "subject_id"):
             rows = await Delivery.filter(activity_id=act_id).values_list("state", flat=True)
-            out[by_id.get(subject, f"?{subject}")] = (activity_id, len(rows), sum(s == "delivered" for s in rows))
-        for uid in by_id.values():
-            out.setdefault(uid, ("", 0, 0))
+            out.setdefault(by_id.get(subject, f"?{subject}"), []).append(
+                (activity_id, len(rows), sum(s == "delivered" for s in rows)))
         return out
 
     async def inbox_states(self, activity_ids: set[str]) -> dict[str, str]:
@@ -425,6 +429,19 @@ class CrashRun:
             await asyncio.sleep(0.005)
         self.node.kill()
 
+    async def _embargo_release(self) -> None:
+        """Stories embargoed for a second or two; killed around the moment they are due."""
+        release = time.time() + self.rng.uniform(1.0, 2.0)
+        doc = dict(STORY, embargoed_until=datetime.fromtimestamp(release, timezone.utc).isoformat())
+        async with aiohttp.ClientSession() as session:
+            for _ in range(3):
+                async with session.post(f"{self.node.base_url}/api/stories", json=doc,
+                                        headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+                    assert resp.status == 201, await resp.text()
+                    self.answered_stories.add((await resp.json())["id"])
+        await asyncio.sleep(max(0.0, release - time.time() + self.rng.uniform(-0.2, 0.6)))
+        self.node.kill()
+
     def _tags(self, n: int) -> list[str]:
         return [uuid.uuid4().hex for _ in range(n)]
 
@@ -460,16 +477,20 @@ class CrashRun:
         stories = await self.db.stories()
         hosts = self.receiver.hosts
         self.figures.stories = len(stories)
-        self.figures.deliveries = sum(rows for _, rows, _ in stories.values())
+        self.figures.deliveries = sum(rows for creates in stories.values() for _, rows, _ in creates)
         self.figures.activities = len(self.answered_activities)
         lost_stories = [s for s in self.answered_stories if s not in stories]
         lost_deliveries = 0
-        for uid, (activity_id, rows, delivered) in stories.items():
-            if rows != hosts or delivered != hosts:
-                self.figures.problems.append(f"story {uid}: {rows} delivery rows, {delivered} delivered, "
-                                             f"{hosts} inboxes")
-            lost_deliveries += sum(1 for inbox in self.receiver.inboxes
-                                   if not self.receiver.deliveries.get((activity_id, inbox)))
+        for uid, creates in stories.items():
+            public = [c for c in creates if c[1]]
+            if len(public) != 1:
+                self.figures.problems.append(f"story {uid}: sent to its followers {len(public)} times")
+            for activity_id, rows, delivered in public:
+                if rows != hosts or delivered != hosts:
+                    self.figures.problems.append(f"story {uid}: {rows} delivery rows, {delivered} delivered, "
+                                                 f"{hosts} inboxes")
+                lost_deliveries += sum(1 for inbox in self.receiver.inboxes
+                                       if not self.receiver.deliveries.get((activity_id, inbox)))
         states = await self.db.inbox_states(self.answered_activities)
         wire = await self.db.wire_uris()
         lost_activities = [a for a in self.answered_activities
