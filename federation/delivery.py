@@ -69,7 +69,10 @@ class DeliveryWorker:
 
         Beats for the rows it holds all along; first, when it is the only worker on its database, it takes back
         the rows a dead predecessor held."""
-        await self.take_back()
+        try:
+            await self.take_back()
+        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
+            log.exception("delivery.take_back_failed")
         await asyncio.gather(
             run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
                         failure="delivery.batch_failed"),

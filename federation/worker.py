@@ -78,7 +78,10 @@ class InboxWorker:
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Process until `stop` is set, sleeping on the wake-up event when idle, beating for the rows it holds;
         first, when it is the only worker on its database, it takes back the rows a dead predecessor held."""
-        await self.take_back()
+        try:
+            await self.take_back()
+        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
+            log.exception("inbox.take_back_failed")
         await asyncio.gather(
             run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
                         failure="inbox.batch_failed"),
