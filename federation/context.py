@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from federation.integrity import ProofSigner
 from federation.listeners import InboxListeners
 from federation.observe import Observer
 from federation.policy import TrustPolicy
+from federation.queue import ClaimPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import LocalUrls
 from schemas.provenance import TranslationPolicy
@@ -51,6 +53,10 @@ class Federation:
     listeners: InboxListeners = field(default_factory=InboxListeners)
     # Told of delivery outcomes and inbox verdicts (the application's metrics; `federation.observe`).
     observer: Observer = field(default_factory=Observer)
+    # This process's owner id on the queue rows it claims, and how claims are held and taken back.
+    run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    delivery_claims: ClaimPolicy = field(default_factory=ClaimPolicy)
+    inbox_claims: ClaimPolicy = field(default_factory=ClaimPolicy)
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

@@ -2,7 +2,9 @@
 
 `run_once()` claims due rows, sends them, records each outcome on its row, and returns how many it handled.
 Each 2xx is recorded as soon as it arrives (in the next shared write of the worker's `SettleGroup`, which starts
-the moment the previous one ends), so a restart never resends what an inbox already took.
+the moment the previous one ends), and a request's concurrency slot is only given back once its outcome is on
+disk: so at any moment at most `concurrency` deliveries are answered but not yet recorded, and a crash resends no
+more than those (the requests in flight). `run_forever` keeps the claims' heartbeat (`federation.queue`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import aiohttp
 from federation.context import Federation
 from federation.errors import PrivateAddressError
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim, run_batches
+from federation.queue import SettleGroup, claim, keep_beating, run_batches, take_back
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -29,11 +31,13 @@ class DeliveryWorker:
     """Delivers `Delivery` rows. Safe to run in several processes against one PostgreSQL database."""
 
     def __init__(self, fed: Federation, *, concurrency: int = 64, per_host: int = 8, batch: int | None = None,
-                 lock_for: timedelta = timedelta(minutes=2), timeout: float = 15.0) -> None:
+                 lock_for: timedelta | None = None, timeout: float = 15.0) -> None:
         self.fed = fed
         self.timeout = timeout
         self.batch = batch or concurrency * 4
-        self.lock_for = lock_for
+        self.claims = fed.delivery_claims
+        self.lock_for = lock_for or self.claims.lock_for
+        self._holding = 0  # batches in progress
         self._global = asyncio.Semaphore(concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
         self._bodies: dict[int, tuple[bytes, str]] = {}
@@ -42,10 +46,18 @@ class DeliveryWorker:
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
+        self._holding += 1  # the heartbeat only beats while a batch holds claims
+        try:
+            return await self._run_once(now)
+        finally:
+            self._holding -= 1
+
+    async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         parked = sorted(await self.fed.parked.current())
         token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked)
+                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
+                                  owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
         if not rows:
             return 0
         await self._load_bodies({r.activity_id for r in rows})  # type: ignore[attr-defined]
@@ -53,9 +65,28 @@ class DeliveryWorker:
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
-        """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth)."""
-        await run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
-                          failure="delivery.batch_failed")
+        """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth).
+
+        Beats for the rows it holds all along; first, when it is the only worker on its database, it takes back
+        the rows a dead predecessor held."""
+        try:
+            await self.take_back()
+        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
+            log.exception("delivery.take_back_failed")
+        await asyncio.gather(
+            run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
+                        failure="delivery.batch_failed"),
+            keep_beating(Delivery, self.fed.run_id, busy_state=S.SENDING, every=self.claims.heartbeat_seconds,
+                         stop=stop, log=log, holding=lambda: self._holding > 0))
+
+    async def take_back(self) -> int:
+        """With `ClaimPolicy.take_back_at_start`, put the rows other (dead) processes held back in the queue."""
+        if not self.claims.take_back_at_start:
+            return 0
+        taken = await take_back(Delivery, self.fed.run_id, ready_state=S.QUEUED, busy_state=S.SENDING)
+        if taken:
+            log.warning("delivery.taken_back", extra={"rows": taken})
+        return taken
 
     async def _load_bodies(self, activity_ids: set[int]) -> None:
         missing = [i for i in activity_ids if i not in self._bodies]
@@ -89,7 +120,8 @@ class DeliveryWorker:
                 outcome, error = Outcome.PERMANENT, f"{type(exc).__name__}: {exc}"[:300]
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
-        await self._record(token, row, outcome, status, error, retry_after)
+            # Recorded before the slot is given back: answered-but-unrecorded never exceeds the requests in flight.
+            await self._record(token, row, outcome, status, error, retry_after)
 
     async def _record(self, token: str, row: Delivery, outcome: Outcome, status: int | None, error: str,
                       retry_after: float | None) -> None:

@@ -2,8 +2,15 @@
 
 A claim is one conditional UPDATE that stamps a fresh token on due rows still in a claimable state; the rows
 carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the second
-UPDATE re-checks its WHERE after the first commits, on SQLite writes are serialised. A worker that dies leaves
-its rows locked until `locked_until`, after which any worker may claim them again.
+UPDATE re-checks its WHERE after the first commits, on SQLite writes are serialised.
+
+Whose claims are whose (queues whose rows have `claim_owner` and `heartbeat_at` columns): every process has an
+owner id (a random run id, `Federation.run_id`) stamped on the rows it claims, and while it runs it refreshes
+their `heartbeat_at` every `ClaimPolicy.heartbeat_seconds` (`keep_beating`). Rows whose heartbeat stopped for
+`ClaimPolicy.stale_seconds` belong to a dead process and any worker claims them again, seconds after the crash
+instead of after `locked_until`; `locked_until` stays as the longest a live worker may hold one claim. A node that
+knows it is the only worker (SQLite: one process) takes back every claim not its own at start-up
+(`take_back`), at once.
 
 Settling (moving a claimed row on) is the hot path of a fan-out: one UPDATE per row. `settle` writes one row,
 `settle_many` writes many rows in one round trip per group of like moves, and `SettleGroup` gathers the moves of
@@ -20,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, TypeVar
 
 from tortoise.expressions import F, Q
@@ -54,11 +61,46 @@ async def run_batches(run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Ev
             await idle_wait(wakeup, stop, idle_poll)
 
 
+@dataclass(frozen=True)
+class ClaimPolicy:
+    """How long claims are held, and how soon a dead owner's claims are taken back (built by the application).
+
+    `lock_seconds`: the longest one live worker may hold a claim (a hung task's rows come back after it).
+    `heartbeat_seconds`: how often a running worker stamps `heartbeat_at` on the rows it holds.
+    `stale_seconds`: a claim whose heartbeat is older than this belongs to a dead process and is claimed again.
+    `take_back_at_start`: the worker is the only one on its database (SQLite): at start it takes back every claim
+    that is not its own, at once (they can only be a dead predecessor's).
+    """
+
+    lock_seconds: float = 120.0
+    heartbeat_seconds: float = 2.0
+    stale_seconds: float = 10.0
+    take_back_at_start: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.heartbeat_seconds < self.stale_seconds:
+            raise ValueError("heartbeat_seconds must be positive and shorter than stale_seconds")
+
+    @property
+    def lock_for(self) -> timedelta:
+        return timedelta(seconds=self.lock_seconds)
+
+
+def _owned(model: type[Model]) -> bool:
+    """Whether `model`'s rows carry an owner and a heartbeat (the engine's delivery and inbox queues do)."""
+    return "claim_owner" in model._meta.fields_map
+
+
 async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelta, ready_state: str,
-                busy_state: str, exclude_hosts: list[str] | None = None) -> tuple[str, list[M]]:
-    """Claim up to `limit` due rows of `model` (ready ones, and busy ones whose lock expired)."""
+                busy_state: str, exclude_hosts: list[str] | None = None, owner: str | None = None,
+                stale_seconds: float | None = None) -> tuple[str, list[M]]:
+    """Claim up to `limit` due rows of `model`: ready ones, busy ones whose lock expired and, with
+    `stale_seconds`, busy ones whose owner stopped beating that long ago. `owner` is stamped on the rows."""
     check_transition(ready_state, busy_state)
     due = Q(state=ready_state, next_attempt_at__lte=now) | Q(state=busy_state, locked_until__lt=now)
+    owned = _owned(model)
+    if owned and stale_seconds is not None:
+        due |= Q(state=busy_state, heartbeat_at__lt=now - timedelta(seconds=stale_seconds))
     candidates = model.filter(due)
     if exclude_hosts:
         candidates = candidates.exclude(host__in=exclude_hosts)
@@ -66,11 +108,45 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
     if not ids:
         return "", []
     token = str(uuid.uuid4())
+    stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
     await model.filter(Q(id__in=list(ids)) & due).update(
-        state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1
+        state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp
     )
     rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
     return token, rows
+
+
+async def beat(model: type[Model], owner: str, *, busy_state: str, now: datetime) -> int:
+    """Refresh the heartbeat of every row `owner` holds; returns how many."""
+    return await model.filter(claim_owner=owner, state=busy_state).update(heartbeat_at=now)
+
+
+async def keep_beating(model: type[Model], owner: str, *, busy_state: str, every: float, stop: asyncio.Event,
+                       log: Any, holding: Callable[[], bool] = lambda: True) -> None:
+    """Beat (`beat`) every `every` seconds until `stop` is set, skipping the beats while `holding()` says the
+    worker holds no claim (an idle node writes nothing). A failed beat (the database busy) is logged and tried
+    again at the next beat: the claims only expire after several missed beats."""
+    while not stop.is_set():
+        try:
+            if holding():
+                await beat(model, owner, busy_state=busy_state, now=datetime.now(timezone.utc))
+        except Exception:
+            log.warning("queue.heartbeat_failed", exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            pass
+
+
+async def take_back(model: type[Model], owner: str, *, ready_state: str, busy_state: str) -> int:
+    """Put every busy row not held by `owner` back in the queue, due now; returns how many.
+
+    Only for a worker that knows it is the only one on its database: the rows can then only be a dead
+    predecessor's. The attempt they counted stays counted (the dead process may have made it)."""
+    check_transition(busy_state, ready_state)
+    unowned = Q(state=busy_state) & (Q(claim_owner__isnull=True) | ~Q(claim_owner=owner))
+    return await model.filter(unowned).update(state=ready_state, claim_token=None, claim_owner=None,
+                                              locked_until=None, heartbeat_at=None)
 
 
 async def settle(model: type[Model], row_id: int, token: str, *, from_state: str, to_state: str,
@@ -159,6 +235,8 @@ def _settle_statement(model: type[Model], from_state: str, to_state: str, column
         names = [meta.fields_db_projection[c] for c in columns]
         mark = (lambda i: f"${i}") if dialect == "postgres" else (lambda i: "?")
         sets = ["state = " + mark(1), "locked_until = NULL"]
+        if _owned(model):
+            sets.append("heartbeat_at = NULL")
         sets += [f'"{name}" = {mark(i)}' for i, name in enumerate(names, start=2)]
         n = len(names) + 2
         sql = (f'UPDATE "{meta.db_table}" SET {", ".join(sets)} '

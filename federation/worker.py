@@ -21,7 +21,7 @@ from federation.listeners import Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import SettleGroup, claim, run_batches
+from federation.queue import SettleGroup, claim, keep_beating, run_batches, take_back
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from federation.store.models import InboxItem
@@ -42,18 +42,28 @@ class ReceivedActivity(dict):
 class InboxWorker:
     """Processes `InboxItem` rows in arrival order."""
 
-    def __init__(self, fed: Federation, *, batch: int = 100, lock_for: timedelta = timedelta(minutes=2)) -> None:
+    def __init__(self, fed: Federation, *, batch: int = 100, lock_for: timedelta | None = None) -> None:
         self.fed = fed
         self.batch = batch
-        self.lock_for = lock_for
+        self.claims = fed.inbox_claims
+        self.lock_for = lock_for or self.claims.lock_for
+        self._holding = 0  # batches in progress
         self._settle_group = SettleGroup(InboxItem, from_state=S.PROCESSING)
         self._settling: list[asyncio.Future[None]] = []
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of received items; return how many were handled (0: nothing due)."""
+        self._holding += 1  # the heartbeat only beats while a batch holds claims
+        try:
+            return await self._run_once(now)
+        finally:
+            self._holding -= 1
+
+    async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.RECEIVED, busy_state=S.PROCESSING)
+                                  ready_state=S.RECEIVED, busy_state=S.PROCESSING,
+                                  owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
         # The senders' follow state in one query for the batch, not one per item.
         with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
             try:
@@ -66,9 +76,26 @@ class InboxWorker:
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
-        """Process until `stop` is set, sleeping on the wake-up event when idle."""
-        await run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
-                          failure="inbox.batch_failed")
+        """Process until `stop` is set, sleeping on the wake-up event when idle, beating for the rows it holds;
+        first, when it is the only worker on its database, it takes back the rows a dead predecessor held."""
+        try:
+            await self.take_back()
+        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
+            log.exception("inbox.take_back_failed")
+        await asyncio.gather(
+            run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
+                        failure="inbox.batch_failed"),
+            keep_beating(InboxItem, self.fed.run_id, busy_state=S.PROCESSING, every=self.claims.heartbeat_seconds,
+                         stop=stop, log=log, holding=lambda: self._holding > 0))
+
+    async def take_back(self) -> int:
+        """With `ClaimPolicy.take_back_at_start`, put the items other (dead) processes held back in the queue."""
+        if not self.claims.take_back_at_start:
+            return 0
+        taken = await take_back(InboxItem, self.fed.run_id, ready_state=S.RECEIVED, busy_state=S.PROCESSING)
+        if taken:
+            log.warning("inbox.taken_back", extra={"items": taken})
+        return taken
 
     async def _process(self, token: str, row: InboxItem) -> None:
         now = datetime.now(timezone.utc)

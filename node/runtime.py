@@ -17,6 +17,7 @@ from federation.delivery import DeliveryWorker
 from federation.fetch import Fetcher
 from federation.http import HttpClient, HttpPolicy, Signer
 from federation.keys import generate_rsa_pem, load_private_key
+from federation.queue import ClaimPolicy
 from federation.retry import RetryPolicy
 from federation.vocab import INSTANCE_ACTOR, LocalUrls
 from federation.worker import InboxWorker
@@ -134,13 +135,19 @@ class Node:
                 max_body_chars=int(self.config.translation.get("max_body_chars", 500_000)),
                 accept_offers=bool(self.config.translation.get("accept_offers", True))),
         )
+        # Whose claims are whose: SQLite serves one worker process, so a node starting on it knows that the rows
+        # held by another run id are a dead predecessor's and takes them back at once.
+        single = self.config.database_url.startswith("sqlite")
+        beat = dict(heartbeat_seconds=float(dcfg["heartbeat_seconds"]),
+                    stale_seconds=float(dcfg["stale_claim_seconds"]), take_back_at_start=single)
+        self.fed.delivery_claims = ClaimPolicy(lock_seconds=float(dcfg["lock_seconds"]), **beat)
+        self.fed.inbox_claims = ClaimPolicy(lock_seconds=float(dcfg["inbox_lock_seconds"]), **beat)
         register_listeners(self.fed.listeners)
         # Language channels sign their posts too (FEP-8b32), each with its own Ed25519 key.
         self.proof_keys = await ensure_proof_keys(self.urls, [self.agency, *channels])
         await self.reload_keys()
         self.delivery_worker = DeliveryWorker(self.fed, concurrency=int(dcfg["concurrency"]),
                                               per_host=int(dcfg["per_host_concurrency"]),
-                                              lock_for=timedelta(seconds=float(dcfg["lock_seconds"])),
                                               timeout=float(dcfg["timeout_seconds"]))
         self.inbox_worker = InboxWorker(self.fed)
         self.scheduler = EmbargoScheduler(self.fed, self.agency)

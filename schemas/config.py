@@ -93,6 +93,9 @@ class DeliverySection(_Section):
     park_after_failures = fields.Integer(load_default=10, validate=validate.Range(min=1))
     signing_threads = fields.Integer(load_default=2, validate=validate.Range(min=1, max=64))
     lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
+    heartbeat_seconds = fields.Float(load_default=2.0, validate=validate.Range(min=0.1, max=600))
+    stale_claim_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=1))
+    inbox_lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
 
     @validates_schema
     def _check_timing(self, data: dict[str, object], **_: object) -> None:

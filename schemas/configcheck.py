@@ -190,6 +190,9 @@ def check_delivery_timing(section: dict[str, Any]) -> None:
     """Delivery settings that only make sense together: the retry delay cap must not undercut the first delay."""
     if section["max_delay_seconds"] < section["base_delay_seconds"]:
         raise ValidationError("must not be less than delivery.base_delay_seconds", field_name="max_delay_seconds")
+    if section["stale_claim_seconds"] <= section["heartbeat_seconds"]:
+        # A live worker's claims must not look dead between two of its heartbeats.
+        raise ValidationError("must be more than delivery.heartbeat_seconds", field_name="stale_claim_seconds")
 
 
 class LanguageTag(fields.String):

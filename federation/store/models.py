@@ -116,6 +116,9 @@ class Delivery(Model):
     next_attempt_at = fields.DatetimeField(db_index=True)
     locked_until = fields.DatetimeField(null=True)
     claim_token = fields.CharField(max_length=36, null=True, db_index=True)
+    # The run id of the process holding the claim, and when it last said it is alive (`federation.queue`).
+    claim_owner = fields.CharField(max_length=36, null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
     last_status = fields.IntField(null=True)
     last_error = fields.CharField(max_length=300, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -155,6 +158,9 @@ class InboxItem(Model):
     next_attempt_at = fields.DatetimeField(db_index=True)
     locked_until = fields.DatetimeField(null=True)
     claim_token = fields.CharField(max_length=36, null=True, db_index=True)
+    # The run id of the process holding the claim, and when it last said it is alive (`federation.queue`).
+    claim_owner = fields.CharField(max_length=36, null=True)
+    heartbeat_at = fields.DatetimeField(null=True)
     note = fields.CharField(max_length=300, null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)

@@ -10,7 +10,7 @@ import pytest
 
 from federation.hosts import ParkedHosts
 from federation.inbox_store import InboxWriter, Received
-from federation.queue import Move, SettleGroup, claim, settle, settle_many
+from federation.queue import ClaimPolicy, Move, SettleGroup, beat, claim, settle, settle_many, take_back
 from federation.states import DeliveryState as S
 from federation.states import IllegalTransition
 from federation.store.models import Delivery, HostHealth, InboxItem, OutboxActivity
@@ -171,3 +171,54 @@ async def test_inbox_worker__accept_then_create_in_one_batch_stores_the_story(tm
         assert await baku.node.process_inbox_once() == 2  # one batch, in arrival order
         assert await baku.db(lambda: Following.all().values_list("state", flat=True)) == ["accepted"]
         assert await baku.db(lambda: WireStory.all().values_list("headline", flat=True)) == ["Ankara wheat"]
+
+
+async def test_claim__stamps_its_owner_and_takes_over_rows_whose_heartbeat_stopped(tmp_path, database_url):
+    """A claim carries its owner's run id and heartbeat; a beat keeps it; once the beat is older than
+    `stale_seconds` another owner claims the rows, long before their lock expires."""
+    async with node_on(tmp_path, "baku", database_url) as baku:
+        async def scenario():
+            await _queued(3)
+            t0 = datetime.now(timezone.utc)
+            kw = dict(limit=10, lock_for=timedelta(minutes=2), ready_state=S.QUEUED, busy_state=S.SENDING,
+                      stale_seconds=5)
+            _, mine = await claim(Delivery, now=t0, owner="dead-run", **kw)
+            owners = set(await Delivery.all().values_list("claim_owner", flat=True))
+            # Alive: beaten 4 s later, still its own 6 s later.
+            await beat(Delivery, "dead-run", busy_state=S.SENDING, now=t0 + timedelta(seconds=4))
+            _, early = await claim(Delivery, now=t0 + timedelta(seconds=6), owner="new-run", **kw)
+            # Dead: no beat since; 10 s after the last one the new owner takes all three.
+            _, taken = await claim(Delivery, now=t0 + timedelta(seconds=10), owner="new-run", **kw)
+            return mine, owners, early, taken, await Delivery.all().values_list("claim_owner", "attempts")
+        mine, owners, early, taken, after = await baku.db(scenario)
+        assert len(mine) == 3 and owners == {"dead-run"}
+        assert early == [] and len(taken) == 3
+        assert sorted(after) == [("new-run", 2)] * 3
+
+
+async def test_take_back__returns_every_claim_but_the_callers_to_the_queue(tmp_path, database_url):
+    """At start-up the only worker takes back a dead predecessor's claims (and pre-heartbeat ones) at once; its
+    own stay claimed; the rows are due and claimable again right away."""
+    async with node_on(tmp_path, "baku", database_url) as baku:
+        async def scenario():
+            await _queued(4)
+            now = datetime.now(timezone.utc)
+            kw = dict(lock_for=timedelta(minutes=2), ready_state=S.QUEUED, busy_state=S.SENDING)
+            await claim(Delivery, now=now, limit=2, owner="dead-run", **kw)
+            await claim(Delivery, now=now, limit=1, owner="me", **kw)
+            await claim(Delivery, now=now, limit=1, **kw)  # claimed by code that stamped no owner
+            taken = await take_back(Delivery, "me", ready_state=S.QUEUED, busy_state=S.SENDING)
+            states = sorted(await Delivery.all().values_list("state", "claim_owner"), key=str)
+            _, again = await claim(Delivery, now=datetime.now(timezone.utc), limit=10, owner="me", **kw)
+            return taken, states, again
+        taken, states, again = await baku.db(scenario)
+        assert taken == 3
+        assert states == sorted([("queued", None)] * 3 + [("sending", "me")], key=str)
+        assert len(again) == 3
+
+
+def test_claim_policy__refuses_a_heartbeat_not_shorter_than_the_staleness():
+    """A live worker's claims must never look dead between two of its beats."""
+    with pytest.raises(ValueError):
+        ClaimPolicy(heartbeat_seconds=5, stale_seconds=5)
+    assert ClaimPolicy(lock_seconds=30).lock_for == timedelta(seconds=30)

@@ -320,6 +320,9 @@ def test_config__private_networks_and_delivery_timing():
     assert load(federation={"allowed_private_networks": ["10.0.0.0/8", "fd00::/8", "192.168.1.7"]})
     assert ("delivery.max_delay_seconds: must not be less than delivery.base_delay_seconds"
             in error(delivery={"base_delay_seconds": 60, "max_delay_seconds": 30}))
+    # A live worker's claims must not look dead between two of its heartbeats.
+    assert ("delivery.stale_claim_seconds: must be more than delivery.heartbeat_seconds"
+            in error(delivery={"heartbeat_seconds": 5, "stale_claim_seconds": 5}))
 
 
 def test_config__marshmallow_messages_read_on_from_the_key():
