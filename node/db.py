@@ -23,6 +23,7 @@ MODELS_MODULES = [
     "node.media.models",
     "node.media.wire_models",
     "node.accounts.models",
+    "node.desk.models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 
