@@ -69,6 +69,7 @@ class Config:
     media: Mapping[str, Any] = field(default_factory=dict)  # `dir` resolved against the config file's folder
     accounts: Mapping[str, Any] = field(default_factory=dict)  # [accounts]: passwords, sessions, lock-out
     operations: Mapping[str, Any] = field(default_factory=dict)  # [operations]: who may read /metrics
+    desk: Mapping[str, Any] = field(default_factory=dict)  # [desk]: the wire screen's partner idle alarm
 
     @property
     def host(self) -> str:
@@ -200,6 +201,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         media=_media(loaded["media"], base_dir or Path.cwd()),
         accounts=dict(loaded["accounts"]),
         operations=dict(loaded["operations"]),
+        desk=dict(loaded["desk"]),
     )
 
 

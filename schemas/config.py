@@ -199,6 +199,11 @@ class OperationsSection(_Section):
     metrics_access = fields.String(load_default="loopback", validate=validate.OneOf(["loopback", "token", "public"]))
 
 
+class DeskSection(_Section):
+    # The desk's wire screen: a followed agency that sent no story for this many hours is shown with an idle alarm.
+    partner_idle_hours = fields.Float(load_default=6.0, validate=validate.Range(min=0.1, max=24 * 365))
+
+
 class ConfigSchema(_Section):
     """The whole configuration file."""
 
@@ -213,3 +218,4 @@ class ConfigSchema(_Section):
     media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))
     accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))
     operations = fields.Nested(OperationsSection, load_default=lambda: OperationsSection().load({}))
+    desk = fields.Nested(DeskSection, load_default=lambda: DeskSection().load({}))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from node.desk import render, views_auth
+from node.desk import render, views_auth, wire_views
 from node.desk.gate import desk_middleware
 
 __all__ = ["desk_middleware", "install", "routes"]
@@ -22,4 +22,5 @@ def install(app: web.Application) -> None:
 
 def routes() -> list[web.AbstractRouteDef]:
     """Every desk route: the static files and each screen's views."""
-    return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes()]
+    return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes(),
+            *wire_views.routes()]
