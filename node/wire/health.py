@@ -27,7 +27,14 @@ async def partner_health(idle_hours: float, now: datetime | None = None) -> list
     """Every agency we follow or asked to follow, idle ones first, then by name. A partner is idle when its last
     story (or, before its first, our follow) is older than `idle_hours`."""
     now = now or datetime.now(timezone.utc)
-    follows = await Following.filter(state__in=("accepted", "pending")).prefetch_related("actor")
+    follows = []
+    seen: set[int] = set()
+    # One row per agency (our agency and its language channels may each follow it), an accepted follow first.
+    for follow in await Following.filter(state__in=("accepted", "pending")).order_by("state", "id").prefetch_related(
+            "actor"):
+        if follow.actor_id not in seen:  # type: ignore[attr-defined]
+            seen.add(follow.actor_id)  # type: ignore[attr-defined]
+            follows.append(follow)
     ids = list({f.actor_id for f in follows})  # type: ignore[attr-defined]
     last: dict[int, tuple[datetime | None, int]] = {}
     if ids:
