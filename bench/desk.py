@@ -87,10 +87,14 @@ def _seed(node: NodeProcess, sizes: Sizes, sender: dict[str, str]) -> None:
                                          fetched_at=now)
         await Following.create(actor=quiet, local=HANDLE, state="accepted", follow_activity_id="http://quiet.example/f")
         rng = random.Random(7)
+        # A newsroom's vocabulary: a few thousand words, the common ones far more frequent (Zipf-like).
+        vocab = WORDS + ["".join(rng.choice("abcdefghijklmnoprstuvyz") for _ in range(rng.randint(3, 10)))
+                         for _ in range(4000)]
+        weights = [1 / (rank + 1) for rank in range(len(vocab))]
         rows = []
         for n in range(sizes.stories):
-            headline = " ".join(rng.choice(WORDS) for _ in range(7)).capitalize()
-            body = "<p>" + " ".join(rng.choice(WORDS) for _ in range(160)) + ".</p>"
+            headline = " ".join(rng.choices(vocab, weights, k=7)).capitalize()
+            body = "<p>" + " ".join(rng.choices(vocab, weights, k=160)) + ".</p>"
             uri = f"http://sender0.example/notes/seed-{n}"
             when = now - timedelta(minutes=sizes.stories - n)
             rows.append(WireStory(uri=uri, actor_id=actor.id, type="Article", language="en", headline=headline,

@@ -17,10 +17,18 @@ POSTGRES = [
     "document TSVECTOR NOT NULL)",
     "CREATE INDEX wire_search_document ON wire_search USING GIN (document)",
 ]
+# Partner health: each followed agency's newest story, by an index probe. Threads: a story's newer versions (the
+# wire lists each thread once), by an index probe too.
+INDEXES = ["CREATE INDEX wire_story_actor_received ON wire_story (actor_id, received_at)",
+           "CREATE INDEX wire_story_thread ON wire_story (thread, id)"]
+SQLITE += INDEXES
+POSTGRES += INDEXES
 # A story starts its own thread until it names another's (node/wire/threads.py).
 THREADS = "UPDATE wire_story SET thread = uri WHERE thread = ''"
-UNDO = {"sqlite": ["DROP TRIGGER IF EXISTS wire_search_story_deleted", "DROP TABLE IF EXISTS wire_search"],
-        "postgres": ["DROP TABLE IF EXISTS wire_search"]}
+UNDO = {"sqlite": ["DROP INDEX IF EXISTS wire_story_thread", "DROP INDEX IF EXISTS wire_story_actor_received",
+                   "DROP TRIGGER IF EXISTS wire_search_story_deleted", "DROP TABLE IF EXISTS wire_search"],
+        "postgres": ["DROP INDEX IF EXISTS wire_story_thread", "DROP INDEX IF EXISTS wire_story_actor_received",
+                     "DROP TABLE IF EXISTS wire_search"]}
 
 
 async def _run(schema_editor, statements: dict[str, list[str]]) -> None:
@@ -54,7 +62,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='WireStory',
             name='thread',
-            field=fields.CharField(default='', db_default='', db_index=True, max_length=512),
+            field=fields.CharField(default='', db_default='', max_length=512),
         ),
         ops.CreateModel(
             name='WireTopic',

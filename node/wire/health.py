@@ -14,12 +14,13 @@ __all__ = ["PartnerHealth", "partner_health"]
 
 @dataclass(frozen=True)
 class PartnerHealth:
-    """One followed agency: its actor, the follow's state, its last story (None: none yet) and the alarm."""
+    """One followed agency: its actor, the follow's state, its last story (None: none yet), whether it sent any,
+    and the alarm."""
 
     actor: RemoteActor
     follow_state: str
     last_story_at: datetime | None
-    stories: int
+    stories: int  # 1 when it sent at least one (the list shows no counts: counting would scan the wire)
     idle: bool
 
 
@@ -37,20 +38,13 @@ async def partner_health(idle_hours: float, now: datetime | None = None) -> list
             follows.append(follow)
     ids = list({f.actor_id for f in follows})  # type: ignore[attr-defined]
     last: dict[int, tuple[datetime | None, int]] = {}
-    if ids:
-        conn = WireStory._meta.db
-        postgres = conn.capabilities.dialect == "postgres"
-        marks = ", ".join(f"${n + 1}" if postgres else "?" for n in range(len(ids)))
-        _, rows = await conn.execute_query(
-            f"SELECT actor_id, MAX(received_at) AS last, COUNT(*) AS n FROM wire_story WHERE actor_id IN ({marks}) "
-            "GROUP BY actor_id", ids)
-        for row in rows:
-            value = row["last"]
-            if isinstance(value, str):  # SQLite hands back the stored text
-                value = datetime.fromisoformat(value)
-            if value is not None and value.tzinfo is None:
-                value = value.replace(tzinfo=timezone.utc)
-            last[row["actor_id"]] = (value, int(row["n"]))
+    for actor_id in ids:
+        # One probe of the (actor_id, received_at) index per partner (migration 0013), not a scan of the wire.
+        newest = await WireStory.filter(actor_id=actor_id).order_by("-received_at").only("id", "received_at").first()
+        when = newest.received_at if newest is not None else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        last[actor_id] = (when, 1 if newest is not None else 0)
     limit = timedelta(hours=idle_hours)
     out = []
     for follow in follows:
