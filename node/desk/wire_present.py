@@ -39,7 +39,18 @@ METHOD_WORDS = {
     "machine+human": N_("machine translation edited by people"), "": N_("translation"),
 }
 KIND_WORDS = (N_("image"), N_("video"), N_("audio"), N_("document"))
-TOPIC_WORDS = {code: N_(name) for code, name in TOP_MEDIA_TOPICS.items()}
+# The 17 top-level IPTC Media Topics (schemas/lifecycle.py), named in the desk's language.
+TOPIC_WORDS = {
+    "medtop:01000000": N_("arts, culture, entertainment and media"), "medtop:02000000": N_("crime, law and justice"),
+    "medtop:03000000": N_("disaster, accident and emergency incident"),
+    "medtop:04000000": N_("economy, business and finance"), "medtop:05000000": N_("education"),
+    "medtop:06000000": N_("environment"), "medtop:07000000": N_("health"), "medtop:08000000": N_("human interest"),
+    "medtop:09000000": N_("labour"), "medtop:10000000": N_("lifestyle and leisure"), "medtop:11000000": N_("politics"),
+    "medtop:12000000": N_("religion"), "medtop:13000000": N_("science and technology"),
+    "medtop:14000000": N_("society"), "medtop:15000000": N_("sport"), "medtop:16000000": N_("conflict, war and peace"),
+    "medtop:17000000": N_("weather"),
+}
+assert set(TOPIC_WORDS) == set(TOP_MEDIA_TOPICS)
 
 
 def urgency_word(urgency: int | None) -> str:

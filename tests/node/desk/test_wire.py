@@ -121,7 +121,7 @@ async def test_wire_page__threads_story_view_kill_and_health(tmp_path):
             await desk.login("vera")
             _, text, _ = await desk.get("/desk/wire")
             assert _ids(text) == [second.id, s["xss"].id, s["rain"].id, s["ferry"].id]
-            assert "1 earlier version" in text and f'href="/desk/wire/{s["quake"].id}"' in text
+            assert "Earlier versions: 1" in text and f'href="/desk/wire/{s["quake"].id}"' in text
             assert 'class="urgent-flag">Urgent' in text  # the head is urgency 2
             _, text, _ = await desk.get(f"/desk/wire/{s['ferry'].id}")
             assert "Verified: signed by its agency" in text and "Delivered with a valid HTTP signature" in text
