@@ -272,3 +272,36 @@ async def test_wire_events__stream_filters_renders_and_resumes(tmp_path):
                 assert event["event"] == "resync"
             status, text, _ = await desk.get("/desk/wire/rows?agency=aa@ankara.example")
             assert status == 200 and text.lstrip().startswith('<ol class="wire-list"') and "Missed while away" in text
+
+
+async def test_wire_story__read_in_my_language_by_machine_labelled(tmp_path):
+    """`?lang=ru` on a story view shows the engine's translation labelled as machine translation with the engine's
+    name (sanitized like anything received); a language the agency sent shows its own text, not labelled machine;
+    without an engine the page says so."""
+    from tests.libretranslate_stub import LibreTranslateStub
+    from tests.node.accounts.helpers import CHEAP
+    from tests.nodes import node_config, running_node
+
+    async with LibreTranslateStub() as stub:
+        sections = {"accounts": CHEAP, "translation": {"engine": "libretranslate", "url": stub.url,
+                                                       "allow_private_engine": True, "targets": ["ru"]}}
+        config = node_config(tmp_path, "baku", sections=sections)
+        async with running_node(tmp_path, "baku", config=config) as rn:
+            await add_user(rn, "vera", "viewer")
+            s = await _seed(rn)
+            async with DeskClient(rn) as desk:
+                await desk.login("vera")
+                status, text, _ = await desk.get(f"/desk/wire/{s['quake'].id}?lang=ru")
+                assert status == 200, text[:500]
+                assert "Machine translation into Russian by libretranslate" in text
+                assert "[ru] Earthquake shakes Izmir" in text and "not checked by a person" in text
+                _, text, _ = await desk.get(f"/desk/wire/{s['ferry'].id}?lang=en")
+                assert "own text in English" in text and "Ferries run again." in text and "not checked by a" not in text
+    (tmp_path / "plain").mkdir()
+    async with desk_node(tmp_path / "plain") as rn:
+        await add_user(rn, "vera", "viewer")
+        s = await _seed(rn)
+        async with DeskClient(rn) as desk:
+            await desk.login("vera")
+            _, text, _ = await desk.get(f"/desk/wire/{s['quake'].id}?lang=ru")
+            assert "No machine translation engine is configured on this node." in text
