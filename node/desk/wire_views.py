@@ -19,7 +19,6 @@ from node.desk.models import SavedSearch
 from node.desk.render import locale_of, redirect, render
 from node.desk.wire_present import TOPIC_WORDS, story_views, urgency_word
 from node.translation.machine import ReadingError
-from node.translation.models import WireTranslation
 from node.translation.mt import TranslationFailed
 from node.web.keys import NODE
 from node.wire import forwarding
@@ -84,7 +83,9 @@ async def _topic_choices(loc: DeskLocale) -> list[tuple[str, str]]:
 
 
 async def _languages() -> list[str]:
-    return sorted(set(await WireTranslation.all().distinct().limit(200).values_list("language", flat=True)))
+    # The stories' own languages, read from the language index (the translations' table has none; the filter
+    # still finds a story by any language it carries).
+    return sorted(set(await WireStory.all().distinct().limit(200).values_list("language", flat=True)) - {""})
 
 
 async def _story(request: web.Request) -> WireStory:
