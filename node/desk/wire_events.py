@@ -23,8 +23,7 @@ from node.accounts import sessions
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL, SESSION_COOKIE
 from node.desk.render import locale_of
-from node.desk.wire_present import story_views
-from node.desk.wire_views import row_context
+from node.desk.wire_present import row_context, story_views
 from node.events import Event
 from node.web.keys import NODE
 from node.wire import search_index

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from node.accounts.roles import allows
+from node.desk.i18n import DeskLocale
 from node.desk.words import N_
 from node.media.stock import file_url
 from node.media.wire_models import WireMedia
@@ -14,7 +16,7 @@ from node.translation.models import WireTranslation
 from node.wire.models import WireProof, WireStory, WireTopic
 from schemas.lifecycle import TOP_MEDIA_TOPICS
 
-__all__ = ["PROOF_WORDS", "SIGNATURE_WORDS", "StoryView", "story_views", "urgency_word"]
+__all__ = ["PROOF_WORDS", "SIGNATURE_WORDS", "StoryView", "row_context", "story_views", "urgency_word"]
 
 # Proof verdicts (federation/provenance.py) in words, with a badge tone.
 PROOF_WORDS = {
@@ -56,6 +58,12 @@ assert set(TOPIC_WORDS) == set(TOP_MEDIA_TOPICS)
 def urgency_word(urgency: int | None) -> str:
     """The msgid naming an urgency that stands out (flash, urgent), else ""."""
     return URGENCY_WORDS.get(urgency or 0, "")
+
+
+def row_context(loc: DeskLocale, role: str) -> dict[str, Any]:
+    """What a story row's template needs besides the story (a live page renders rows outside a request)."""
+    return {"loc": loc, "can": lambda permission: allows(role, permission), "urgency_word": urgency_word,
+            "earlier": {}}
 
 
 @dataclass

@@ -13,11 +13,11 @@ from tortoise.exceptions import IntegrityError
 from federation.sanitize import sanitize_html
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL
-from node.accounts.roles import allows
 from node.desk.i18n import DeskLocale
 from node.desk.models import SavedSearch
 from node.desk.render import locale_of, redirect, render
-from node.desk.wire_present import TOPIC_WORDS, story_views, urgency_word
+from node.desk.wire_events import wire_events
+from node.desk.wire_present import TOPIC_WORDS, row_context, story_views, urgency_word
 from node.translation.machine import ReadingError
 from node.translation.mt import TranslationFailed
 from node.web.keys import NODE
@@ -27,13 +27,7 @@ from node.wire.listing import FilterError, WireFilters, list_wire, parse_filters
 from node.wire.models import WireRevision, WireStory, WireTopic
 from node.wire.threads import thread_of
 
-__all__ = ["routes", "row_context", "saved_href"]
-
-
-def row_context(loc: DeskLocale, role: str) -> dict[str, Any]:
-    """What a story row's template needs besides the story (a live page renders rows outside a request)."""
-    return {"loc": loc, "can": lambda permission: allows(role, permission), "urgency_word": urgency_word,
-            "earlier": {}}
+__all__ = ["routes", "saved_href"]
 
 
 async def _page(request: web.Request, fragment: bool) -> web.Response:
@@ -183,8 +177,6 @@ def saved_href(search: SavedSearch) -> str:
 
 
 def routes() -> list[web.RouteDef]:
-    from node.desk.wire_events import wire_events
-
     return [
         web.get("/desk/wire", wire_page),
         web.get("/desk/wire/rows", wire_rows),
