@@ -41,6 +41,7 @@ class Subscription:
         self._hub = hub
         self._queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_SIZE)
         self.resync = False
+        self.closed = False  # the hub closed (the node is stopping): the listener should end
         self._wakeup = asyncio.Event()
 
     def _put(self, event: Event) -> None:
@@ -52,13 +53,13 @@ class Subscription:
 
     async def next(self, timeout: float) -> Event | None:
         """The next event, or None after `timeout` seconds without one (or when `resync` was set)."""
-        if self._queue.empty() and not self.resync:
+        if self._queue.empty() and not self.resync and not self.closed:
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
             except TimeoutError:
                 return None
-        if self.resync:
+        if self.resync or self.closed:
             return None
         return self._queue.get_nowait() if not self._queue.empty() else None
 
@@ -99,6 +100,12 @@ class EventHub:
         for sub in list(self._subscribers):
             sub._put(event)
         return event
+
+    def close(self) -> None:
+        """Tell every subscriber to end (the node is stopping: open streams must not hold its shutdown)."""
+        for sub in list(self._subscribers):
+            sub.closed = True
+            sub._wakeup.set()
 
     def subscribe(self, last_event_id: str = "") -> Subscription:
         """A new subscription; with the last event id a client saw, the events since then come first (or, when

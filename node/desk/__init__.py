@@ -9,6 +9,7 @@ from aiohttp import web
 
 from node.desk import render, views_auth, wire_views
 from node.desk.gate import desk_middleware
+from node.web.keys import NODE
 
 __all__ = ["desk_middleware", "install", "routes"]
 
@@ -18,6 +19,12 @@ STATIC = Path(__file__).parent / "static"
 def install(app: web.Application) -> None:
     """The desk's template environment on `app` (its middleware is listed in `create_app`)."""
     render.setup(app)
+
+    async def _close_streams(app: web.Application) -> None:
+        # Live pages hold their event streams open: end them, or the server waits for them when it stops.
+        app[NODE].events.close()
+
+    app.on_shutdown.append(_close_streams)
 
 
 def routes() -> list[web.AbstractRouteDef]:

@@ -114,6 +114,8 @@ async def wire_events(request: web.Request) -> web.StreamResponse:
             await response.write(f"retry: {RETRY_MS}\n: connected {hub.epoch}\n\n".encode())
             while True:
                 event = await sub.next(KEEPALIVE_SECONDS)
+                if sub.closed:
+                    break
                 if sub.resync:
                     sub.reset()
                     await response.write(_frame("resync", {}))
