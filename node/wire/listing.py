@@ -162,7 +162,9 @@ def _conditions(f: WireFilters, a: str, sql: _Sql, actors: list[int] | None) -> 
         match = search_index.tsquery(f.q) if sql.postgres else search_index.fts5_query(f.q)
         where.append(f"{a}.id IN (SELECT story_id FROM wire_search WHERE document @@ to_tsquery('simple', "
                      f"{sql.param(match)}))" if sql.postgres
-                     else f"{a}.id IN (SELECT rowid FROM wire_search WHERE wire_search MATCH {sql.param(match)})")
+                     # `+`: walk the stories newest first and check each against the matches (found once), so
+                     # the LIMIT stops the walk; SQLite otherwise looked up and sorted every match of a common word.
+                     else f"+{a}.id IN (SELECT rowid FROM wire_search WHERE wire_search MATCH {sql.param(match)})")
     if actors is not None:
         where.append(f"{a}.actor_id IN ({', '.join(sql.param(i) for i in actors)})" if actors else "1 = 0")
     if f.language:
