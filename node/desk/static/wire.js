@@ -6,7 +6,6 @@
   var bar = document.querySelector(".live-bar[data-live]");
   var list = document.getElementById("wire-list");
   if (!bar || !list || !window.EventSource) { return; }
-  var status = document.getElementById("live-status");
   var button = document.getElementById("notify-button");
 
   function insert(html, thread, kind) {
@@ -48,7 +47,6 @@
   source.addEventListener("story", function (ev) {
     var data = JSON.parse(ev.data);
     insert(data.html, data.thread, data.kind);
-    if (status) { status.textContent = status.getAttribute("data-arrived") || status.textContent; }
     notify(data);
   });
   source.addEventListener("gone", function (ev) {
