@@ -71,6 +71,7 @@ class Config:
     operations: Mapping[str, Any] = field(default_factory=dict)  # [operations]: who may read /metrics
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: inbox and API rate limits
     idle_timeout: float = 20.0  # [node] idle_timeout_seconds: headers must arrive within it (slow-loris)
+    desk: Mapping[str, Any] = field(default_factory=dict)  # [desk]: the wire screen's partner idle alarm
 
     @property
     def host(self) -> str:
@@ -204,6 +205,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         accounts=dict(loaded["accounts"]),
         operations=dict(loaded["operations"]),
         limits=dict(loaded["limits"]),
+        desk=dict(loaded["desk"]),
     )
 
 

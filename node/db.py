@@ -25,6 +25,7 @@ MODELS_MODULES = [
     "node.media.wire_models",
     "node.accounts.models",
     "node.factchecks.models",
+    "node.desk.models",
 ]
 MIGRATIONS_MODULE = "node.migrations"
 

@@ -23,6 +23,8 @@ from federation.vocab import INSTANCE_ACTOR, LocalUrls
 from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
+from node.events import EventHub
+from node.wire import changes as wire_changes
 from node.db import activate, open_context
 from node.inbox import register as register_listeners
 from node.media.fetch_worker import MediaFetchWorker, fetch_limits
@@ -81,6 +83,7 @@ class Node:
         self._tasks: list[asyncio.Task[Any]] = []
         self._keys_seen = 0  # the key generation the signers were loaded from (check_keys)
         self._http: HttpClient | None = None
+        self.events = EventHub()  # what happens here, told at once to the desk's live pages
 
     @property
     def agency(self) -> str:
@@ -143,6 +146,7 @@ class Node:
         self.fed.delivery_claims = ClaimPolicy(lock_seconds=float(dcfg["lock_seconds"]), **beat)
         self.fed.inbox_claims = ClaimPolicy(lock_seconds=float(dcfg["inbox_lock_seconds"]), **beat)
         register_listeners(self.fed.listeners)
+        wire_changes.on_change(self.fed, self._wire_changed)
         # Language channels sign their posts too (FEP-8b32), each with its own Ed25519 key.
         self.proof_keys = await ensure_proof_keys(self.urls, [self.agency, *channels])
         await self.reload_keys()
@@ -156,6 +160,10 @@ class Node:
         install_request_hook(self.fed, self.translation, self.translation_worker)
         self.media_fetcher = MediaFetchWorker(http, self.media_store, fetch_limits(self.config.media), self.fed.retry,
                                               credentials=self.c2pa_credentials)
+
+    def _wire_changed(self, kind: str, story: Any) -> None:
+        # Ids only: each listener reads what it shows from the database (the truth after a reconnect, too).
+        self.events.publish(f"wire.{kind}", {"story": story.id, "thread": story.thread})
 
     @property
     def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:
@@ -295,6 +303,7 @@ class Node:
             self.translation = None
         if self.fed is not None:
             remove_request_hook(self.fed)
+            wire_changes.forget(self.fed)
         if self._http is not None:
             await self._http.close()
             self._http = None

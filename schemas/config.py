@@ -218,6 +218,9 @@ class LimitsSection(_Section):
     exempt_partners = fields.Boolean(load_default=True)
     api_burst = fields.Integer(load_default=300, validate=validate.Range(min=0))
     api_rate = fields.Float(load_default=10.0, validate=validate.Range(min=0))
+class DeskSection(_Section):
+    # The desk's wire screen: a followed agency that sent no story for this many hours is shown with an idle alarm.
+    partner_idle_hours = fields.Float(load_default=6.0, validate=validate.Range(min=0.1, max=24 * 365))
 
 
 class ConfigSchema(_Section):
@@ -235,3 +238,4 @@ class ConfigSchema(_Section):
     accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))
     operations = fields.Nested(OperationsSection, load_default=lambda: OperationsSection().load({}))
     limits = fields.Nested(LimitsSection, load_default=lambda: LimitsSection().load({}))
+    desk = fields.Nested(DeskSection, load_default=lambda: DeskSection().load({}))

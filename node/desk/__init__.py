@@ -8,8 +8,9 @@ from pathlib import Path
 from aiohttp import web
 
 from node.desk import (compose_views, network_views, operations_views, render, stories_views, translation_views,
-                       verify_views, views_auth)
+                       verify_views, views_auth, wire_views)
 from node.desk.gate import desk_middleware
+from node.web.keys import NODE
 
 __all__ = ["desk_middleware", "install", "routes"]
 
@@ -20,11 +21,17 @@ def install(app: web.Application) -> None:
     """The desk's template environment on `app` (its middleware is listed in `create_app`)."""
     render.setup(app)
 
+    async def _close_streams(app: web.Application) -> None:
+        # Live pages hold their event streams open: end them, or the server waits for them when it stops.
+        app[NODE].events.close()
+
+    app.on_shutdown.append(_close_streams)
+
 
 def routes() -> list[web.AbstractRouteDef]:
     """Every desk route: the static files and each screen's views."""
     return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes(),
-            *compose_views.routes(), *stories_views.routes(),
+            *wire_views.routes(), *compose_views.routes(), *stories_views.routes(),
             # the Translations, Network, Verify and Operations screens
             *translation_views.routes(), *network_views.routes(), *verify_views.routes(),
             *operations_views.routes()]

@@ -64,6 +64,14 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/operations/users/{username}/enable"): Rule("users", "user.enable"),
     ("POST", "/desk/operations/users/{username}/role"): Rule("users", "user.role"),
     ("POST", "/desk/operations/users/{username}/password"): Rule("users", "user.reset_password"),
+    # Wire screen (node/desk/wire_views.py, wire_events.py)
+    ("GET", "/desk/wire"): _READ,
+    ("GET", "/desk/wire/rows"): _READ,
+    ("GET", "/desk/wire/events"): _READ,
+    ("GET", "/desk/wire/{id}"): _READ,
+    ("POST", "/desk/wire/{id}/forward"): Rule("publish", "wire.forward"),
+    ("POST", "/desk/wire/searches"): Rule("read", "wire.search_saved"),
+    ("POST", "/desk/wire/searches/{id}/delete"): Rule("read", "wire.search_deleted"),
 }
 
 

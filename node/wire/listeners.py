@@ -25,6 +25,7 @@ from federation.store.models import RemoteActor
 from node.media.receiving import queue_story_media
 from node.translation.models import WireTranslation
 from node.wire import hooks, provenance as wire_provenance
+from node.wire.changes import story_changed
 from node.wire.languages import merge_languages
 from node.wire.models import Boost, WireStory
 from node.wire.revisions import record_wire_revision, wire_columns
@@ -91,6 +92,7 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
     values = wire_fields(clean)
     values["signature"] = signature
     story, created = await WireStory.get_or_create(uri=obj["id"], defaults={**values, "actor_id": actor.id})
+    story.arrived_new = created  # type: ignore[attr-defined]  # for the change hooks (stored vs updated)
     known_original = "" if created else story.language
     if not created and story.updated_at is not None:
         incoming = values["updated_at"] or values["published_at"]
@@ -128,7 +130,8 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
     async with in_transaction():
         story = await store_wire_story(actor, obj, signature, verdict)
         await wire_provenance.record(story, verdict, via=activity["actor"])
-    await hooks.stored(fed, story)
+    await hooks.stored(fed, story)  # fact-check matches first: the desk's live row shows them
+    await story_changed(fed, "stored" if getattr(story, "arrived_new", False) else "updated", story)
     return f"stored {obj['id']} (proof {verdict.status})"
 
 
@@ -156,6 +159,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
             async with in_transaction():
                 story = await store_wire_story(author, embedded, "proof", verdict)
                 await wire_provenance.record(story, verdict, via=activity["actor"])
+            await story_changed(fed, "stored", story)
     if story is None:
         # No verifiable copy: fetch it from where it lives.
         try:
@@ -174,6 +178,7 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
         async with in_transaction():
             story = await store_wire_story(author, obj, "fetched", verdict)
             await wire_provenance.record(story, verdict, via=author_uri)
+        await story_changed(fed, "stored", story)
     await Boost.get_or_create(activity_id=activity["id"], defaults={"actor_id": booster.id, "story_id": story.id})
     await hooks.stored(fed, story)
     return f"boost of {story_id}"
@@ -206,6 +211,7 @@ async def handle_update(fed: Federation, activity: dict[str, Any], signature: st
         languages = await merge_languages(story, clean, known_original=story.language)
     await story.refresh_from_db()
     await hooks.stored(fed, story)
+    await story_changed(fed, "updated", story)
     return f"story {story.uri} updated ({', '.join(languages)})"
 
 
@@ -225,6 +231,7 @@ async def handle_delete(fed: Federation, activity: dict[str, Any], signature: st
     if not updated:
         return None
     await WireTranslation.filter(story_id=story.id).delete()  # every language goes with the story
+    await story_changed(fed, "killed", story)
     return f"story {target} {'killed' if reason else 'deleted'}"
 
 

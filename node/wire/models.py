@@ -32,6 +32,9 @@ class WireStory(Model):
     subjects = fields.JSONField(null=True, default=list)
     embargoed_until = fields.DatetimeField(null=True)
     kill_reason = fields.TextField(null=True)
+    # The story thread it belongs to (migration 0013, node/wire/threads.py): the URI of the thread's first story,
+    # from the object's AS2 `context`, or its own URI when it starts a thread. Rewrites share their first's.
+    thread = fields.CharField(max_length=512, default="", db_default="", db_index=True)
 
     class Meta:
         table = "wire_story"
@@ -101,5 +104,19 @@ class WireProof(Model):
         table = "wire_proof"
 
 
+class WireTopic(Model):
+    """One IPTC Media Topic of a wire story (an index of `WireStory.subjects`, for the desk's topic filter)."""
+
+    id = fields.IntField(primary_key=True)
+    story: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.WireStory", related_name="topics", on_delete=fields.CASCADE, db_index=True)
+    code = fields.CharField(max_length=20, db_index=True)  # medtop:NNNNNNNN
+    name = fields.CharField(max_length=200, default="")   # as the origin named it
+
+    class Meta:
+        table = "wire_topic"
+        unique_together = (("story", "code"),)
+
+
 # Listed so that tortoise registers exactly these models in this module's app.
-__models__ = [WireStory, WireRevision, Boost, WireProof]
+__models__ = [WireStory, WireRevision, Boost, WireProof, WireTopic]

@@ -78,3 +78,33 @@ def test_bench__media_quick_run_prints_every_figure_with_baseline_ratio_and_targ
             assert re.match(r"^\d+\.\d\d$", cells[3]), cells  # the ratio
     assert rows[next(n for n in rows if n.startswith("(b) node RSS"))][4].endswith(("met", "MISSED"))
     assert rows[next(n for n in rows if n.startswith("(c) GET actor p99"))][4].startswith("< 50 ms")
+
+
+DESK_FIGURES = {
+    "(a) wire page render p50": r"^[\d,]+\.\d ms$",
+    "(a) wire page render p99": r"^[\d,]+\.\d ms$",
+    "(a) wire page with a full-text search p50": r"^[\d,]+\.\d ms$",
+    "(a) wire page with a full-text search p99": r"^[\d,]+\.\d ms$",
+    "(b) inbox 202 -> event, 20 desks, p50": r"^[\d,]+\.\d ms$",
+    "(b) inbox 202 -> event, 20 desks, p99": r"^[\d,]+\.\d ms$",
+    "(b) inbox 202 -> event on every desk": r"^[\d,]+\.\d ms$",
+}
+
+
+def test_bench__desk_quick_run_prints_every_figure_with_its_target():
+    """`bench/desk.py --quick` exits 0 and prints the wire page's p50/p99 and the live fan-out's p50/p99/max, the
+    p99 and the max with their targets; it asserts no timing."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "desk.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("| ("):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells
+    for figure, pattern in DESK_FIGURES.items():
+        matches = [cells for name, cells in rows.items() if name.startswith(figure)]
+        assert len(matches) == 1, f"missing figure: {figure}\n{proc.stdout}"
+        assert re.match(pattern, matches[0][1]), matches[0]
+    targets = [cells[4] for name, cells in rows.items() if name.startswith(("(a) wire page render p99", "(b) inbox 202 -> event on every desk"))]
+    assert len(targets) == 2 and all(t.endswith(("met", "MISSED")) for t in targets), targets
