@@ -15,6 +15,7 @@ from node.accounts.guard import PRINCIPAL
 from node.accounts.roles import allows
 from node.desk.i18n import DeskLocale, desk_locale, native_names
 from node.desk.keys import DESK_LOCALE, DESK_USER
+from node.desk.factcheck_words import VERDICT_WORDS
 from node.desk.words import N_
 from node.web.keys import NODE
 
@@ -55,6 +56,7 @@ def setup(app: web.Application) -> None:
         app, loader=jinja2.PackageLoader("node.desk", "templates"), autoescape=True,
         extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["verdict_words"] = VERDICT_WORDS  # fact-check verdicts, on the wire and in compose
     env.filters.update({
         "dt": _filter("datetime"), "date": _filter("date"), "time": _filter("time"), "num": _filter("number"),
         "ago": _filter("ago"), "langname": _filter("language_name"),

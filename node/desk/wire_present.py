@@ -13,6 +13,7 @@ from node.desk.words import N_
 from node.media.stock import file_url
 from node.media.wire_models import WireMedia
 from node.translation.models import WireTranslation
+from node.factchecks.models import FactCheck, WireFactCheck, WireStoryMatch
 from node.wire.models import WireProof, WireStory, WireTopic
 from schemas.lifecycle import TOP_MEDIA_TOPICS
 
@@ -81,6 +82,7 @@ class StoryView:
     languages: list[dict[str, str]] = field(default_factory=list)
     media: list[dict[str, Any]] = field(default_factory=list)
     topics: list[dict[str, str]] = field(default_factory=list)
+    factchecks: list[dict[str, str]] = field(default_factory=list)  # fact-checks this story matched
 
     @property
     def language_tags(self) -> list[str]:
@@ -134,6 +136,7 @@ async def story_views(stories: Iterable[WireStory]) -> list[StoryView]:
     for topic in await WireTopic.filter(story_id__in=ids):
         topics.setdefault(topic.story_id, []).append(  # type: ignore[attr-defined]
             {"code": topic.code, "name": topic.name, "known": TOPIC_WORDS.get(topic.code, "")})
+    checked = await _factchecks_of(ids)
     out = []
     for s in stories:
         proof = proofs.get(s.id)
@@ -145,5 +148,25 @@ async def story_views(stories: Iterable[WireStory]) -> list[StoryView]:
             proof_words=words, proof_tone=tone, proof_reason=proof.reason if proof is not None else "",
             signature_words=SIGNATURE_WORDS.get(s.signature, SIGNATURE_WORDS[""]),
             languages=sorted(langs.get(s.id, []), key=lambda x: (not x["original"], x["tag"])),
-            media=media.get(s.id, []), topics=topics.get(s.id, [])))
+            media=media.get(s.id, []), topics=topics.get(s.id, []), factchecks=checked.get(s.id, [])))
+    return out
+
+
+async def _factchecks_of(ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """The live fact-checks each story matched (kept when it arrived: node.factchecks.matching), each with its
+    verdict, agency and link; three queries for a whole page."""
+    matches = await WireStoryMatch.filter(wire_story_id__in=ids).only("id", "wire_story_id", "factcheck_uri", "how")
+    if not matches:
+        return {}
+    uris = list({m.factcheck_uri for m in matches})
+    found: dict[str, dict[str, str]] = {}
+    for w in await WireFactCheck.filter(uri__in=uris, state="live").prefetch_related("actor"):
+        found[w.uri] = {"verdict": w.verdict, "agency": w.actor.name or w.actor.handle, "url": w.url or w.uri}
+    own = {u.rstrip("/").rsplit("/", 1)[-1]: u for u in uris if "/factchecks/" in u}
+    for f in await FactCheck.filter(uuid__in=list(own), state="published").only("id", "uuid", "verdict"):
+        found[own[f.uuid]] = {"verdict": f.verdict, "agency": "", "url": own[f.uuid]}
+    out: dict[int, list[dict[str, str]]] = {}
+    for m in matches:
+        if m.factcheck_uri in found:
+            out.setdefault(m.wire_story_id, []).append({**found[m.factcheck_uri], "how": m.how})  # type: ignore
     return out

@@ -36,3 +36,35 @@ async def test_desk_factchecks__compose_shows_the_matching_verdict(tmp_path):
             assert status == 303, _
             status, page, _ = await desk.get(headers["Location"])
             assert status == 200 and check["url"] in page and 'class="factcheck verdict-false"' in page
+
+
+async def test_desk_factchecks__wire_story_repeating_a_checked_claim_is_flagged(tmp_path):
+    """A partner's wire story repeating a claim our agency checked (verdict false) shows the verdict and a link to
+    the fact-check on the wire list and on the story's view; an unrelated story shows none."""
+    from node.wire import hooks
+    from tests.node.desk.wire_seed import arrive, partner
+
+    async with desk_node(tmp_path) as rn:
+        await add_user(rn, "vera", "viewer")
+        status, check = await rn.api("POST", "/api/factchecks", FACTCHECK)
+        assert status == 201, check
+        fed = rn.node.fed
+
+        async def seed():
+            aa = await partner("aa@ankara.example", "Anadolu Agency")
+            flagged = await arrive(fed, aa, "flood", "Port of Baku flooded?",
+                                   "<p>Posts claim the Caspian Sea level rose by three metres in one year and "
+                                   "flooded the port of Baku.</p>")
+            plain = await arrive(fed, aa, "grain", "Grain talks resume", "<p>Talks resume in Istanbul.</p>")
+            for story in (flagged, plain):  # what the Create listener does after storing (the seed skips it)
+                await hooks.stored(fed, story)
+            return flagged, plain
+        flagged, plain = await rn.db(seed)
+        async with DeskClient(rn) as desk:
+            await desk.login("vera")
+            _, text, _ = await desk.get("/desk/wire")
+            assert text.count("Fact-checked by our agency: False") == 1 and check["url"] in text
+            _, story, _ = await desk.get(f"/desk/wire/{flagged.id}")
+            assert "Fact-checked by our agency: False" in story and check["url"] in story
+            _, other, _ = await desk.get(f"/desk/wire/{plain.id}")
+            assert "Fact-checked" not in other
