@@ -11,10 +11,15 @@ Workers do not run in the background here: tests drive them with `deliver_once()
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import dataclasses
 import errno
+import hashlib
 import os
+import shutil
+import sqlite3
+import tempfile
 import socket
 import uuid
 from dataclasses import dataclass
@@ -82,7 +87,20 @@ def write_config(path: Path, data: dict[str, Any]) -> Path:
 
 
 async def migrate_in_own_context(database_url: str) -> None:
-    """Run migrations in a fresh tortoise context (as `agency-node migrate` does in its own process)."""
+    """Run migrations in a fresh tortoise context (as `agency-node migrate` does in its own process).
+
+    A new SQLite file starts as a copy of a template this test process migrated once: tortoise rebuilds its model
+    state for every migration, which made each test node spend seconds migrating the same schema again (the
+    migrations themselves are tested on their own, from empty and from older layouts)."""
+    if database_url.startswith("sqlite://"):
+        path = Path(database_url[len("sqlite://"):].split("?", 1)[0])
+        if not path.exists():
+            shutil.copyfile(await _sqlite_template(), path)
+            return
+    await _migrate_fresh(database_url)
+
+
+async def _migrate_fresh(database_url: str) -> None:
     from tortoise.context import TortoiseContext
 
     async def _run() -> None:
@@ -92,6 +110,36 @@ async def migrate_in_own_context(database_url: str) -> None:
     await asyncio.get_running_loop().create_task(_run())
 
 
+_TEMPLATE_DIR: Path | None = None
+
+
+def _schema_version() -> str:
+    """A hash of every migration file: a template is reused only for exactly this schema."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("node/migrations/*.py"), *root.glob("federation/store/migrations/*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+async def _sqlite_template() -> Path:
+    """A SQLite database migrated to the current schema, made once per test process."""
+    global _TEMPLATE_DIR
+    if _TEMPLATE_DIR is None:
+        _TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="agency-schema-"))
+        atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
+    template = _TEMPLATE_DIR / f"{_schema_version()}.sqlite3"
+    if not template.exists():
+        building = template.with_suffix(".building")
+        await _migrate_fresh(f"sqlite://{building}")
+        with contextlib.closing(sqlite3.connect(building)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # one self-contained file to copy
+        for suffix in ("-wal", "-shm"):
+            Path(str(building) + suffix).unlink(missing_ok=True)
+        building.replace(template)
+    return template
+
+
 @contextlib.asynccontextmanager
 async def postgres_database() -> AsyncIterator[str]:
     """A fresh PostgreSQL database for one node, dropped afterwards."""
@@ -99,9 +147,12 @@ async def postgres_database() -> AsyncIterator[str]:
 
     admin_url = os.environ[POSTGRES_ENV]
     name = f"agency_test_{uuid.uuid4().hex[:12]}"
+    template = await _postgres_template(admin_url)
     conn = await asyncpg.connect(admin_url)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        # A copy of a database this process migrated once (see migrate_in_own_context); migrating it again is
+        # then a no-op.
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     finally:
         await conn.close()
     base = admin_url.rsplit("/", 1)[0]
@@ -113,6 +164,50 @@ async def postgres_database() -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+_PG_TEMPLATE: str | None = None
+
+
+async def _postgres_template(admin_url: str) -> str:
+    """A PostgreSQL database migrated to the current schema, made once per test process and dropped at exit."""
+    import asyncpg
+
+    global _PG_TEMPLATE
+    name = f"agency_tpl_{_schema_version()}_{os.getpid()}"
+    if _PG_TEMPLATE == name:
+        return name
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    await _migrate_fresh(f"{admin_url.rsplit('/', 1)[0]}/{name}")
+    conn = await asyncpg.connect(admin_url)
+    try:  # a template must have no other session: the migration's pool may linger
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+                           "AND pid <> pg_backend_pid()", name)
+    finally:
+        await conn.close()
+    _PG_TEMPLATE = name
+    atexit.register(_drop_postgres_template, admin_url, name)
+    return name
+
+
+def _drop_postgres_template(admin_url: str, name: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+    try:
+        asyncio.run(drop())
+    except Exception:  # noqa: BLE001 - at exit, a leftover template only costs disk
+        pass
 
 
 @dataclass
