@@ -141,18 +141,19 @@ async def _sqlite_template() -> Path:
 
 
 @contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for one node, dropped afterwards."""
+async def postgres_database(migrated: bool = False) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one node, dropped afterwards: empty, or with `migrated` a copy of the
+    current schema (the migration tests need an empty one)."""
     import asyncpg
 
     admin_url = os.environ[POSTGRES_ENV]
     name = f"agency_test_{uuid.uuid4().hex[:12]}"
-    template = await _postgres_template(admin_url)
+    template = await _postgres_template(admin_url) if migrated else None
     conn = await asyncpg.connect(admin_url)
     try:
-        # A copy of a database this process migrated once (see migrate_in_own_context); migrating it again is
-        # then a no-op.
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # With `migrated`, a copy of a database this process migrated once (see migrate_in_own_context);
+        # migrating it again is then a no-op.
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     base = admin_url.rsplit("/", 1)[0]
@@ -296,7 +297,8 @@ async def settle(*nodes: RunningNode, rounds: int = 20) -> None:
 async def node_on(tmp: Path, handle: str, database: str | None, **agency: Any) -> AsyncIterator[RunningNode]:
     """`running_node` on the database the `database_url` fixture chose: SQLite (None) or a fresh PostgreSQL."""
     if database == "postgres":
-        async with postgres_database() as url, running_node(tmp, handle, database_url=url, **agency) as node:
+        async with postgres_database(migrated=True) as url, running_node(tmp, handle, database_url=url,
+                                                                          **agency) as node:
             yield node
     else:
         async with running_node(tmp, handle, **agency) as node:

@@ -27,7 +27,7 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> web.Resp
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 # SQLite says "database or disk is full" (SQLITE_FULL); PostgreSQL "could not extend file ...: No space left on
 # device" (SQLSTATE 53100); tortoise passes them on as its OperationalError with the driver's message.
-_FULL_WORDS = ("database or disk is full", "no space left on device", "disk full")
+_FULL_WORDS = ("database or disk is full", "no space left on device")
 
 
 def disk_full(exc: BaseException) -> bool:

@@ -48,7 +48,9 @@ async def test_story_media_page__lead_image_and_every_other_item_load_in_chromiu
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
             try:
-                page = await browser.new_page(extra_http_headers={"Accept": "text/html"})
+                # Tall enough for every picture: lazy-loaded images below the fold would never load.
+                page = await browser.new_page(extra_http_headers={"Accept": "text/html"},
+                                              viewport={"width": 1280, "height": 4000})
                 response = await page.goto(story["url"], wait_until="load")
                 assert response is not None and response.status == 200
                 images = await page.eval_on_selector_all(

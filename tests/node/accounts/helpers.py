@@ -32,7 +32,7 @@ async def accounts_node(tmp: Path, handle: str = "baku", agency: dict[str, Any] 
     """A running node (see accounts_config), on PostgreSQL when `database` is "postgres" (the `database_url`
     fixture), else on a SQLite file."""
     async with contextlib.AsyncExitStack() as stack:
-        url = await stack.enter_async_context(postgres_database()) if database == "postgres" else None
+        url = await stack.enter_async_context(postgres_database(migrated=True)) if database == "postgres" else None
         config = accounts_config(tmp, handle, agency, url, **accounts)
         yield await stack.enter_async_context(running_node(tmp, handle, config=config))
 
