@@ -19,7 +19,7 @@ import aiohttp
 from federation.context import Federation
 from federation.errors import PrivateAddressError
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim, keep_beating, run_batches, take_back
+from federation.queue import SettleGroup, claim, run_claiming
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -68,25 +68,10 @@ class DeliveryWorker:
         """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth).
 
         Beats for the rows it holds all along; first, when it is the only worker on its database, it takes back
-        the rows a dead predecessor held."""
-        try:
-            await self.take_back()
-        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
-            log.exception("delivery.take_back_failed")
-        await asyncio.gather(
-            run_batches(self.run_once, self.fed.delivery_wakeup, stop, idle_poll=idle_poll, log=log,
-                        failure="delivery.batch_failed"),
-            keep_beating(Delivery, self.fed.run_id, busy_state=S.SENDING, every=self.claims.heartbeat_seconds,
-                         stop=stop, log=log, holding=lambda: self._holding > 0))
-
-    async def take_back(self) -> int:
-        """With `ClaimPolicy.take_back_at_start`, put the rows other (dead) processes held back in the queue."""
-        if not self.claims.take_back_at_start:
-            return 0
-        taken = await take_back(Delivery, self.fed.run_id, ready_state=S.QUEUED, busy_state=S.SENDING)
-        if taken:
-            log.warning("delivery.taken_back", extra={"rows": taken})
-        return taken
+        the rows a dead predecessor held (`federation.queue.run_claiming`)."""
+        await run_claiming(Delivery, self.fed.run_id, self.claims, ready_state=S.QUEUED, busy_state=S.SENDING,
+                           run_once=self.run_once, wakeup=self.fed.delivery_wakeup, stop=stop, idle_poll=idle_poll,
+                           log=log, name="delivery", holding=lambda: self._holding > 0)
 
     async def _load_bodies(self, activity_ids: set[int]) -> None:
         missing = [i for i in activity_ids if i not in self._bodies]

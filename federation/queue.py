@@ -149,6 +149,26 @@ async def take_back(model: type[Model], owner: str, *, ready_state: str, busy_st
                                               locked_until=None, heartbeat_at=None)
 
 
+async def run_claiming(model: type[Model], owner: str, policy: "ClaimPolicy", *, ready_state: str, busy_state: str,
+                       run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Event, stop: asyncio.Event,
+                       idle_poll: float, log: Any, name: str, holding: Callable[[], bool]) -> None:
+    """A queue worker's life: first, when `policy` says it is the only worker on its database, take back the
+    rows a dead predecessor held (`take_back`); then run batches (`run_batches`) and beat for the rows it holds
+    (`keep_beating`) side by side until `stop` is set. Events are logged as `<name>.taken_back`,
+    `<name>.take_back_failed` and `<name>.batch_failed`."""
+    if policy.take_back_at_start:
+        try:
+            taken = await take_back(model, owner, ready_state=ready_state, busy_state=busy_state)
+            if taken:
+                log.warning(f"{name}.taken_back", extra={"rows": taken})
+        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
+            log.exception(f"{name}.take_back_failed")
+    await asyncio.gather(
+        run_batches(run_once, wakeup, stop, idle_poll=idle_poll, log=log, failure=f"{name}.batch_failed"),
+        keep_beating(model, owner, busy_state=busy_state, every=policy.heartbeat_seconds, stop=stop, log=log,
+                     holding=holding))
+
+
 async def settle(model: type[Model], row_id: int, token: str, *, from_state: str, to_state: str,
                  **values: Any) -> bool:
     """Move a claimed row on, only if this worker still holds it. Returns False if the claim was lost."""

@@ -21,7 +21,7 @@ from federation.listeners import Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import SettleGroup, claim, keep_beating, run_batches, take_back
+from federation.queue import SettleGroup, claim, run_claiming
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from federation.store.models import InboxItem
@@ -77,25 +77,11 @@ class InboxWorker:
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Process until `stop` is set, sleeping on the wake-up event when idle, beating for the rows it holds;
-        first, when it is the only worker on its database, it takes back the rows a dead predecessor held."""
-        try:
-            await self.take_back()
-        except Exception:  # the database busy at start: the heartbeat hands those rows over a little later
-            log.exception("inbox.take_back_failed")
-        await asyncio.gather(
-            run_batches(self.run_once, self.fed.inbox_wakeup, stop, idle_poll=idle_poll, log=log,
-                        failure="inbox.batch_failed"),
-            keep_beating(InboxItem, self.fed.run_id, busy_state=S.PROCESSING, every=self.claims.heartbeat_seconds,
-                         stop=stop, log=log, holding=lambda: self._holding > 0))
-
-    async def take_back(self) -> int:
-        """With `ClaimPolicy.take_back_at_start`, put the items other (dead) processes held back in the queue."""
-        if not self.claims.take_back_at_start:
-            return 0
-        taken = await take_back(InboxItem, self.fed.run_id, ready_state=S.RECEIVED, busy_state=S.PROCESSING)
-        if taken:
-            log.warning("inbox.taken_back", extra={"items": taken})
-        return taken
+        first, when it is the only worker on its database, it takes back the rows a dead predecessor held
+        (`federation.queue.run_claiming`)."""
+        await run_claiming(InboxItem, self.fed.run_id, self.claims, ready_state=S.RECEIVED,
+                           busy_state=S.PROCESSING, run_once=self.run_once, wakeup=self.fed.inbox_wakeup, stop=stop,
+                           idle_poll=idle_poll, log=log, name="inbox", holding=lambda: self._holding > 0)
 
     async def _process(self, token: str, row: InboxItem) -> None:
         now = datetime.now(timezone.utc)
