@@ -21,6 +21,8 @@ def register(listeners: InboxListeners) -> InboxListeners:
     # Every wire story is checked against the fact-checks this node has, and shows what matched.
     wire_hooks.add_stored(on_wire_story)
     wire_hooks.add_extra(wire_story_extra)
+    # A fact-check the wire fetched by id or got forwarded lands as a fact-check, never as a story.
+    wire_hooks.add_claim(factchecks.on_wire_object)
     (listeners
         .on("Create", factchecks.on_create)  # a fact-check is an Article too: before the wire takes it as a story
         .on("Create", offers.on_create)

@@ -4,7 +4,9 @@ Article, and for `Endorse`.
 A fact-check is an Article with a `claimReview` (schemas/factcheck.py). Its listeners come before the wire's, and
 return None for anything else, so stories go on to the wire. Like a story, it is taken only from an agency we
 follow, on that agency's host, and its object proof is checked against that agency's key (an invalid proof is
-refused; the verdict is kept with it).
+refused; the verdict is kept with it). A fact-check the wire itself obtained (sent by id, or forwarded by an
+Announce) comes here through the wire's claim hook (`on_wire_object`): a forwarded one is believed for its
+checking agency, on its proof against that agency's key or fetched from that agency's host.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from schemas.activitystreams import object_id, same_origin
 from schemas.factcheck import VERDICTS
 from schemas.lifecycle import kill_reason, parse_time
 
-__all__ = ["is_factcheck", "on_create", "on_delete", "on_endorse", "on_undo", "on_update"]
+__all__ = ["is_factcheck", "on_create", "on_delete", "on_endorse", "on_undo", "on_update", "on_wire_object"]
 
 _LABELS = {v.label.casefold(): v.code for v in VERDICTS.values()}
 
@@ -82,14 +84,36 @@ def _fields(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _store(fed: Federation, activity: dict[str, Any], obj: dict[str, Any]) -> str:
+    """A fact-check its agency sent us (embedded, or fetched by its id from where it lives)."""
     actor = await followed_actor(activity["actor"])
     if actor is None:
         raise Ignored(f"fact-check from {activity['actor']}, whom we do not follow")
     uri = ref(obj, "fact-check", required=True) or ""
     if not same_origin(uri, actor.uri) or (object_id(obj.get("attributedTo")) or actor.uri) != actor.uri:
         raise Ignored("fact-check is not its sender's")
+    return await _save(fed, actor, uri, obj, await provenance.check(fed, obj, activity=activity))
+
+
+async def _forwarded(fed: Federation, activity: dict[str, Any], obj: dict[str, Any]) -> str:
+    """A fact-check someone we follow forwarded (Announce): believed for its checking agency, never for the
+    forwarder. Its proof must not fail against the agency's key, and it must live on the agency's host."""
+    if await followed_actor(activity["actor"]) is None:
+        raise Ignored(f"Announce from {activity['actor']}, whom we do not follow")
+    uri = ref(obj, "fact-check", required=True) or ""
+    author_uri = object_id(obj.get("attributedTo")) or ""
+    if uri != ref(activity.get("object"), "announced object") or not same_origin(uri, author_uri):
+        raise Ignored("forwarded fact-check is not on its agency's host")
+    verdict = await provenance.check(fed, obj)
+    if verdict.status == provenance.INVALID:
+        raise Ignored(f"forwarded fact-check refused, proof invalid ({verdict.code}): {verdict.reason}")
+    if verdict.verified and verdict.origin != author_uri:
+        raise Ignored("forwarded fact-check is signed by another agency than its own")
+    return await _save(fed, await fed.fetcher.actor(author_uri), uri, obj, verdict)
+
+
+async def _save(fed: Federation, actor: Any, uri: str, obj: dict[str, Any], verdict: Any) -> str:
+    """Store (or refresh) a partner's fact-check whose origin is settled, and index its claim."""
     values = _fields(obj)
-    verdict = await provenance.check(fed, obj, activity=activity)
     if verdict.status == provenance.INVALID:
         raise Ignored(f"fact-check refused, proof invalid ({verdict.code}): {verdict.reason}")
     values.update(proof_status=verdict.status, proof_key_id=verdict.key_id[:512])
@@ -110,6 +134,15 @@ async def _store(fed: Federation, activity: dict[str, Any], obj: dict[str, Any])
     await index_registry.changed(fed.urls, uri)
     await rematch_recent(fed.urls, uri)  # stories already on the wire that repeat the claim
     return f"fact-check {uri} {done} ({values['verdict']}, proof {verdict.status})"
+
+
+async def on_wire_object(fed: Federation, activity: dict[str, Any], obj: dict[str, Any], forwarded: bool
+                         ) -> str | None:
+    """The wire's claim hook (node/wire/hooks.py): a fact-check the wire fetched by its id (a Create by reference)
+    or got forwarded (an Announce, embedded or fetched) lands here, never on the wire as a story."""
+    if not is_factcheck(obj):
+        return None
+    return await (_forwarded(fed, activity, obj) if forwarded else _store(fed, activity, obj))
 
 
 async def on_create(fed: Federation, activity: dict[str, Any], signature: str = "") -> str | None:

@@ -122,5 +122,38 @@ class WireStoryMatch(Model):
         unique_together = (("wire_story", "factcheck_uri"),)
 
 
+class FactCheckActivity(Model):
+    """An outbox activity (Create, Update, Delete) that carried one of our fact-checks: a withdrawal cancels the
+    deliveries of the earlier ones that have not gone out (`federation.store.models.OutboxActivity.subject_id`
+    names stories only)."""
+
+    id = fields.IntField(primary_key=True)
+    factcheck: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.FactCheck", related_name="activities", on_delete=fields.CASCADE, db_index=True)
+    activity_id = fields.IntField(db_index=True)  # federation's outbox_activity.id (the engine's table: no key)
+
+    class Meta:
+        table = "factcheck_activity"
+
+
+class StoryMatch(Model):
+    """A fact-check that one of our own stories matched when it was published or changed (by a link or by its
+    text), kept with the story as `WireStoryMatch` is with a wire story."""
+
+    id = fields.IntField(primary_key=True)
+    story: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Story", related_name="factcheck_matches", on_delete=fields.CASCADE, db_index=True)
+    factcheck_uri = fields.CharField(max_length=512)
+    how = fields.CharField(max_length=8)  # url | text
+    score = fields.FloatField(default=1.0)
+    matched = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "story_factcheck_match"
+        unique_together = (("story", "factcheck_uri"),)
+
+
 # Listed so that tortoise registers exactly these models in this module's app.
-__models__ = [FactCheck, FactCheckTranslation, WireFactCheck, Endorsement, WireStoryMatch]
+__models__ = [FactCheck, FactCheckTranslation, WireFactCheck, Endorsement, WireStoryMatch, FactCheckActivity,
+              StoryMatch]

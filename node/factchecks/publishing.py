@@ -20,9 +20,10 @@ from node.factchecks import index_registry
 from node.factchecks.documents import factcheck_object, factcheck_url, tombstone
 from node.factchecks.errors import FactCheckError, get_factcheck
 from node.factchecks.matching import rematch_recent
-from node.factchecks.models import FactCheck, FactCheckTranslation
+from node.factchecks.models import FactCheck, FactCheckActivity, FactCheckTranslation
 from node.media import stock
 from node.network.trust import is_partner
+from node.stories.kills import cancel_deliveries
 from schemas.languages import normalize_tag
 
 __all__ = ["correct", "publish", "review_translation", "send", "submit_translation", "withdraw"]
@@ -99,6 +100,7 @@ async def send(fed: Federation, username: str, agency_name: str, fc: FactCheck, 
     doc.update(extra or {})
     row = await enqueue(fed, username=username, activity=doc, inboxes=await follower_inboxes(username),
                         public=True, connection=conn)
+    await FactCheckActivity.create(factcheck_id=fc.id, activity_id=row.id, using_db=conn)
     if fc.urgent:
         await _partner_first(fed, username, row, conn)
 
@@ -152,6 +154,9 @@ async def withdraw(fed: Federation, username: str, uuid: str, reason: str = "") 
         if not done:
             raise FactCheckError(409, "Fact-check changed", f"fact-check {uuid} changed meanwhile; try again")
         fc = await FactCheck.get(id=fc.id).using_db(conn)
+        # What has not gone out yet never will: a reader must not get the check after its withdrawal (as kills).
+        sent = await FactCheckActivity.filter(factcheck_id=fc.id).using_db(conn).values_list("activity_id", flat=True)
+        await cancel_deliveries(list(sent), "fact-check withdrawn", conn)
         extra = {"summary": reason, "killReason": reason} if reason else {}
         await send(fed, username, "", fc, "Delete", conn, obj=tombstone(fed.urls, fc), extra=extra)
     await index_registry.changed(fed.urls, factcheck_url(fed.urls, fc.uuid))

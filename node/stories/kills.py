@@ -36,20 +36,26 @@ def tombstone(fed: Federation, story: Story) -> dict[str, Any]:
     return doc
 
 
-async def cancel_pending(story_id: int, connection: Any = None) -> int:
-    """Cancel the deliveries of a story's activities that have not reached their inbox yet; return how many.
+async def cancel_deliveries(activity_ids: list[int], why: str, connection: Any = None) -> int:
+    """Cancel the deliveries of these outbox activities that have not reached their inbox yet; return how many.
 
     Rows being sent right now are cancelled too: the worker's own settle then finds its claim gone and records
-    nothing (if the POST got through, the Delete that follows retracts it)."""
+    nothing (if the POST got through, the Delete that follows retracts it). Stories (kills) and fact-checks
+    (withdrawals) share it."""
     sources = sources_of(DeliveryState.CANCELLED)
     for src in sources:
         check_transition(src, DeliveryState.CANCELLED)
-    activity_ids = await OutboxActivity.filter(subject_id=story_id).using_db(connection).values_list("id", flat=True)
     if not activity_ids:
         return 0
     return await Delivery.filter(activity_id__in=list(activity_ids), state__in=list(sources)).using_db(
         connection).update(state=DeliveryState.CANCELLED.value, locked_until=None, claim_token=None,
-                           last_error="cancelled: story killed")
+                           last_error=f"cancelled: {why}")
+
+
+async def cancel_pending(story_id: int, connection: Any = None) -> int:
+    """Cancel the deliveries of a story's activities that have not reached their inbox yet; return how many."""
+    activity_ids = await OutboxActivity.filter(subject_id=story_id).using_db(connection).values_list("id", flat=True)
+    return await cancel_deliveries(list(activity_ids), "story killed", connection)
 
 
 async def kill(fed: Federation, username: str, uuid: str, reason: str | None = None) -> Story:

@@ -119,6 +119,9 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
         obj = await fed.fetcher.fetch_json(ref(obj, "created object", required=True) or "")
         if not isinstance(obj, dict):
             raise Ignored("the created object is not a JSON object")
+        done = await hooks.claimed(fed, activity, obj, False)  # a fact-check sent by id: not a story
+        if done is not None:
+            return done
     if obj.get("type") not in STORY_TYPES:
         raise Ignored(f"Create of a {obj.get('type')}")
     ref(obj, "story", required=True)
@@ -155,6 +158,9 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
         if verdict.status == provenance.INVALID:
             raise Ignored(f"forwarded copy of {story_id} rejected, proof invalid ({verdict.code}): {verdict.reason}")
         if verdict.verified and embedded.get("id") == story_id and embedded.get("type") in STORY_TYPES:
+            done = await hooks.claimed(fed, activity, embedded, True)  # a forwarded fact-check: not a story
+            if done is not None:
+                return done
             author = await fed.fetcher.actor(verdict.origin)
             async with in_transaction():
                 story = await store_wire_story(author, embedded, "proof", verdict)
@@ -166,6 +172,9 @@ async def handle_announce(fed: Federation, activity: dict[str, Any], signature: 
             obj = await fed.fetcher.fetch_json(story_id)
         except FetchError as exc:
             raise Ignored(f"announced object unavailable: {exc}") from None
+        done = await hooks.claimed(fed, activity, obj, True) if isinstance(obj, dict) else None
+        if done is not None:
+            return done
         if not isinstance(obj, dict) or obj.get("type") not in STORY_TYPES:
             raise Ignored("announced object is not a story")
         author_uri = object_id(obj.get("attributedTo")) or ""
