@@ -72,6 +72,7 @@ class Config:
     limits: Mapping[str, Any] = field(default_factory=dict)  # [limits]: inbox and API rate limits
     idle_timeout: float = 20.0  # [node] idle_timeout_seconds: headers must arrive within it (slow-loris)
     desk: Mapping[str, Any] = field(default_factory=dict)  # [desk]: the wire screen's partner idle alarm
+    factchecks: Mapping[str, Any] = field(default_factory=dict)  # [factchecks]: `channel` (the followable channel)
 
     @property
     def host(self) -> str:
@@ -206,6 +207,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "<dict>", base_di
         operations=dict(loaded["operations"]),
         limits=dict(loaded["limits"]),
         desk=dict(loaded["desk"]),
+        factchecks=dict(loaded["factchecks"]),
     )
 
 

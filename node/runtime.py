@@ -35,6 +35,7 @@ from node.translation.machine import MachineTranslation
 from node.identity.models import ActorKey, ProofKey
 from node.stories.models import Story
 from node.identity.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
+from node.factchecks import channel as factcheck_channel
 from node.stories.documents import channel_username
 from node.translation.jobs import (
     TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
@@ -109,6 +110,8 @@ class Node:
         self.db = await open_context(self.config.database_url)
         fed_cfg, dcfg = self.config.federation, self.config.delivery
         channels = {channel_username(self.agency, lang): lang for lang in self.config.channel_languages}
+        if self.config.factchecks.get("channel"):  # node/factchecks/channel.py: an actor like a language channel's
+            channels[factcheck_channel.channel_username(self.agency)] = ""
         self.keys = await ensure_keys([self.agency, INSTANCE_ACTOR, *channels])
         policy = HttpPolicy(
             user_agent=f"agency-node/{__version__} (+{self.config.base_url})",

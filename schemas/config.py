@@ -161,6 +161,12 @@ class ChannelsSection(_Section):
     languages = fields.List(LanguageTag(), load_default=list)
 
 
+class FactchecksSection(_Section):
+    # The optional followable channel <handle>_factchecks, carrying the agency's fact-checks to social readers
+    # (node/factchecks/channel.py). Off unless asked for.
+    channel = fields.Boolean(load_default=False)
+
+
 class MediaSection(_Section):
     # The media stock: files stored by their SHA-256 in this folder (relative to the config file), and the
     # largest file accepted per kind (an upload is cut off and nothing is kept once it passes its limit).
@@ -235,6 +241,7 @@ class ConfigSchema(_Section):
     translation = fields.Nested(TranslationSection, load_default=lambda: TranslationSection().load({}))
     channels = fields.Nested(ChannelsSection, load_default=lambda: ChannelsSection().load({}))
     media = fields.Nested(MediaSection, load_default=lambda: MediaSection().load({}))
+    factchecks = fields.Nested(FactchecksSection, load_default=lambda: FactchecksSection().load({}))
     accounts = fields.Nested(AccountsSection, load_default=lambda: AccountsSection().load({}))
     operations = fields.Nested(OperationsSection, load_default=lambda: OperationsSection().load({}))
     limits = fields.Nested(LimitsSection, load_default=lambda: LimitsSection().load({}))

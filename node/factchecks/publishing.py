@@ -16,7 +16,7 @@ from federation.context import Federation
 from federation.outbox import enqueue, follower_inboxes, new_uuid
 from federation.store.models import Delivery, Follower
 from federation.vocab import PUBLIC, activity
-from node.factchecks import index_registry
+from node.factchecks import channel, index_registry
 from node.factchecks.documents import factcheck_object, factcheck_url, tombstone
 from node.factchecks.errors import FactCheckError, get_factcheck
 from node.factchecks.matching import rematch_recent
@@ -90,10 +90,15 @@ async def _partner_first(fed: Federation, username: str, activity_row: Any, conn
 
 async def send(fed: Federation, username: str, agency_name: str, fc: FactCheck, type_: str, conn: Any, *,
                obj: Any = None, extra: Mapping[str, Any] | None = None) -> None:
-    """Queue Create/Update/Delete of a fact-check for every follower (partners first when it is urgent)."""
+    """Queue Create/Update/Delete of a fact-check for every follower (partners first when it is urgent), and the
+    same on the fact-check channel for its followers when this node runs one (node/factchecks/channel.py)."""
     if obj is None:
         translations = await FactCheckTranslation.filter(factcheck_id=fc.id).using_db(conn)
         obj = factcheck_object(fed.urls, username, agency_name, fc, list(translations))
+    if type_ == "Delete":
+        await channel.retract(fed, username, fc, fc.withdraw_reason or "", conn)
+    else:
+        await channel.post(fed, username, fc, type_, obj, conn)  # social readers following the channel, if any
     doc = activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
     doc["@context"] = obj["@context"] if isinstance(obj, dict) else doc["@context"]

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from federation.proofs import ServedProofCache
 from node.accounts.guard import AUDIT_ACTION
-from node.factchecks import endorsements, feeds, matching, ninjs, page, publishing, queries
+from node.factchecks import channel, endorsements, feeds, matching, ninjs, page, publishing, queries
 from node.factchecks.documents import factcheck_object, tombstone
 from node.factchecks.errors import FactCheckError, get_factcheck
 from node.factchecks.models import FactCheckTranslation
@@ -205,6 +205,24 @@ async def public_factcheck(request: web.Request) -> web.Response:
     return ap_response(_SERVED.sign(node.fed, username, obj))  # type: ignore[arg-type]
 
 
+async def channel_factcheck(request: web.Request) -> web.Response:
+    """The fact-check channel's post of a fact-check (node/factchecks/channel.py); 410 with a Tombstone once
+    withdrawn, 404 when this node runs no channel."""
+    node, username, name = _agency(request)
+    if channel.channel_for(node.fed, username) is None:
+        raise web.HTTPNotFound()
+    try:
+        fc = await get_factcheck(request.match_info["uuid"])
+    except FactCheckError:
+        raise web.HTTPNotFound() from None
+    if fc.state == "withdrawn":
+        return ap_response({**tombstone(node.urls, fc), "id": channel.channel_object_url(node.urls, fc.uuid)},
+                           status=410)
+    translations = list(await FactCheckTranslation.filter(factcheck_id=fc.id, status="approved"))
+    obj = channel.channel_object(node.urls, username, factcheck_object(node.urls, username, name, fc, translations))
+    return ap_response(_SERVED.sign(node.fed, channel.channel_username(username), obj))  # type: ignore[arg-type]
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.post("/api/factchecks", create_factcheck),
@@ -221,5 +239,6 @@ def routes() -> list[web.RouteDef]:
         web.post("/api/factchecks/{uuid}/translations/{language}/{decision}", review_translation),
         web.post("/api/check", check),
         web.get("/factchecks/{uuid}", public_factcheck),
+        web.get("/factchecks/{uuid}/channel", channel_factcheck),
         *feeds.routes(),
     ]

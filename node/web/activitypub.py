@@ -14,6 +14,7 @@ from federation.inbox import receive
 from federation.observe import refusal_class
 from federation.proofs import ServedProofCache
 from federation.vocab import AS_CONTEXT, INSTANCE_ACTOR, actor_document, tombstone
+from node.factchecks import channel as factcheck_channel
 from node.translation import channels
 from node.stories import kills, ninjs as ninjs_exchange, revisions
 from federation.store.models import Follower, Following, OutboxActivity
@@ -50,6 +51,8 @@ def _actor_doc(node: Node, username: str) -> dict[str, Any]:
     channel = node.fed.local_actors.get(username) if node.fed else None
     if channel is not None and channel.language:
         return channel_actor_document(node, username, channel.language, key)
+    if channel is not None and username == factcheck_channel.channel_for(node.fed, node.agency):
+        return factcheck_channel.channel_actor_document(node, username, key)
     return actor_document(
         node.urls, username, type_="Organization", name=agency.name, summary_html=html.escape(agency.summary),
         public_key_pem=key.public_key_pem, icon_url=agency.icon_url, url=agency.url,
