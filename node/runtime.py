@@ -35,7 +35,7 @@ from node.translation.machine import MachineTranslation
 from node.identity.models import ActorKey, ProofKey
 from node.stories.models import Story
 from node.identity.proofkeys import ensure_proof_keys, load_proof_keys, proof_signer
-from node.factchecks import channel as factcheck_channel
+from node.factchecks import channel as factcheck_channel, story_matches
 from node.stories.documents import channel_username
 from node.translation.jobs import (
     TranslationWorker, default_sink, install_request_hook, queue_jobs, remove_request_hook,
@@ -171,7 +171,11 @@ class Node:
     @property
     def story_hooks(self) -> list[Callable[[Story, Any], Awaitable[None]]]:
         """What publishing and updating a story must also do, in the same transaction."""
-        return [self._queue_translations] if self.translation is not None else []
+        # The fact-checks the story matches are kept with it (node/factchecks/story_matches.py).
+        return [self._keep_factcheck_matches, *([self._queue_translations] if self.translation is not None else [])]
+
+    async def _keep_factcheck_matches(self, story: Story, connection: Any) -> None:
+        await story_matches.keep(self.urls, story, connection)
 
     async def _queue_translations(self, story: Story, connection: Any) -> None:
         assert self.translation is not None

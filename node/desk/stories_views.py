@@ -14,7 +14,9 @@ from node.accounts.guard import PRINCIPAL
 from node.desk import compose_form
 from node.desk.compose_form import draft_message
 from node.desk.diffs import revision_diff
+from node.desk.factcheck_words import VERDICT_WORDS
 from node.desk.render import locale_of, redirect, render
+from node.factchecks import story_matches
 from node.stories import drafts, queries
 from node.stories.draft_models import DeskItem
 from node.stories.errors import StoryError
@@ -52,13 +54,14 @@ async def stories(request: web.Request) -> web.Response:
     rows = await Story.all().order_by("-id").limit(100).only("id", "uuid", "headline", "state", "published_at",
                                                             "context_uri")
     summary = await queries.delivery_summary([s.id for s in rows])
+    matched = await story_matches.match_counts(request.app[NODE].urls, [s.id for s in rows])
     roots = {s.context_uri for s in rows if s.context_uri}
     root_stories = {request.app[NODE].urls.story(s.uuid): s
                     for s in await Story.filter(uuid__in=[u.rstrip("/").rsplit("/", 1)[-1] for u in roots])}
     return render(request, "stories.html", {
         "items": items, "show_spiked": show_spiked,
         "stories": [{"story": s, "state": _STATE.get(s.state, s.state), "progress": _progress(summary.get(s.id, {})),
-                     "thread": root_stories.get(s.context_uri)} for s in rows],
+                     "thread": root_stories.get(s.context_uri), "factchecks": matched.get(s.id, 0)} for s in rows],
         "holder": drafts.lock_holder,
     })
 
@@ -95,6 +98,7 @@ async def story_page(request: web.Request) -> web.Response:
         "revisions": revs, "translations": await StoryTranslation.filter(story_id=story.id).order_by("language"),
         "thread": await _thread(request, story), "followers": followers, "servers": servers,
         "items": await DeskItem.filter(story_id=story.id).order_by("-id"),
+        "factchecks": await story_matches.matches_for_story(node.urls, story), "verdict_words": VERDICT_WORDS,
     })
 
 

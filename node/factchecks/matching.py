@@ -23,7 +23,7 @@ from node.factchecks.models import FactCheck, WireFactCheck, WireStoryMatch
 from node.wire.models import WireStory
 from schemas.factcheck import VERDICTS, normalize_url
 
-__all__ = ["check", "check_wire_story", "links_in", "matches_for_wire_story", "on_wire_story", "rematch_recent",
+__all__ = ["check", "check_wire_story", "describe", "links_in", "matches_for_wire_story", "on_wire_story", "rematch_recent",
            "wire_story_extra"]
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
@@ -49,7 +49,7 @@ def links_in(html: str, *extra: str) -> list[str]:
     return list(dict.fromkeys(u.rstrip(".,;:") for u in found if normalize_url(u)))[:MAX_LINKS]
 
 
-async def _describe(urls: LocalUrls, hits: Iterable[Hit]) -> list[dict[str, Any]]:
+async def describe(urls: LocalUrls, hits: Iterable[Hit]) -> list[dict[str, Any]]:
     """Each hit with the fact-check's agency, verdict, claim and endorsements (the best hit per fact-check)."""
     best: dict[str, Hit] = {}
     for h in hits:
@@ -98,7 +98,7 @@ async def check(urls: LocalUrls, text_or_url: str) -> dict[str, Any]:
         for link in links_in(query):
             hits += index.match_url(link)
         hits += index.match_text(html_to_text(query) if "<" in query else query)
-    return {"query": query[:2000], "indexed": len(index), "matches": await _describe(urls, hits)}
+    return {"query": query[:2000], "indexed": len(index), "matches": await describe(urls, hits)}
 
 
 def _story_hits(index: ClaimIndex, story: WireStory) -> list[Hit]:
@@ -154,7 +154,7 @@ async def matches_for_wire_story(urls: LocalUrls, story: WireStory | str) -> lis
             return []
         story = row
     kept = await WireStoryMatch.filter(wire_story_id=story.id)
-    return await _describe(urls, [Hit(m.factcheck_uri, m.how, m.score, m.matched) for m in kept])
+    return await describe(urls, [Hit(m.factcheck_uri, m.how, m.score, m.matched) for m in kept])
 
 
 async def on_wire_story(fed: Any, story: WireStory) -> None:

@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 
 from node.accounts.guard import AUDIT_ACTION
+from node.factchecks import story_matches
 from node.stories import kills, ninjs as ninjs_exchange, publishing, queries, revisions
 from node.stories.models import Story
 from node.web.api import json_response, load_input, problem_of, read_json
@@ -56,7 +57,9 @@ async def get_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     story = await _story(request)
     summary = await queries.delivery_summary([story.id])
-    return json_response(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
+    doc = queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
+    doc["factchecks"] = await story_matches.matches_for_story(node.urls, story)  # kept when it was written
+    return json_response(doc)
 
 
 async def update_story(request: web.Request) -> web.Response:
@@ -96,7 +99,9 @@ async def delete_story(request: web.Request) -> web.Response:
     except publishing.StoryError as exc:
         raise problem_of(exc) from None
     summary = await queries.delivery_summary([story.id])
-    return json_response(queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {})))
+    doc = queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
+    doc["factchecks"] = await story_matches.matches_for_story(node.urls, story)  # kept when it was written
+    return json_response(doc)
 
 
 async def story_revisions(request: web.Request) -> web.Response:

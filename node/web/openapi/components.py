@@ -30,7 +30,10 @@ _SCHEMAS: dict[str, Any] = {
         canonical_url={"type": ["string", "null"]}, state=_STR, version=_INT, published=_TIME, updated=_TIME,
         deleted=_TIME, urgency={"type": ["integer", "null"]}, subjects={"type": "array"}, embargoed_until=_TIME,
         kill_reason={"type": ["string", "null"]}, media={"type": "array", "items": {"type": "object"}},
-        deliveries={"type": "object", "additionalProperties": _INT, "description": "deliveries by state"}),
+        deliveries={"type": "object", "additionalProperties": _INT, "description": "deliveries by state"},
+        factchecks={"type": "array", "items": {"type": "object"},
+                    "description": "the fact-checks the story matched when it was published or last changed "
+                                   "(as POST /api/check answers them); one story only"}),
     "MediaItem": obj(
         ("id", "url", "kind", "media_type", "size"),
         id={"type": "string", "description": "the file's SHA-256"}, url={"type": "string", "format": "uri"},

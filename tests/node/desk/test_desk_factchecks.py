@@ -68,3 +68,44 @@ async def test_desk_factchecks__wire_story_repeating_a_checked_claim_is_flagged(
             assert "Fact-checked by our agency: False" in story and check["url"] in story
             _, other, _ = await desk.get(f"/desk/wire/{plain.id}")
             assert "Fact-checked" not in other
+
+
+async def test_desk_factchecks__matches_are_kept_with_the_published_story(tmp_path):
+    """A story composed on the desk that repeats a checked claim keeps the match once published: My stories and
+    the story's page show the verdict and link, and the API's story document lists it; an edit that drops the
+    claim drops the match, and a withdrawn fact-check is no longer shown."""
+    from tests.node.desk.test_desk_publish import _compose_ready
+
+    async with desk_node(tmp_path) as rn:
+        await add_user(rn, "leyla", "editor")
+        status, check = await rn.api("POST", "/api/factchecks", FACTCHECK)
+        assert status == 201, check
+        async with DeskClient(rn) as desk:
+            await desk.login("leyla")
+            body = ("Posts claim the Caspian Sea level rose by three metres in one year and flooded the port of "
+                    "Baku.\n\nThe hydromet service says otherwise.")
+            item_id = await _compose_ready(desk, "/desk/compose", 0, headline="Port of Baku rumour", body=body)
+            status, _, headers = await desk.post(f"/desk/items/{item_id}/publish")
+            assert status == 303 and headers["Location"].startswith("/desk/stories/"), headers
+            uuid = headers["Location"].split("?")[0].rsplit("/", 1)[-1]
+            _, page, _ = await desk.get(f"/desk/stories/{uuid}")
+            assert 'class="factcheck verdict-false"' in page and check["url"] in page
+            _, listing, _ = await desk.get("/desk/stories")
+            assert "Fact-checks 1" in listing
+
+        status, story = await rn.api("GET", f"/api/stories/{uuid}")
+        assert status == 200, story
+        [match] = story["factchecks"]
+        assert (match["factcheck"], match["verdict"], match["own"], match["match"]["how"]) == (
+            check["url"], "false", True, "text")
+
+        # Changed through the API (any entry point keeps the matches current): the claim is gone, so is the match.
+        status, _ = await rn.api("PATCH", f"/api/stories/{uuid}", {"body": "<p>Grain talks resume.</p>"})
+        assert status == 200
+        assert (await rn.api("GET", f"/api/stories/{uuid}"))[1]["factchecks"] == []
+        status, _ = await rn.api("PATCH", f"/api/stories/{uuid}", {
+            "body": f'<p>A <a href="{CLAIM_URL}">viral post</a> claimed a flood.</p>'})
+        [match] = (await rn.api("GET", f"/api/stories/{uuid}"))[1]["factchecks"]
+        assert match["match"]["how"] == "url"
+        assert (await rn.api("DELETE", f"/api/factchecks/{check['id']}", {"reason": "Superseded."}))[0] == 200
+        assert (await rn.api("GET", f"/api/stories/{uuid}"))[1]["factchecks"] == []
