@@ -2,7 +2,7 @@
 that carries the agency's fact-checks to social-network readers (Mastodon, GoToSocial, Misskey).
 
 It is built like a language channel (node/translation/channels.py): a local actor of its own with its own RSA key
-(HTTP signatures) and Ed25519 key (object proofs), made and rotated by the same machinery (node/runtime.py), its
+(HTTP signatures) and Ed25519 key (object proofs), made at start by the same machinery (node/runtime.py), its
 own inbox, outbox and followers collection, Follows accepted at once. Its own keys, not the agency's: a receiving
 server checks that the key signing a delivery belongs to the activity's actor (Mastodon: the key's owner is the
 actor), so the channel cannot sign with a key whose owner is the agency.
