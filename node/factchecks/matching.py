@@ -19,11 +19,12 @@ from node.factchecks import index_registry
 from node.factchecks.documents import factcheck_url
 from node.factchecks.endorsements import endorsements_of
 from node.factchecks.index import ClaimIndex, Hit
-from node.factchecks.models import FactCheck, WireFactCheck, WireStoryMatch
+from node.factchecks.models import FactCheck, StoryMatch, WireFactCheck, WireStoryMatch
+from node.stories.models import Story
 from node.wire.models import WireStory
 from schemas.factcheck import VERDICTS, normalize_url
 
-__all__ = ["check", "check_wire_story", "describe", "links_in", "matches_for_wire_story", "on_wire_story", "rematch_recent",
+__all__ = ["check", "check_wire_story", "describe", "links_in", "own_story_hits", "matches_for_wire_story", "on_wire_story", "rematch_recent",
            "wire_story_extra"]
 
 _BARE_URL = re.compile(r"https?://[^\s<>\"'()\[\]]+")
@@ -130,8 +131,8 @@ async def check_wire_story(urls: LocalUrls, story: WireStory) -> list[Hit]:
 
 
 async def rematch_recent(urls: LocalUrls, uri: str, limit: int = RECENT_STORIES) -> int:
-    """A fact-check arrived or changed: check the newest `limit` live wire stories against it alone (stories
-    that came before it are flagged too); returns how many matched."""
+    """A fact-check arrived or changed: check the newest `limit` live wire stories, and our newest `limit`
+    published stories, against it alone (stories that came before it are flagged too); returns how many matched."""
     check = await index_registry.indexed_of(urls, uri)
     if check is None:
         return 0
@@ -142,7 +143,22 @@ async def rematch_recent(urls: LocalUrls, uri: str, limit: int = RECENT_STORIES)
         if hits:
             await _keep(story, hits)
             matched += 1
+    for own in await Story.filter(state="published").order_by("-id").limit(limit):
+        hits = own_story_hits(single, own)
+        for hit in hits:  # our own stories too: kept as when they were published (story_matches.py)
+            await StoryMatch.get_or_create(story_id=own.id, factcheck_uri=hit.uri, defaults={
+                "how": hit.how, "score": hit.score, "matched": hit.matched[:1000]})
+        matched += bool(hits)
     return matched
+
+
+def own_story_hits(index: ClaimIndex, story: Story) -> list[Hit]:
+    """What one of our stories (headline, summary, body, every link in it, its canonical URL) matches."""
+    hits: list[Hit] = []
+    for link in links_in(story.body_html or "", *([story.canonical_url] if story.canonical_url else [])):
+        hits += index.match_url(link)
+    text = "\n".join(t for t in (story.headline, story.summary, html_to_text(story.body_html or "")) if t)
+    return hits + index.match_text(text)
 
 
 async def matches_for_wire_story(urls: LocalUrls, story: WireStory | str) -> list[dict[str, Any]]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation.sanitize import html_to_text
 from federation.vocab import LocalUrls
 from node.factchecks import index_registry
 from node.factchecks.index import Hit
-from node.factchecks.matching import describe, links_in
+from node.factchecks.matching import describe, own_story_hits
 from node.factchecks.documents import factcheck_url
 from node.factchecks.models import FactCheck, StoryMatch, WireFactCheck
 from node.stories.models import Story
@@ -25,12 +24,7 @@ __all__ = ["keep", "match_counts", "matches_for_story"]
 async def keep(urls: LocalUrls, story: Story, connection: Any = None) -> list[Hit]:
     """Check a story of ours (headline, summary, body and every link in it, its canonical URL) against the claim
     index and keep what it matches now, in place of what its earlier version matched; returns the hits."""
-    index = await index_registry.index_for(urls)
-    hits: list[Hit] = []
-    for link in links_in(story.body_html or "", *([story.canonical_url] if story.canonical_url else [])):
-        hits += index.match_url(link)
-    text = "\n".join(t for t in (story.headline, story.summary, html_to_text(story.body_html or "")) if t)
-    hits += index.match_text(text)
+    hits = own_story_hits(await index_registry.index_for(urls), story)
     best: dict[str, Hit] = {}
     for h in hits:
         if h.uri not in best or (best[h.uri].how, best[h.uri].score) < (h.how, h.score):
