@@ -4,11 +4,15 @@ new fact-check, its correction and its withdrawal, signed by the channel, the ve
 
 from __future__ import annotations
 
+import contextlib
+
+import pytest
+
 from federation.integrity import verify_document
 from federation.keys import load_public_key
 from federation.multikey import ed25519_from_multibase
 from tests.fakeremote import FakeRemote
-from tests.nodes import node_config, running_node, settle
+from tests.nodes import node_config, postgres_database, running_node, settle
 
 FACTCHECK = {
     "claim": {"text": "The Caspian Sea level rose by three metres in one year and flooded the port of Baku",
@@ -29,12 +33,21 @@ def _received(remote, type_: str) -> list[dict]:
     return [r.json() for r in remote.received if r.json().get("type") == type_]
 
 
-async def test_factcheck_channel__followed_by_a_social_reader_who_gets_checks_corrections_and_withdrawals(tmp_path):
+@contextlib.asynccontextmanager
+async def _channel_node(tmp_path, database_url):
+    async with contextlib.AsyncExitStack() as stack:
+        url = await stack.enter_async_context(postgres_database()) if database_url == "postgres" else None
+        config = node_config(tmp_path, "baku", database_url=url, sections={"factchecks": {"channel": True}})
+        yield await stack.enter_async_context(running_node(tmp_path, "baku", config=config))
+
+
+@pytest.mark.postgres
+async def test_factcheck_channel__followed_by_a_social_reader_who_gets_checks_corrections_and_withdrawals(
+        tmp_path, database_url):
     """WebFinger and the actor document (its own keys), a Follow accepted, then Create, Update and Delete of a
     fact-check delivered signed by the channel; a check withdrawn before delivery reaches the reader only as
-    its Delete."""
-    config = node_config(tmp_path, "baku", sections={"factchecks": {"channel": True}})
-    async with running_node(tmp_path, "baku", config=config) as baku, FakeRemote() as remote:
+    its Delete (SQLite and PostgreSQL)."""
+    async with _channel_node(tmp_path, database_url) as baku, FakeRemote() as remote:
         status, jrd, _ = await baku.get(f"/.well-known/webfinger?resource=acct:baku_factchecks@{baku.config.host}",
                                         accept="application/jrd+json")
         assert status == 200 and jrd["subject"] == f"acct:baku_factchecks@{baku.config.host}"
