@@ -53,13 +53,18 @@ async def list_stories(request: web.Request) -> web.Response:
     return json_response({"stories": [queries.story_json(s, node.urls.story(s.uuid), d) for s, d in rows]})
 
 
+async def _story_document(node: Any, story: Story) -> dict[str, Any]:
+    """A story as the API answers it: its fields, delivery counts, and the fact-checks it matched when written."""
+    summary = await queries.delivery_summary([story.id])
+    doc = queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
+    doc["factchecks"] = await story_matches.matches_for_story(node.urls, story)
+    return doc
+
+
 async def get_story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     story = await _story(request)
-    summary = await queries.delivery_summary([story.id])
-    doc = queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
-    doc["factchecks"] = await story_matches.matches_for_story(node.urls, story)  # kept when it was written
-    return json_response(doc)
+    return json_response(await _story_document(node, story))
 
 
 async def update_story(request: web.Request) -> web.Response:
@@ -98,10 +103,7 @@ async def delete_story(request: web.Request) -> web.Response:
                                  data["reason"])
     except publishing.StoryError as exc:
         raise problem_of(exc) from None
-    summary = await queries.delivery_summary([story.id])
-    doc = queries.story_json(story, node.urls.story(story.uuid), summary.get(story.id, {}))
-    doc["factchecks"] = await story_matches.matches_for_story(node.urls, story)  # kept when it was written
-    return json_response(doc)
+    return json_response(await _story_document(node, story))
 
 
 async def story_revisions(request: web.Request) -> web.Response:
