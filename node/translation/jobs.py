@@ -151,6 +151,11 @@ class TranslationWorker:
 
     async def _process(self, token: str, job: TranslationJob, progress: ProgressFn | None = None) -> None:
         story = await Story.get_or_none(id=job.story_id)  # type: ignore[attr-defined]
+        if story is not None and story.state == "scheduled" and story.embargoed_until is not None:
+            # Embargoed: translated once released, not cancelled as if deleted (it would never be translated).
+            await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.PENDING,
+                         next_attempt_at=story.embargoed_until, last_error="waiting for the story's embargo")
+            return
         if story is None or story.state != "published":
             await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.CANCELLED,
                          last_error="the story was deleted")
