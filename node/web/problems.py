@@ -50,10 +50,12 @@ _UNAVAILABLE_WORDS = ("database is locked", "database table is locked", "attempt
                       "disk i/o error",  # SQLite's words for a write the file system refused (immutable file)
                       "unable to open database file", "the database system is starting up",
                       "the database system is shutting down", "the database system is in recovery mode",
+                      "is not currently accepting connections",
                       "terminating connection due to administrator command", "connection is closed",
                       "connection was closed in the middle of operation", "server closed the connection unexpectedly")
 _UNAVAILABLE_CLASSES = {"ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError",
-                        "CrashShutdownError", "ConnectionFailureError", "DBConnectionError"}
+                        "CrashShutdownError", "ConnectionFailureError", "DBConnectionError",
+                        "InternalClientError"}  # asyncpg: a connection cut mid-operation, then reused
 _UNAVAILABLE_ERRNOS = (errno.ECONNREFUSED, errno.ECONNRESET, errno.EROFS)
 RETRY_AFTER_SECONDS = 5
 
