@@ -176,7 +176,8 @@ async def test_postgres_outage__publishing_and_intake_lose_nothing_and_answer_50
             await crash._drain()
             await crash._check()
             figures = crash.figures
-            print(f"\n{how}: answers {dict(load.statuses)}; " + "; ".join(figures.lines()[2:4]))
+            print(f"\n{how}: answers {dict(load.statuses)}; "
+                  + "; ".join(line for line in figures.lines() if line.startswith(("checked", "lost"))))
             assert crash.node.proc is not None and crash.node.proc.poll() is None  # the same process throughout
             log = (Path(tmp) / "node.log").read_text(errors="replace")
             errors = sorted({line for line in log.splitlines() if "Error" in line and not line.startswith(" ")})
