@@ -47,6 +47,7 @@ class NodeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.ready_at = 0.0
+        self.env: dict[str, str] = {}  # extra environment of the node process (a faked clock, say)
         from node.config import hash_token
 
         self.config.write_text(f"""
@@ -103,7 +104,7 @@ lock_seconds = {translation_lock_seconds}
         self.started_at = time.time()
         self.log = open(self.workdir / "node.log", "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), "run"], cwd=ROOT,
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
         deadline = time.monotonic() + 60
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
