@@ -7,7 +7,8 @@ released, and when releasing fails (asyncpg marks the connection released, then 
 socket) the reset is skipped. Every later query of that task then fails with "connection has been released back
 to the pool": a worker's loop, or all the requests of one keep-alive HTTP connection, stay broken until the node is
 restarted. Found by `tests/faults/test_postgres_restart.py`. `install()` replaces both methods with versions that
-always release and reset.
+always release and reset. (Upstream: tortoise/tortoise-orm#1793 and #1604, fixed by #1796 for a failing COMMIT
+or ROLLBACK only; BEGIN and the release still leak in 1.1.9. Drop this module once tortoise does both.)
 """
 
 from __future__ import annotations
