@@ -329,7 +329,7 @@ class CrashRun:
         await asyncio.sleep(self.rng.uniform(0.0, 0.4))
         self.node.kill()
 
-    async def _drain(self, timeout: float = 90.0) -> None:
+    async def _drain(self, timeout: float = 150.0) -> None:  # PostgreSQL media fetches: their lock, 70 s
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if await self.db.drained():
