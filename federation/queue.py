@@ -149,6 +149,15 @@ async def take_back(model: type[Model], owner: str, *, ready_state: str, busy_st
                                               locked_until=None, heartbeat_at=None)
 
 
+async def take_back_all(model: type[Model], *, ready_state: str, busy_state: str) -> int:
+    """Put every busy row of a queue without owners (a lock only) back in the queue, due now; returns how many.
+
+    For a worker that knows it is the only one on its database and has not claimed anything yet (a SQLite node
+    starting): every busy row is then a dead predecessor's, which would otherwise wait for its lock to expire."""
+    check_transition(busy_state, ready_state)
+    return await model.filter(state=busy_state).update(state=ready_state, claim_token=None, locked_until=None)
+
+
 async def run_claiming(model: type[Model], owner: str, policy: "ClaimPolicy", *, ready_state: str, busy_state: str,
                        run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Event, stop: asyncio.Event,
                        idle_poll: float, log: Any, name: str, holding: Callable[[], bool]) -> None:

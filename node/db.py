@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from tortoise.context import TortoiseContext
 
 from federation.store import APP_LABEL as ENGINE_APP
+from node import dbguard
 from node.logsafety import hide_query_values
 from federation.store import tortoise_app as engine_app
 
@@ -55,6 +56,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 async def open_db(database_url: str) -> None:
     """Connect tortoise to the database. The schema must already be migrated (`agency-node migrate`)."""
+    dbguard.install()
     await Tortoise.init(config=tortoise_config(database_url))
 
 
@@ -152,6 +154,7 @@ async def open_context(database_url: str) -> "TortoiseContext":
     from tortoise.context import TortoiseContext
 
     hide_query_values()  # DEBUG logs of the drivers would show stored private keys
+    dbguard.install()  # a transaction cut by a database restart must not break its task for good
     ctx = TortoiseContext()
     activate(ctx)
     await ctx.init(config=tortoise_config(database_url))

@@ -160,9 +160,11 @@ class Node:
         self.scheduler = EmbargoScheduler(self.fed, self.agency)
         if self.translation is not None:
             self.translation_worker = TranslationWorker(self.fed, self.agency, self.translation, default_sink())
+            self.translation_worker.take_back_at_start = single
         install_request_hook(self.fed, self.translation, self.translation_worker)
         self.media_fetcher = MediaFetchWorker(http, self.media_store, fetch_limits(self.config.media), self.fed.retry,
                                               credentials=self.c2pa_credentials)
+        self.media_fetcher.take_back_at_start = single
 
     def _wire_changed(self, kind: str, story: Any) -> None:
         # Ids only: each listener reads what it shows from the database (the truth after a reconnect, too).

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from federation.http import HttpClient
-from federation.queue import claim, run_batches, settle
+from federation.queue import claim, run_batches, settle, take_back_all
 from federation.retry import RetryPolicy, schedule_retry
 from node.media.fetching import FetchLimits, FetchProblem, Fetched, fetch_into_store
 from node.media import contentcred
@@ -54,6 +54,8 @@ class MediaFetchWorker:
         self.lock_for = timedelta(seconds=limits.max_seconds + 60)
         self.wakeup = asyncio.Event()
         wake_on_queue(self.wakeup)
+        # The only worker on its database (SQLite): rows left `fetching` at start are a killed predecessor's.
+        self.take_back_at_start = False
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and fetch one batch of due files; return how many were handled (0: nothing due)."""
@@ -64,7 +66,22 @@ class MediaFetchWorker:
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
-        """Fetch until `stop` is set, idling between batches when nothing is due (rows stay the only truth)."""
+        """Fetch until `stop` is set, idling between batches when nothing is due (rows stay the only truth).
+        With `take_back_at_start`, the files a killed predecessor was fetching are fetched again at once (their
+        half-written temporary files are swept by `MediaStore.sweep`, on every start), not after the lock."""
+        if self.take_back_at_start:
+            try:
+                taken = await take_back_all(WireMedia, ready_state=S.WAITING, busy_state=S.FETCHING)
+                if taken:
+                    log.warning("media.fetch_taken_back", extra={"rows": taken})
+            except Exception:  # the database busy at start: those rows come back when their lock expires
+                log.exception("media.fetch_take_back_failed")
+        try:
+            swept = await self.store.sweep()
+            if swept:
+                log.warning("media.tmp_swept", extra={"files": swept})
+        except OSError:  # an unreadable folder: the next start tries again
+            log.warning("media.tmp_sweep_failed", exc_info=True)
         await run_batches(self.run_once, self.wakeup, stop, idle_poll=idle_poll, log=log,
                           failure="media.fetch_batch_failed")
 

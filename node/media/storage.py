@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, AsyncIterator, Callable, Protocol
@@ -48,6 +49,7 @@ class MediaStore(Protocol):
     def path(self, sha256: str) -> Path: ...
     def exists(self, sha256: str) -> bool: ...
     async def remove(self, sha256: str) -> None: ...
+    async def sweep(self) -> int: ...
 
 
 def _valid_hash(sha256: str) -> bool:
@@ -77,7 +79,8 @@ class LocalStore:
         """Store a stream of bytes; `check_head` sees its first bytes and names the size limit."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: (self.root / "tmp").mkdir(parents=True, exist_ok=True))
-        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp", prefix="upload-")
+        # The writer's pid in the name: a file whose writer is gone (killed mid-write) is swept at start.
+        fd, tmp_name = tempfile.mkstemp(dir=self.root / "tmp", prefix=f"upload-{os.getpid()}-")
         tmp = Path(tmp_name)
         digest, size, head, limit = hashlib.sha256(), 0, b"", None
         try:
@@ -108,6 +111,38 @@ class LocalStore:
             return Stored(sha, size, created)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+    async def sweep(self) -> int:
+        """Remove the temporary files of writers that are gone (a process killed while it stored a file leaves
+        its half-written upload behind), or untouched for a day; returns how many. Never touches stored files."""
+        return await asyncio.get_running_loop().run_in_executor(None, _sweep, self.root / "tmp")
+
+
+def _sweep(tmp_dir: Path) -> int:
+    removed = 0
+    for path in tmp_dir.glob("upload-*") if tmp_dir.is_dir() else ():
+        writer = path.name.split("-")[1]
+        try:
+            stale = time.time() - path.stat().st_mtime > 86400
+        except FileNotFoundError:
+            continue
+        if stale or not (writer.isdigit() and _alive(int(writer))):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 async def _rechunk(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

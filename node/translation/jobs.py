@@ -20,7 +20,7 @@ from tortoise.expressions import F
 
 from federation.context import Federation
 from node.translation.mt import EngineUnavailable, TranslationFailed
-from federation.queue import claim, run_batches, settle
+from federation.queue import claim, run_batches, settle, take_back_all
 from federation.retry import RetryPolicy, schedule_retry
 from node.translation.states import TranslationJobState as S
 from federation.states import check_transition
@@ -120,6 +120,8 @@ class TranslationWorker:
         self.retry = RetryPolicy(base_delay=s.base_delay, max_delay=s.max_delay, give_up_after=s.give_up_after)
         self.lock_for = timedelta(seconds=s.lock_seconds)
         self.wakeup = asyncio.Event()
+        # The only worker on its database (SQLite): jobs left `translating` at start are a killed predecessor's.
+        self.take_back_at_start = False
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and run one batch of due jobs; return how many were handled (0: nothing due)."""
@@ -130,7 +132,15 @@ class TranslationWorker:
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
-        """Run jobs until `stop` is set, sleeping on the wake-up event when idle (rows stay the only truth)."""
+        """Run jobs until `stop` is set, sleeping on the wake-up event when idle (rows stay the only truth).
+        With `take_back_at_start`, the jobs a killed predecessor held are run again at once, not after their lock."""
+        if self.take_back_at_start:
+            try:
+                taken = await take_back_all(TranslationJob, ready_state=S.PENDING, busy_state=S.TRANSLATING)
+                if taken:
+                    log.warning("translation.taken_back", extra={"rows": taken})
+            except Exception:  # the database busy at start: those rows come back when their lock expires
+                log.exception("translation.take_back_failed")
         await run_batches(self.run_once, self.wakeup, stop, idle_poll=idle_poll, log=log,
                           failure="translation.batch_failed")
 
@@ -151,6 +161,11 @@ class TranslationWorker:
 
     async def _process(self, token: str, job: TranslationJob, progress: ProgressFn | None = None) -> None:
         story = await Story.get_or_none(id=job.story_id)  # type: ignore[attr-defined]
+        if story is not None and story.state == "scheduled" and story.embargoed_until is not None:
+            # Embargoed: translated once released, not cancelled as if deleted (it would never be translated).
+            await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.PENDING,
+                         next_attempt_at=story.embargoed_until, last_error="waiting for the story's embargo")
+            return
         if story is None or story.state != "published":
             await settle(TranslationJob, job.id, token, from_state=S.TRANSLATING, to_state=S.CANCELLED,
                          last_error="the story was deleted")

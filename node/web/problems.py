@@ -43,6 +43,39 @@ def disk_full(exc: BaseException) -> bool:
     return False
 
 
+# The database cannot take the request now, but will: SQLite busy past its timeout (another process holds the write
+# lock) or its file/folder made read-only; PostgreSQL restarting, shutting down or gone from under a connection.
+# Matched by words and class names so that this module needs neither driver.
+_UNAVAILABLE_WORDS = ("database is locked", "database table is locked", "attempt to write a readonly database",
+                      "disk i/o error",  # SQLite's words for a write the file system refused (immutable file)
+                      "unable to open database file", "the database system is starting up",
+                      "the database system is shutting down", "the database system is in recovery mode",
+                      "is not currently accepting connections",
+                      "terminating connection due to administrator command", "connection is closed",
+                      "connection was closed in the middle of operation", "server closed the connection unexpectedly")
+_UNAVAILABLE_CLASSES = {"ConnectionDoesNotExistError", "CannotConnectNowError", "AdminShutdownError",
+                        "CrashShutdownError", "ConnectionFailureError", "DBConnectionError",
+                        "InternalClientError"}  # asyncpg: a connection cut mid-operation, then reused
+_UNAVAILABLE_ERRNOS = (errno.ECONNREFUSED, errno.ECONNRESET, errno.EROFS)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what it wraps) says the database is locked, read-only or restarting: a passing state
+    that deserves a 503 with Retry-After, not a 500."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if type(exc).__name__ in _UNAVAILABLE_CLASSES:
+            return True
+        if isinstance(exc, OSError) and exc.errno in _UNAVAILABLE_ERRNOS:
+            return True
+        if any(words in str(exc).lower() for words in _UNAVAILABLE_WORDS):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return False
+
+
 class ProblemError(Exception):
     """Raise from a handler to answer with a problem document."""
 
@@ -69,5 +102,9 @@ async def problem_middleware(request: web.Request,
             log.error("web.disk_full", extra={"path": request.path})
             return problem(507, "Insufficient storage", "the node's disk (or database) is full: nothing was "
                            "stored; try again once the operator has freed space")
+        if database_unavailable(exc):
+            log.error("web.database_unavailable", extra={"path": request.path, "error": str(exc)[:200]})
+            return problem(503, "Service Unavailable", "the node's database is locked, read-only or restarting: "
+                           "nothing was stored; try again shortly", retry_after=RETRY_AFTER_SECONDS)
         log.exception("web.unhandled", extra={"path": request.path})
         return problem(500, "Internal Server Error", "the node failed to handle this request; it was logged")

@@ -15,8 +15,10 @@ of that work, starts it again and waits until the queues are drained, then check
 Kinds of work (kill points): `publish-api` (four editors POSTing stories), `publish-cli` (`agency-node publish`
 processes, sometimes killed themselves), `fanout` (killed when a random share of a fan-out has arrived),
 `inbox-intake` (a followed agency POSTing signed Creates) and `inbox-processing` (killed while the worker turns a
-received burst into wire stories) and `embargo-release` (killed around the moment embargoed stories are due:
-each must be released once, on the first pass after the restart if the dead process had not, and delivered).
+received burst into wire stories), `embargo-release` (killed around the moment embargoed stories are due:
+each must be released once, on the first pass after the restart if the dead process had not, and delivered),
+`translation` (killed while machine translations run) and `media-fetch` (killed while partners' pictures are
+fetched and stored); the last two, and their checks after every round, are in `tests.faults.jobcrashes`.
 """
 
 from __future__ import annotations
@@ -34,9 +36,13 @@ from typing import Any
 import aiohttp
 
 from tests.faults.crashnode import CONCURRENCY, HANDLE, TOKEN, Database, NodeProcess, free_port, seed
+from tests.faults import jobcrashes
+from tests.faults.jobcrashes import MediaServer
 from tests.faults.receiver import Agency, Receiver, send_creates
+from tests.libretranslate_stub import LibreTranslateStub
 
-KINDS = ("publish-api", "publish-cli", "fanout", "inbox-intake", "inbox-processing", "embargo-release")
+KINDS = ("publish-api", "publish-cli", "fanout", "inbox-intake", "inbox-processing", "embargo-release",
+         "translation", "media-fetch")
 STORY = {"headline": "Wheat harvest ends early in the north", "language": "en",
          "summary": "Farmers finished the harvest two weeks ahead of last year.",
          "body": "<p>" + "Farmers in the northern regions finished the wheat harvest early. " * 10 + "</p>"}
@@ -53,6 +59,10 @@ class Figures:
     stories: int = 0
     deliveries: int = 0
     activities: int = 0
+    translations: int = 0  # stored machine translations checked against their job's whole result
+    media_files: int = 0  # partners' files checked in the stock
+    interrupted: dict[str, int] = field(default_factory=lambda: {"translations": 0, "fetches": 0, "tmp files": 0})
+    job_recovery: list[float] = field(default_factory=list)  # restart to every interrupted job done
     lost: dict[str, int] = field(default_factory=lambda: {"stories": 0, "deliveries": 0, "activities": 0})
     duplicated: int = 0
     max_duplicates: int = 0
@@ -80,7 +90,12 @@ class Figures:
         return [
             f"crash suite on {self.database}: {self.rounds} rounds in {self.seconds:.0f} s ({kinds})",
             f"faults injected: {self.faults} SIGKILLs",
-            f"checked: {self.stories} stories, {self.deliveries} deliveries, {self.activities} inbox activities",
+            f"checked: {self.stories} stories, {self.deliveries} deliveries, {self.activities} inbox activities, "
+            f"{self.translations} machine translations, {self.media_files} fetched media files",
+            f"jobs a kill interrupted: {self.interrupted['translations']} translations, "
+            f"{self.interrupted['fetches']} media fetches ({self.interrupted['tmp files']} half-written files "
+            f"left at the kill, swept at the restart)",
+            f"recovery, restart to every interrupted job done: {spread(self.job_recovery)}",
             f"lost: {self.lost['stories']} stories, {self.lost['deliveries']} deliveries, "
             f"{self.lost['activities']} inbox activities",
             f"duplicated deliveries: {self.duplicated} in all, at most {self.max_duplicates} per crash "
@@ -101,7 +116,12 @@ class CrashRun:
         # On SQLite the claims' heartbeat would take over only after 30 s: a quick recovery there shows the
         # take-back at start-up. On PostgreSQL it is what takes over, after 2 s.
         postgres = database_url.startswith("postgres")
-        self.node = NodeProcess(workdir, database_url, stale_seconds=2 if postgres else 30)
+        self.engine = LibreTranslateStub()
+        # Translation jobs and media fetches carry a lock, no heartbeat: on SQLite the default lock (600 s) shows
+        # that a starting node takes them back at once; on PostgreSQL a short one (5 s, longer than the stand-in
+        # engine's slowest answer) is what brings a dead process's jobs back.
+        self.node = NodeProcess(workdir, database_url, stale_seconds=2 if postgres else 30,
+                                translation_url=self.engine.url, translation_lock_seconds=5 if postgres else 600)
         self.receiver = Receiver(hosts=hosts)
         self.db = Database(database_url)
         self.rng = random.Random(seed)
@@ -110,8 +130,11 @@ class CrashRun:
         self.answered_stories: set[str] = set()
         self.answered_activities: set[str] = set()
         self.agency: Agency | None = None
+        self.media = MediaServer(self.rng)
 
     async def __aenter__(self) -> "CrashRun":
+        await self.engine.start()
+        await self.media.start(free_port())
         await self.receiver.start(free_port())
         self.agency = Agency(origin=f"http://127.0.0.1:{self.receiver.port}")
         self.receiver.agency = self.agency
@@ -126,18 +149,28 @@ class CrashRun:
         self.node.stop()
         await self.db.close()
         await self.receiver.stop()
+        await self.media.stop()
+        await self.engine.stop()
 
     async def round(self, kind: str) -> None:
         """One crash: `kind` of work, SIGKILL at a random moment of it, restart, drain, check."""
         before = self.receiver.duplicates()
         await getattr(self, "_" + kind.replace("-", "_"))()
         self.figures.faults += 1
+        translating, fetching = await jobcrashes.busy_jobs()
+        self.figures.interrupted["translations"] += translating
+        self.figures.interrupted["fetches"] += fetching
+        tmp = self.node.workdir / "media" / "tmp"
+        self.figures.interrupted["tmp files"] += len(list(tmp.glob("upload-*"))) if tmp.is_dir() else 0
+        self.engine.mode, self.media.seconds = "ok", 0.1
         leftover_deliveries = await self.db.pending_deliveries()
         leftover_items = await self.db.pending_inbox()
         await self.node.start()
         restart = self.node.started_at
         self.figures.startup.append(self.node.ready_at - restart)
         await self._drain()
+        if translating or fetching:
+            self.figures.job_recovery.append(time.time() - restart)
         await self._check()
         duplicates = self.receiver.duplicates() - before
         self.figures.duplicated += duplicates
@@ -242,6 +275,40 @@ class CrashRun:
         await asyncio.sleep(max(0.0, release - time.time() + self.rng.uniform(-0.2, 0.6)))
         self.node.kill()
 
+    async def _translation(self) -> None:
+        """Stories published while the engine answers slowly; killed while their translations run."""
+        self.engine.mode, self.engine.delay = "slow", self.rng.uniform(0.3, 0.8)
+        async with aiohttp.ClientSession() as session:
+            for _ in range(4):
+                async with session.post(f"{self.node.base_url}/api/stories", json=STORY,
+                                        headers={"Authorization": f"Bearer {TOKEN}"}) as resp:
+                    assert resp.status == 201, await resp.text()
+                    self.answered_stories.add((await resp.json())["id"])
+        await self._await_busy(lambda busy: busy[0] > 0)
+        await asyncio.sleep(self.rng.uniform(0.0, 0.5 if self.quick else 1.5))
+        self.node.kill()
+
+    async def _await_busy(self, condition: Any, timeout: float = 30.0) -> None:
+        """Wait until `condition((translating, fetching))` holds, so that the kill interrupts a job."""
+        deadline = time.monotonic() + timeout
+        while not condition(await jobcrashes.busy_jobs()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no job started within {timeout:.0f} s")
+            await asyncio.sleep(0.02)
+
+    async def _media_fetch(self) -> None:
+        """A followed agency's stories with pictures served slowly; killed while the files are fetched."""
+        assert self.agency is not None
+        self.media.seconds = self.rng.uniform(0.5, 1.5)
+        async with aiohttp.ClientSession() as session:
+            self.answered_activities |= await jobcrashes.send_media_stories(
+                session, f"{self.node.base_url}/inbox", self.agency, self.media, stories=3, per_story=2)
+        tmp = self.node.workdir / "media" / "tmp"
+        # Killed while a file is half-written (in the store's temporary folder), or a little later.
+        await self._await_busy(lambda busy: busy[1] > 0 and tmp.is_dir() and any(tmp.glob("upload-*")))
+        await asyncio.sleep(self.rng.choice([0.0, self.rng.uniform(0.0, 1.0 if self.quick else 2.0)]))
+        self.node.kill()
+
     def _tags(self, n: int) -> list[str]:
         return [uuid.uuid4().hex for _ in range(n)]
 
@@ -262,7 +329,7 @@ class CrashRun:
         await asyncio.sleep(self.rng.uniform(0.0, 0.4))
         self.node.kill()
 
-    async def _drain(self, timeout: float = 90.0) -> None:
+    async def _drain(self, timeout: float = 150.0) -> None:  # PostgreSQL media fetches: their lock, 70 s
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if await self.db.drained():
@@ -299,6 +366,9 @@ class CrashRun:
                              "activities": len(lost_activities)}
         if self.receiver.refused:
             self.figures.problems.append(f"the receiver refused signatures: {dict(self.receiver.refused)}")
+        self.figures.translations = await jobcrashes.check_translations(self.figures.problems)
+        self.figures.media_files = await jobcrashes.check_media(self.media, self.node.workdir / "media",
+                                                                self.figures.problems)
 
 
 async def run(rounds: int, *, database_url: str | None = None, hosts: int = 40, seed: int | None = None,

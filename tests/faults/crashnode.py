@@ -5,6 +5,7 @@ its followers and of the agency it follows."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from tests.faults.jobcrashes import TARGETS, pending_jobs
 from tests.faults.receiver import Agency, Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +37,8 @@ def free_port() -> int:
 class NodeProcess:
     """`agency-node run` on its own config, started, killed and restarted as an operator's machine would."""
 
-    def __init__(self, workdir: Path, database_url: str, stale_seconds: float) -> None:
+    def __init__(self, workdir: Path, database_url: str, stale_seconds: float, translation_url: str,
+                 translation_lock_seconds: float = 600) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -44,6 +47,7 @@ class NodeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.ready_at = 0.0
+        self.env: dict[str, str] = {}  # extra environment of the node process (a faked clock, say)
         from node.config import hash_token
 
         self.config.write_text(f"""
@@ -72,6 +76,17 @@ heartbeat_seconds = 0.5
 stale_claim_seconds = {stale_seconds}
 [media]
 dir = "{workdir / 'media'}"
+fetch_timeout_seconds = 5
+fetch_max_seconds = 10
+
+[translation]
+engine = "libretranslate"
+url = "{translation_url}"
+allow_private_engine = true
+targets = {json.dumps(list(TARGETS))}
+base_delay_seconds = 0.2
+max_delay_seconds = 2
+lock_seconds = {translation_lock_seconds}
 """, encoding="utf-8")
 
     def cli(self, *args: str) -> subprocess.Popen[bytes]:
@@ -89,7 +104,7 @@ dir = "{workdir / 'media'}"
         self.started_at = time.time()
         self.log = open(self.workdir / "node.log", "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), "run"], cwd=ROOT,
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, env={**os.environ, **self.env})
         deadline = time.monotonic() + 60
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
@@ -153,7 +168,8 @@ class Database:
         from node.stories.models import Story
 
         due = await Story.filter(state="scheduled", embargoed_until__lte=datetime.now(timezone.utc)).exists()
-        return not due and not await self.pending_deliveries() and not await self.pending_inbox()
+        return (not due and not await self.pending_deliveries() and not await self.pending_inbox()
+                and not await pending_jobs())
 
     async def stories(self) -> dict[str, list[tuple[str, int, int]]]:
         """uuid -> [(Create activity id, delivery rows, delivered rows)] for every stored story: one Create when

@@ -470,3 +470,22 @@ async def test_translation_jobs__a_person_s_approval_holds_the_language(tmp_path
         assert doc["headline"] == "[ru] SOCAR opens the Baku ferry terminal" and doc["stale"]
         status, _ = await baku.api("PATCH", f"/api/stories/{story['id']}", {"headline": "Terminal opens at noon"})
         assert (await _jobs(baku, story["id"]))["ru"]["state"] == "cancelled"  # not queued again
+
+
+async def test_translation_jobs__embargoed_story_is_translated_once_released(tmp_path):
+    """A job of an embargoed story waits for the release instead of being cancelled as if the story were deleted
+    (an embargoed story was never machine-translated); released, it is translated."""
+    async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub) as baku:
+        release = _later(30)
+        status, story = await baku.api("POST", "/api/stories", dict(STORY, embargoed_until=release.isoformat()))
+        assert status == 201
+        assert await baku.node.translate_once() == 2
+        jobs = await _jobs(baku, story["id"])
+        assert {j["state"] for j in jobs.values()} == {"pending"}, jobs
+        assert not baku.sink.calls and not stub.calls
+        worker = baku.node.translation_worker
+        assert await baku.node.run(worker.run_once, release - timedelta(seconds=1)) == 0
+        assert await baku.node.release_once(release + timedelta(seconds=1)) == 1
+        assert await baku.node.run(worker.run_once, release + timedelta(seconds=2)) == 2
+        assert {j["state"] for j in (await _jobs(baku, story["id"])).values()} == {"translated"}
+        assert {c["language"] for c in baku.sink.calls} == {"ru", "tr"}
