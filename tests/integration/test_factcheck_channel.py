@@ -60,6 +60,9 @@ async def test_factcheck_channel__followed_by_a_social_reader_who_gets_checks_co
         assert actor["publicKey"]["publicKeyPem"] != agency["publicKey"]["publicKeyPem"]  # its own keys
         [proof_key] = actor["assertionMethod"]
         assert proof_key["controller"] == channel_url
+        # The agency's profile page offers the channel's handle, the one WebFinger resolves to this actor.
+        status, profile, _ = await baku.get("/actors/baku", accept="text/html")
+        assert status == 200 and f"<code>@baku_factchecks@{baku.config.host}</code>" in profile
 
         remote.key_resolver = _key_of(baku, "baku_factchecks")
         alice = remote.url("/users/alice")
@@ -121,6 +124,8 @@ async def test_factcheck_channel__off_unless_configured(tmp_path):
                                       accept="application/jrd+json")
         assert status == 404
         assert (await baku.get("/actors/baku_factchecks"))[0] == 404
+        status, profile, _ = await baku.get("/actors/baku", accept="text/html")
+        assert status == 200 and "@baku@" in profile and "_factchecks" not in profile
         status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
         assert status == 201
         assert (await baku.get(f"/factchecks/{fc['id']}/channel"))[0] == 404
