@@ -5,13 +5,16 @@ channel's next post (HTTP signature and object proof) with the keys that Update 
 
 from __future__ import annotations
 
+import contextlib
+
 import aiohttp
+import pytest
 
 from federation.integrity import verify_document
 from federation.keys import load_public_key
 from federation.multikey import ed25519_from_multibase
 from tests.fakeremote import FakeRemote
-from tests.nodes import node_config, running_node, settle
+from tests.nodes import node_config, postgres_database, running_node, settle
 
 FACTCHECK = {
     "claim": {"text": "The Caspian Sea level rose by three metres in one year and flooded the port of Baku",
@@ -44,12 +47,24 @@ def _of(remote, type_: str, actor: str) -> list:
     return [r for r in remote.received if r.json().get("type") == type_ and r.json().get("actor") == actor]
 
 
-async def test_key_rotation__channels_rotate_and_their_followers_verify_posts_with_the_new_keys(tmp_path):
-    """Rotation gives the agency, its fact-check channel and its Russian channel new keys; each channel's
-    follower gets its Update(actor) signed with the new RSA key, carrying the new keys (the old Multikey listed
-    with an end date); the fact-check channel's next post verifies with the announced keys, not the old ones."""
-    config = node_config(tmp_path, "baku", sections={"factchecks": {"channel": True}, "channels": {"languages": ["ru"]}})
-    async with running_node(tmp_path, "baku", config=config) as baku, FakeRemote() as remote:
+@contextlib.asynccontextmanager
+async def _baku(tmp_path, database_url):
+    """Baku with a fact-check channel and a Russian channel, on SQLite or PostgreSQL."""
+    async with contextlib.AsyncExitStack() as stack:
+        url = await stack.enter_async_context(postgres_database()) if database_url == "postgres" else None
+        config = node_config(tmp_path, "baku", database_url=url,
+                             sections={"factchecks": {"channel": True}, "channels": {"languages": ["ru"]}})
+        yield await stack.enter_async_context(running_node(tmp_path, "baku", config=config))
+
+
+@pytest.mark.postgres
+async def test_key_rotation__channels_rotate_and_their_followers_verify_posts_with_the_new_keys(tmp_path,
+                                                                                              database_url):
+    """Rotation gives the agency, its fact-check channel and its Russian channel new keys (in one transaction);
+    each channel's follower gets its Update(actor) signed with the new RSA key, carrying the new keys (the old
+    Multikey listed with an end date); the fact-check channel's next post verifies with the announced keys, not
+    the old ones (SQLite and PostgreSQL)."""
+    async with _baku(tmp_path, database_url) as baku, FakeRemote() as remote:
         remote.key_resolver = _live_keys(baku.base_url)
         channel, russian = baku.node.urls.actor("baku_factchecks"), baku.node.urls.actor("baku_ru")
         before = {url: (await baku.get(url.removeprefix(baku.base_url)))[1] for url in (channel, russian, baku.actor_id)}
