@@ -67,7 +67,8 @@ async def test_key_rotation__channels_rotate_and_their_followers_verify_posts_wi
     async with _baku(tmp_path, database_url) as baku, FakeRemote() as remote:
         remote.key_resolver = _live_keys(baku.base_url)
         channel, russian = baku.node.urls.actor("baku_factchecks"), baku.node.urls.actor("baku_ru")
-        before = {url: (await baku.get(url.removeprefix(baku.base_url)))[1] for url in (channel, russian, baku.actor_id)}
+        before = {url: (await baku.get(url.removeprefix(baku.base_url)))[1]
+                  for url in (channel, russian, baku.actor_id)}
         await _follow(baku, remote, "alice", channel, 1)
         await _follow(baku, remote, "boris", russian, 2)
         await settle(baku)
