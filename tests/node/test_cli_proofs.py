@@ -82,8 +82,13 @@ async def test_cli_keys__rotate_keeps_old_key_listed(tmp_path):
     assert "rotated the keys" in out and "retired (still listed with an end date): 1" in out
     assert "rotated the keys of channel " in out and "/actors/desk_factchecks: Update(actor) queued for 0" in out
     code, out, _ = await _cli("keys", "list", "--json", cwd=tmp_path)
-    keys = json.loads(out)["assertionMethod"]
+    listed = json.loads(out)
+    keys = listed["assertionMethod"]
     assert len(keys) == 2 and keys[1]["id"] == before["id"] and "expires" in keys[1]
     assert "expires" not in keys[0]
+    [channel] = listed["channels"]
+    assert channel["actor"].endswith("/actors/desk_factchecks") and len(channel["assertionMethod"]) == 2
+    code, out, _ = await _cli("keys", "list", cwd=tmp_path)
+    assert code == 0 and out.count("current") == 2 and out.count("expires") == 2
     code, out, _ = await _cli("keys", "--help", cwd=tmp_path)
     assert code == 0 and "rotate" in out
