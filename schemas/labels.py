@@ -136,6 +136,16 @@ LABELS: dict[str, dict[str, str]] = {
         "kk": "Немесе бір тілдегі жаңалықтарға жазылыңыз:", "uz": "Yoki faqat bitta tildagi xabarlarni kuzatib boring:",
         "zh-Hans": "或只关注一种语言的稿件：", "zh-Hant": "或只關注一種語言的稿件：",
     },
+    "profile.factchecks": {
+        "en": "Or follow only its fact-checks, each claim with its verdict: {}",
+        "az": "Və ya yalnız onun faktyoxlamalarını, hər iddianı hökmü ilə izləyin: {}",
+        "tr": "Ya da yalnızca doğruluk kontrollerini, her iddiayı kararıyla takip edin: {}",
+        "ru": "Или подпишитесь только на его фактчекинг, каждое утверждение с вердиктом: {}",
+        "kk": "Немесе тек оның фактчекингіне, әр мәлімдемеге үкімімен жазылыңыз: {}",
+        "uz": "Yoki faqat uning faktlarni tekshirishlarini, har bir da’voni hukmi bilan kuzatib boring: {}",
+        "zh-Hans": "或只关注其事实核查，每条说法附核查结论：{}",
+        "zh-Hant": "或只關注其事實查核，每條說法附查核結論：{}",
+    },
     "profile.recent": {
         "en": "Recent stories", "az": "Son xəbərlər", "tr": "Son haberler", "ru": "Последние материалы",
         "kk": "Соңғы жаңалықтар", "uz": "So‘nggi xabarlar", "zh-Hans": "最新稿件", "zh-Hant": "最新稿件",

@@ -68,6 +68,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/factchecks/import"): Rule("publish", "factcheck.import"),
     ("POST", "/api/factchecks/endorse"): Rule("publish", "factcheck.endorse"),
     ("DELETE", "/api/factchecks/endorse"): Rule("publish", "factcheck.unendorse"),
+    ("POST", "/api/factchecks/announce"): Rule("publish", "factcheck.forward"),
     ("POST", "/api/factchecks/{uuid}/translations"): Rule("translate", "factcheck.translation.submit"),
     ("POST", "/api/factchecks/{uuid}/translations/{language}/{decision}"): Rule(
         "translate", "factcheck.translation.{decision}"),

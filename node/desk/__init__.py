@@ -7,8 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from node.desk import (compose_views, network_views, operations_views, render, stories_views, translation_views,
-                       verify_views, views_auth, wire_views)
+from node.desk import (compose_views, factcheck_views, network_views, operations_views, render, stories_views,
+                       translation_views, verify_views, views_auth, wire_views)
 from node.desk.gate import desk_middleware
 from node.web.keys import NODE
 
@@ -31,7 +31,7 @@ def install(app: web.Application) -> None:
 def routes() -> list[web.AbstractRouteDef]:
     """Every desk route: the static files and each screen's views."""
     return [web.static("/desk/static", STATIC, append_version=False), *views_auth.routes(),
-            *wire_views.routes(), *compose_views.routes(), *stories_views.routes(),
+            *wire_views.routes(), *factcheck_views.routes(), *compose_views.routes(), *stories_views.routes(),
             # the Translations, Network, Verify and Operations screens
             *translation_views.routes(), *network_views.routes(), *verify_views.routes(),
             *operations_views.routes()]

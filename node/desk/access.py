@@ -24,6 +24,10 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/logout"): Rule("self", "session.logout"),
     ("GET", "/desk/account"): Rule("self"),
     ("POST", "/desk/account/password"): Rule("self", "user.password"),
+    # Fact-checks screen (node/desk/factcheck_views.py): partners' fact-checks, forwarding one
+    ("GET", "/desk/factchecks"): _READ,
+    ("GET", "/desk/factchecks/{id}"): _READ,
+    ("POST", "/desk/factchecks/{id}/forward"): Rule("publish", "factcheck.forward"),
     # Compose / edit / workflow / My stories (node/desk/compose_views.py, node/desk/stories_views.py)
     ("GET", "/desk/compose"): Rule("publish"),
     ("POST", "/desk/compose"): Rule("publish", "item.create"),

@@ -26,6 +26,7 @@ FLASH_COOKIE = "desk_flash"
 # The desk's sections: (path, label, permission that shows it). The labels are msgids (translated in base.html).
 NAV = (
     ("/desk/wire", N_("Wire"), "read"),
+    ("/desk/factchecks", N_("Fact-checks"), "read"),
     ("/desk/compose", N_("Compose"), "publish"),
     ("/desk/stories", N_("My stories"), "read"),
     ("/desk/translations", N_("Translations"), "read"),

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from federation.proofs import ServedProofCache
 from node.accounts.guard import AUDIT_ACTION
-from node.factchecks import channel, endorsements, feeds, matching, ninjs, page, publishing, queries
+from node.factchecks import (channel, endorsements, feeds, forwarding, matching, ninjs, page, publishing,
+                             queries)
 from node.factchecks.documents import factcheck_object, tombstone
 from node.factchecks.errors import FactCheckError, get_factcheck
 from node.factchecks.models import FactCheckTranslation
@@ -136,6 +137,20 @@ async def endorse(request: web.Request) -> web.Response:
     return json_response({"factcheck": row.factcheck_uri, "activity": row.activity_id}, 202)
 
 
+async def announce(request: web.Request) -> web.Response:
+    """Forward a partner's fact-check to our followers: ``{"uri": ...}`` (an Announce with its signed copy)."""
+    node, username, _ = _agency(request)
+    data = await read_json(request)
+    uri = data.get("uri") if isinstance(data, dict) else None
+    if not isinstance(uri, str) or not uri:
+        raise ProblemError(422, "Invalid input", "uri: the fact-check's id is required")
+    try:
+        row = await forwarding.announce(node.fed, username, uri)
+    except FactCheckError as exc:
+        raise problem_of(exc) from None
+    return json_response({"factcheck": uri, "activity": row.activity_id}, 202)
+
+
 async def unendorse(request: web.Request) -> web.Response:
     """Take back our endorsement: ``{"uri": ...}`` (an Undo goes out)."""
     node, username, _ = _agency(request)
@@ -229,6 +244,7 @@ def routes() -> list[web.RouteDef]:
         web.get("/api/factchecks", list_factchecks),
         web.post("/api/factchecks/endorse", endorse),
         web.delete("/api/factchecks/endorse", unendorse),
+        web.post("/api/factchecks/announce", announce),
         web.post("/api/factchecks/import", import_factcheck),
         web.get("/api/factchecks/{uuid}", get_factcheck_json),
         web.patch("/api/factchecks/{uuid}", correct_factcheck),

@@ -73,21 +73,31 @@ def assertion_methods(urls: LocalUrls, username: str, keys: list[ProofKey]) -> l
 
 async def rotate(urls: LocalUrls, username: str, now: datetime | None = None) -> tuple[ActorKey, ProofKey]:
     """Retire `username`'s current RSA and Ed25519 keys and make new ones, in one transaction."""
+    return (await rotate_all(urls, [username], now))[username]
+
+
+async def rotate_all(urls: LocalUrls, usernames: list[str], now: datetime | None = None
+                     ) -> dict[str, tuple[ActorKey, ProofKey]]:
+    """Retire the current RSA and Ed25519 keys of every actor in `usernames` and make new ones, all in one
+    transaction: after a crash either every actor has new keys or none has (a rerun then rotates them all)."""
     now = now or datetime.now(timezone.utc)
-    rsa_private, rsa_public = await asyncio.to_thread(generate_rsa_pem)
-    ed_pem, ed_multibase = await asyncio.to_thread(generate_ed25519_pem)
+    fresh = {}
+    for name in usernames:  # made before the transaction: an RSA key takes about 100 ms to generate
+        fresh[name] = (await asyncio.to_thread(generate_rsa_pem), await asyncio.to_thread(generate_ed25519_pem))
+    out: dict[str, tuple[ActorKey, ProofKey]] = {}
     async with in_transaction() as conn:
-        current = await ActorKey.get(actor=username).using_db(conn)
-        await ProofKey.create(actor=username, kind=RSA, key_id=f"{urls.key_id(username)}@{now.timestamp():.6f}",
-                              private_key_pem=None, public_key=current.public_key_pem, created_at=current.created_at,
-                              expires_at=now, using_db=conn)
-        await ActorKey.filter(id=current.id).using_db(conn).update(private_key_pem=rsa_private,
-                                                                   public_key_pem=rsa_public)
-        # The retired Ed25519 key's private half is erased: nothing may sign with it again.
-        await ProofKey.filter(actor=username, kind=ED25519, expires_at=None).using_db(conn).update(
-            expires_at=now, private_key_pem=None)
-        new = await ProofKey.create(actor=username, kind=ED25519, key_id=multikey_id(urls, username, ed_multibase),
-                                    private_key_pem=ed_pem, public_key=ed_multibase, using_db=conn)
-        key = await ActorKey.get(id=current.id).using_db(conn)
-    log.info("keys.rotated", extra={"actor": username})
-    return key, new
+        for name, ((rsa_private, rsa_public), (ed_pem, ed_multibase)) in fresh.items():
+            current = await ActorKey.get(actor=name).using_db(conn)
+            await ProofKey.create(actor=name, kind=RSA, key_id=f"{urls.key_id(name)}@{now.timestamp():.6f}",
+                                  private_key_pem=None, public_key=current.public_key_pem,
+                                  created_at=current.created_at, expires_at=now, using_db=conn)
+            await ActorKey.filter(id=current.id).using_db(conn).update(private_key_pem=rsa_private,
+                                                                       public_key_pem=rsa_public)
+            # The retired Ed25519 key's private half is erased: nothing may sign with it again.
+            await ProofKey.filter(actor=name, kind=ED25519, expires_at=None).using_db(conn).update(
+                expires_at=now, private_key_pem=None)
+            new = await ProofKey.create(actor=name, kind=ED25519, key_id=multikey_id(urls, name, ed_multibase),
+                                        private_key_pem=ed_pem, public_key=ed_multibase, using_db=conn)
+            out[name] = (await ActorKey.get(id=current.id).using_db(conn), new)
+    log.info("keys.rotated", extra={"actors": ",".join(usernames)})
+    return out

@@ -10,7 +10,8 @@ from node.web.keys import NODE
 
 
 async def rotate_keys(request: web.Request) -> web.Response:
-    """Rotate the agency's RSA and Ed25519 keys in the running node and send Update(actor) to followers."""
+    """Rotate the RSA and Ed25519 keys of the agency and its channels in the running node; each actor's followers
+    get its Update(actor)."""
     return json_response(await rotation.rotate_keys(request.app[NODE]), 201)
 
 

@@ -1,7 +1,8 @@
 """The agency's profile page: what a browser gets at its actor URL (``/actors/<handle>``), where ActivityPub
 clients get the actor document.
 
-A person sees the agency's name, logo and summary, the handle to follow from a fediverse app, its recent stories
+A person sees the agency's name, logo and summary, the handle to follow from a fediverse app (and those of its
+language channels and its fact-check channel, when it runs them), its recent stories
 (newest first, each linked, dated and with its lead thumbnail) and its feeds; a link preview and a search engine
 get OpenGraph (``og:type=profile``) and a schema.org NewsMediaOrganization.
 """
@@ -97,11 +98,20 @@ def _channels(channels: list[tuple[str, str]], lang: str) -> str:
     return f"<p>{page_label('profile.channels', lang)}</p><ul>{items}</ul>"
 
 
+def _factcheck_channel(address: str, lang: str) -> str:
+    """The fact-check channel to follow (node/factchecks/channel.py), when the agency runs one."""
+    if not address:
+        return ""
+    return (f'<p class="factcheck-channel">'
+            f"{page_label('profile.factchecks', lang, f'<code>{html.escape(address)}</code>')}</p>")
+
+
 def profile_page(publisher: Publisher, handle: str, languages: list[str], stories: list[FeedEntry],
-                 feeds: list[FeedLink], *, channels: list[tuple[str, str]] | None = None, feed_head: str = "") -> str:
+                 feeds: list[FeedLink], *, channels: list[tuple[str, str]] | None = None, factcheck_channel: str = "",
+                 feed_head: str = "") -> str:
     """The agency's page in its first language (`languages`); `stories` newest first; `channels` are
-    (language, @handle@host) of its language channels; `feed_head` is trusted markup for the head (the feeds'
-    alternate links)."""
+    (language, @handle@host) of its language channels; `factcheck_channel` the @handle@host of its fact-check
+    channel ("" when it runs none); `feed_head` is trusted markup for the head (the feeds' alternate links)."""
     lang = languages[0] if languages else ""
     page_lang = lang or "en"
     icon = (f'<img class="logo" src="{html.escape(publisher.icon_url)}" alt="" width="{ICON_SIZE}" '
@@ -111,7 +121,8 @@ def profile_page(publisher: Publisher, handle: str, languages: list[str], storie
     recent = ("<ol class=\"stories\">" + "".join(_story_item(e, lang) for e in stories) + "</ol>" if stories
               else f"<p>{page_label('profile.none', page_lang)}</p>")
     body = (f'<main><header class="profile">{icon}<h1>{html.escape(publisher.name)}</h1>{summary}'
-            f"<p>{follow}</p>{_channels(channels or [], page_lang)}</header>"
+            f"<p>{follow}</p>{_channels(channels or [], page_lang)}"
+            f"{_factcheck_channel(factcheck_channel, page_lang)}</header>"
             f'<section aria-labelledby="recent"><h2 id="recent">{page_label("profile.recent", page_lang)}</h2>'
             f"{recent}</section>{_feed_list(feeds, page_lang)}</main>")
     head = _head(publisher, page_lang, languages, handle) + feed_head

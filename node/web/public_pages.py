@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node.factchecks.channel import channel_for as factcheck_channel_for
 from node.runtime import Node
 from node.stories import feeds as story_feeds, revisions
 from node.stories.documents import language_versions
@@ -72,8 +73,11 @@ async def profile_response(request: web.Request, node: Node) -> web.Response:
         stories = await story_feeds.feed_entries(node.urls.story, limit=RECENT_STORIES)
         channels = [(language, f"@{name}@{node.config.host}") for language in node.config.channel_languages
                     if (name := channel_for(node.fed, node.agency, language)) is not None]  # type: ignore[arg-type]
+        factchecks = factcheck_channel_for(node.fed, node.agency)
         page = profile_page(publisher_of(node), node.agency, list(node.config.agency.languages or []), stories,
-                            feeds, channels=channels, feed_head=await alternate_links(request))
+                            feeds, channels=channels,
+                            factcheck_channel=f"@{factchecks}@{node.config.host}" if factchecks else "",
+                            feed_head=await alternate_links(request))
         return 200, page.encode("utf-8")
 
     _, body = await request.app[DOCUMENTS].get_or_build(("profile-page", node.key_generation), build)

@@ -8,6 +8,7 @@ verify is announced by id only: receivers then fetch it from its origin.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from federation.context import Federation
 from federation.outbox import enqueue, follower_inboxes, new_uuid
@@ -33,10 +34,17 @@ async def announce(fed: Federation, username: str, uri: str) -> OutboxActivity:
     if story.state != "live":
         raise ForwardError(409, "Story deleted", f"story {uri} was deleted by its origin")
     proof = await WireProof.get_or_none(story_id=story.id)
+    signed = proof.signed_object if proof is not None and proof.status == "verified" else None
+    return await queue_announce(fed, username, uri, signed)
+
+
+async def queue_announce(fed: Federation, username: str, uri: str, signed: Any = None) -> OutboxActivity:
+    """Queue `username`'s Announce of the object `uri` for its followers: `signed` (the origin's copy whose proof
+    we verified) is embedded verbatim, @context and proof included, when it is that object; else by id only.
+    Shared by the wire's stories and the partners' fact-checks (node/factchecks/forwarding.py)."""
     doc = activity(fed.urls, username, uuid=new_uuid(), type_="Announce", obj=uri, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
-    signed = proof.signed_object if proof is not None and proof.status == "verified" else None
     if isinstance(signed, dict) and signed.get("id") == uri and signed.get("type") in STORY_OBJECT_TYPES:
-        doc["object"] = signed  # verbatim, @context and proof included
+        doc["object"] = signed
     return await enqueue(fed, username=username, activity=doc, inboxes=await follower_inboxes(username),
                          public=True)

@@ -11,6 +11,7 @@ import pytest
 from federation.integrity import verify_document
 from federation.keys import load_public_key
 from federation.multikey import ed25519_from_multibase
+from schemas.webfinger import PROFILE_PAGE_REL
 from tests.fakeremote import FakeRemote
 from tests.nodes import node_config, postgres_database, running_node, settle
 
@@ -60,6 +61,15 @@ async def test_factcheck_channel__followed_by_a_social_reader_who_gets_checks_co
         assert actor["publicKey"]["publicKeyPem"] != agency["publicKey"]["publicKeyPem"]  # its own keys
         [proof_key] = actor["assertionMethod"]
         assert proof_key["controller"] == channel_url
+        # The agency's profile page offers the channel's handle, the one WebFinger resolves to this actor.
+        status, profile, _ = await baku.get("/actors/baku", accept="text/html")
+        assert status == 200 and f"<code>@baku_factchecks@{baku.config.host}</code>" in profile
+        status, by_url, _ = await baku.get(f"/.well-known/webfinger?resource={channel_url}",
+                                           accept="application/jrd+json")
+        assert status == 200 and by_url["subject"] == jrd["subject"]
+        page_url = next((link["href"] for link in jrd["links"] if link.get("rel") == PROFILE_PAGE_REL), channel_url)
+        status, page, _ = await baku.get(page_url.removeprefix(baku.base_url), accept="text/html")
+        assert status == 200 and f"@baku_factchecks@{baku.config.host}" in page  # the channel's own page
 
         remote.key_resolver = _key_of(baku, "baku_factchecks")
         alice = remote.url("/users/alice")
@@ -121,6 +131,8 @@ async def test_factcheck_channel__off_unless_configured(tmp_path):
                                       accept="application/jrd+json")
         assert status == 404
         assert (await baku.get("/actors/baku_factchecks"))[0] == 404
+        status, profile, _ = await baku.get("/actors/baku", accept="text/html")
+        assert status == 200 and "@baku@" in profile and "_factchecks" not in profile
         status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
         assert status == 201
         assert (await baku.get(f"/factchecks/{fc['id']}/channel"))[0] == 404

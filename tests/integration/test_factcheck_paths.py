@@ -1,5 +1,6 @@
 """Fact-checks reaching a node by the other paths a story takes, across real loopback nodes: forwarded by an
-Announce (its signed copy embedded, or by id and fetched from its agency), or sent by id in a Create; each lands
+Announce (a partner's real forward with the signed copy embedded, or by id and fetched from its agency), or sent
+by id in a Create; each lands
 as a fact-check verified against the checking agency's key, never as a wire story. And a withdrawal cancels the
 deliveries not yet made, so no follower gets the check after it was withdrawn."""
 
@@ -76,9 +77,19 @@ async def test_factcheck_paths__forwarded_embedded_or_by_id_lands_as_a_verified_
         assert state == "ignored" and "proof invalid" in note, (state, note)
         assert await _held(ankara) == []
 
-        assert await _post_as(astana, ankara, _announce(astana, signed, 2)) == 202
-        await settle(ankara)
+        # Astana forwards it for real (POST /api/factchecks/announce): Baku's signed copy rides along verbatim.
+        status, forwarded = await astana.api("POST", "/api/factchecks/announce", {"uri": fc["url"]})
+        assert status == 202, forwarded
+        sent = json.loads((await astana.db(lambda: OutboxActivity.get(activity_id=forwarded["activity"]))).body)
+        assert sent["type"] == "Announce" and sent["actor"] == astana.actor_id
+        created = json.loads((await baku.db(lambda: OutboxActivity.get(type="Create", actor="baku"))).body)
+        assert sent["object"]["id"] == fc["url"] and sent["object"]["proof"] == created["object"]["proof"]
+        await settle(astana, ankara)
         assert await _held(ankara) == [(fc["url"], "false", "verified")]
+        assert await ankara.db(lambda: WireFactCheck.get(uri=fc["url"]).values_list("proof_key_id", flat=True)) \
+            == signed["proof"]["verificationMethod"]  # Baku's key, not the forwarder's
+        state, note = await _inbox_note(ankara, forwarded["activity"])
+        assert state == "processed" and "stored" in note, (state, note)
         _, found = await ankara.api("POST", "/api/check", {"url": CLAIM_URL})
         assert [(m["agency"], m["verdict"]) for m in found["matches"]] == [(baku.actor_id, "false")]
         assert await ankara.db(lambda: WireStory.filter(uri=fc["url"]).count()) == 0
@@ -133,3 +144,24 @@ async def test_factcheck_paths__withdrawal_cancels_deliveries_not_yet_made(tmp_p
         assert list(sent)[-3:] == ["Create", "Update", "Delete"]
         assert json.loads((await baku.db(lambda: OutboxActivity.get(type="Delete"))).body)["killReason"] == \
             "Wrong claim."
+
+
+async def test_factcheck_paths__forward_refuses_what_it_cannot_forward(tmp_path):
+    """Forwarding needs a uri of a live partner's fact-check the node holds: a missing uri is 422, an unknown one
+    404, our own 409 (our followers have it), a withdrawn one 409; nothing is queued for any of them."""
+    async with _nodes(tmp_path) as (baku, astana, ankara):
+        status, fc = await baku.api("POST", "/api/factchecks", FACTCHECK)
+        assert status == 201, fc
+        await settle(baku, astana)
+        queued = await astana.db(lambda: OutboxActivity.filter(type="Announce").count())
+        for node, body, want in ((astana, {}, 422), (astana, {"uri": 42}, 422),
+                                 (astana, {"uri": f"{baku.base_url}/factchecks/nope"}, 404),
+                                 (baku, {"uri": fc["url"]}, 409)):
+            status, problem = await node.api("POST", "/api/factchecks/announce", body)
+            assert status == want and problem["status"] == want, (body, problem)
+        assert (await astana.api("POST", "/api/factchecks/announce", {"uri": fc["url"]}, token=None))[0] == 401
+        assert (await baku.api("DELETE", f"/api/factchecks/{fc['id']}", {"reason": "Wrong claim."}))[0] == 200
+        await settle(baku, astana)
+        status, problem = await astana.api("POST", "/api/factchecks/announce", {"uri": fc["url"]})
+        assert status == 409 and "withdrawn" in problem["detail"], problem
+        assert await astana.db(lambda: OutboxActivity.filter(type="Announce").count()) == queued == 0

@@ -69,17 +69,26 @@ async def test_cli_verify__exit_status_tells_the_result(tmp_path):
 
 
 async def test_cli_keys__rotate_keeps_old_key_listed(tmp_path):
-    """keys rotate makes a new Multikey and keeps the old one listed with an end date; keys list shows both."""
+    """keys rotate makes a new Multikey and keeps the old one listed with an end date; keys list shows both; the
+    fact-check channel's keys are rotated with the agency's."""
     _init(tmp_path)
+    with (tmp_path / "node.toml").open("a") as config:
+        config.write("\n[factchecks]\nchannel = true\n")
     code, out, err = await _cli("keys", "list", "--json", cwd=tmp_path)
     assert code == 0, err
     [before] = json.loads(out)["assertionMethod"]
     code, out, err = await _cli("keys", "rotate", cwd=tmp_path)
     assert code == 0, err
     assert "rotated the keys" in out and "retired (still listed with an end date): 1" in out
+    assert "rotated the keys of channel " in out and "/actors/desk_factchecks: Update(actor) queued for 0" in out
     code, out, _ = await _cli("keys", "list", "--json", cwd=tmp_path)
-    keys = json.loads(out)["assertionMethod"]
+    listed = json.loads(out)
+    keys = listed["assertionMethod"]
     assert len(keys) == 2 and keys[1]["id"] == before["id"] and "expires" in keys[1]
     assert "expires" not in keys[0]
+    [channel] = listed["channels"]
+    assert channel["actor"].endswith("/actors/desk_factchecks") and len(channel["assertionMethod"]) == 2
+    code, out, _ = await _cli("keys", "list", cwd=tmp_path)
+    assert code == 0 and out.count("current") == 2 and out.count("expires") == 2
     code, out, _ = await _cli("keys", "--help", cwd=tmp_path)
     assert code == 0 and "rotate" in out

@@ -74,7 +74,8 @@ def _network() -> list[tuple[str, str, dict[str, Any]]]:
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("post", "/api/keys/rotate", op("post", "/api/keys/rotate", "operations",
-                                        "Rotate the node's keys (followers are told with an Update)", ok=201)),
+                                        "Rotate the keys of the agency and its channels (each actor's followers "
+                                        "are told with an Update)", ok=201)),
         ("get", "/api/openapi.json", op("get", "/api/openapi.json", "operations", "This OpenAPI document",
                                         public=True, content={"application/json": {"schema": {"type": "object"}}})),
     ]

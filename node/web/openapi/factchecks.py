@@ -67,6 +67,10 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
         ("delete", "/api/factchecks/endorse", op(
             "delete", "/api/factchecks/endorse", t, "Take back our endorsement (sends an Undo of the Endorse)",
             body=json_body(obj(("uri",), uri=_STR)), ok=202, errors=(404,))),
+        ("post", "/api/factchecks/announce", op(
+            "post", "/api/factchecks/announce", t, "Forward a partner's fact-check to our followers (Announce, with "
+            "the checking agency's signed copy)", body=json_body(obj(("uri",), uri=_STR)), ok=202,
+            response=obj(("factcheck", "activity"), factcheck=_STR, activity=_STR), errors=(404, 409))),
         ("post", "/api/check", op(
             "post", "/api/check", t, "Has anyone in our network checked this? Matches of a URL or a text with "
             "their verdicts (every agency's, side by side)",

@@ -266,6 +266,14 @@ def test_profile_page__news_media_organization_opengraph_stories_and_feeds():
     assert "azərbaycan: RSS · Atom" in text and "bütün dillər: RSS · Atom" in text
 
 
+def test_profile_page__lists_the_factcheck_channel_when_given():
+    """The fact-check channel's handle is offered to follow, in the page's language, only when the agency runs one."""
+    page = _Head(profile_page(PUBLISHER, "baku", ["ru"], [], [], factcheck_channel="@baku_factchecks@news.example"))
+    assert "Или подпишитесь только на его фактчекинг, каждое утверждение с вердиктом: @baku_factchecks@news.example" \
+        in page.visible()
+    assert "_factchecks" not in profile_page(PUBLISHER, "baku", ["ru"], [], [])
+
+
 def test_profile_page__no_stories_says_so():
     """An agency with no live story yet says so in its language."""
     page = _Head(profile_page(PUBLISHER, "baku", ["ru"], [], []))
