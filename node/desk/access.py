@@ -24,10 +24,12 @@ DESK_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/desk/logout"): Rule("self", "session.logout"),
     ("GET", "/desk/account"): Rule("self"),
     ("POST", "/desk/account/password"): Rule("self", "user.password"),
-    # Fact-checks screen (node/desk/factcheck_views.py): partners' fact-checks, forwarding one
+    # Fact-checks screen (node/desk/factcheck_views.py): partners' fact-checks, forwarding and endorsing one
     ("GET", "/desk/factchecks"): _READ,
     ("GET", "/desk/factchecks/{id}"): _READ,
     ("POST", "/desk/factchecks/{id}/forward"): Rule("publish", "factcheck.forward"),
+    ("POST", "/desk/factchecks/{id}/endorse"): Rule("publish", "factcheck.endorse"),
+    ("POST", "/desk/factchecks/{id}/unendorse"): Rule("publish", "factcheck.unendorse"),
     # Compose / edit / workflow / My stories (node/desk/compose_views.py, node/desk/stories_views.py)
     ("GET", "/desk/compose"): Rule("publish"),
     ("POST", "/desk/compose"): Rule("publish", "item.create"),

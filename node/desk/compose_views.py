@@ -16,6 +16,7 @@ from node.desk import compose_form, compose_upload
 from node.desk.compose_form import FormError, draft_message
 from node.desk.gate import DeskRefusal
 from node.desk.paragraphs import paragraphs
+from node.desk.factcheck_links import with_desk_links
 from node.desk.factcheck_words import VERDICT_WORDS
 from node.factchecks import check as check_text
 from node.desk.render import locale_of, redirect, render
@@ -303,7 +304,7 @@ async def _factchecks(request: web.Request, values: dict[str, Any]) -> list[dict
     text = "\n".join(str(values.get(k) or "") for k in ("headline", "summary", "body")).strip()
     if not text:
         return []
-    return (await check_text(request.app[NODE].urls, text))["matches"]
+    return await with_desk_links((await check_text(request.app[NODE].urls, text))["matches"])
 
 
 def routes() -> list[web.RouteDef]:

@@ -14,6 +14,7 @@ from node.accounts.guard import PRINCIPAL
 from node.desk import compose_form
 from node.desk.compose_form import draft_message
 from node.desk.diffs import revision_diff
+from node.desk.factcheck_links import with_desk_links
 from node.desk.factcheck_words import VERDICT_WORDS
 from node.desk.render import locale_of, redirect, render
 from node.factchecks import story_matches
@@ -98,7 +99,8 @@ async def story_page(request: web.Request) -> web.Response:
         "revisions": revs, "translations": await StoryTranslation.filter(story_id=story.id).order_by("language"),
         "thread": await _thread(request, story), "followers": followers, "servers": servers,
         "items": await DeskItem.filter(story_id=story.id).order_by("-id"),
-        "factchecks": await story_matches.matches_for_story(node.urls, story), "verdict_words": VERDICT_WORDS,
+        "factchecks": await with_desk_links(await story_matches.matches_for_story(node.urls, story)),
+        "verdict_words": VERDICT_WORDS,
     })
 
 

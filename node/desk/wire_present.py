@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from node.accounts.roles import allows
+from node.desk.factcheck_links import desk_url
 from node.desk.i18n import DeskLocale
 from node.desk.words import N_
 from node.media.stock import file_url
@@ -161,10 +162,11 @@ async def _factchecks_of(ids: list[int]) -> dict[int, list[dict[str, str]]]:
     uris = list({m.factcheck_uri for m in matches})
     found: dict[str, dict[str, str]] = {}
     for w in await WireFactCheck.filter(uri__in=uris, state="live").prefetch_related("actor"):
-        found[w.uri] = {"verdict": w.verdict, "agency": w.actor.name or w.actor.handle, "url": w.url or w.uri}
+        found[w.uri] = {"verdict": w.verdict, "agency": w.actor.name or w.actor.handle, "url": w.url or w.uri,
+                        "desk_url": desk_url(w.id)}  # the badge opens the desk's view; the public page beside it
     own = {u.rstrip("/").rsplit("/", 1)[-1]: u for u in uris if "/factchecks/" in u}
     for f in await FactCheck.filter(uuid__in=list(own), state="published").only("id", "uuid", "verdict"):
-        found[own[f.uuid]] = {"verdict": f.verdict, "agency": "", "url": own[f.uuid]}
+        found[own[f.uuid]] = {"verdict": f.verdict, "agency": "", "url": own[f.uuid], "desk_url": ""}
     out: dict[int, list[dict[str, str]]] = {}
     for m in matches:
         if m.factcheck_uri in found:
