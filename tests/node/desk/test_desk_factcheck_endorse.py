@@ -139,7 +139,8 @@ async def test_desk_endorse__wire_and_compose_badges_open_the_desk_view(tmp_path
             await omar.login("omar")
             _, text, _ = await omar.get("/desk/wire")
             assert badge in text and public in text and "Fact-checked by Baku News Agency: False" in text
-            wire_id = await astana.db(lambda: WireStory.get(headline="Port rumour spreads").values_list("id", flat=True))
+            wire_id = await astana.db(
+                lambda: WireStory.get(headline="Port rumour spreads").values_list("id", flat=True))
             _, text, _ = await omar.get(f"/desk/wire/{wire_id}")
             assert badge in text and public in text
             status, text, _ = await omar.post("/desk/preview", {"headline": "Port of Baku",
