@@ -1,0 +1,74 @@
+"""The side-by-side benchmarks run end to end in --quick mode and print every figure (no timing is asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rows(stdout: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in stdout.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0]] = cells
+    return rows
+
+
+PROOF_FIGURES = ["sign a story", "verify a story", "beyond Ed25519, per signature",
+                 "beyond Ed25519, per verification", "hash data", "  canonicalise the story: orjson",
+                 "  canonicalise the story: rfc8785", "proofValue: base58btc encode", "proofValue: base58btc decode"]
+
+
+def test_bench_proofs__quick_run_prints_rates_ratios_and_the_breakdown():
+    """`bench/proofs.py --quick` exits 0 and prints signing and verifying next to bare Ed25519 with the ratio and
+    the target, and the cost of each part beyond Ed25519."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "proofs.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = _rows(proc.stdout)
+    for figure in PROOF_FIGURES:
+        matches = [cells for name, cells in rows.items() if name.startswith(figure.strip())]
+        assert matches, f"missing figure: {figure}\n{proc.stdout}"
+        assert re.match(r"^-?[\d,]+(\.\d+)?(/s| us)$", matches[0][1]), matches[0]
+    for figure in ("sign a story", "verify a story"):
+        (cells,) = [c for n, c in rows.items() if n.startswith(figure)]
+        assert re.match(r"^[\d,]+/s$", cells[2]) and re.match(r"^\d+\.\d\d$", cells[3]), cells
+        assert cells[4].endswith(("met", "MISSED")), cells
+    assert "load average before" in proc.stdout and "Load average after" in proc.stdout
+
+
+PEER_FIGURES = [
+    "(a) fan-out deliveries/s vs Fedify without a queue",
+    "(a) fan-out deliveries/s vs Fedify with a 16-worker queue",
+    "(a) fan-out CPU per delivery",
+    "(b) inbox: pre-signed Creates accepted/s",
+    "(b) inbox: processed/s",
+    "(b) inbox: accepted/s vs Fedify with a 16-worker queue",
+    "(b) inbox CPU per activity",
+]
+
+
+def test_bench_peers__quick_run_prints_both_sides_and_ratios_or_skips_with_a_reason():
+    """`bench/peers.py --quick` exits 0 and prints, for fan-out and inbox, our figure, Fedify's from the same run,
+    the ratio and the target; where Fedify cannot be installed it says why instead."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "peers.py"), "--quick"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    if "skipped: Fedify cannot run here: " in proc.stdout:
+        return  # no npm, no registry, or another platform: the bench said so (and printed the load average)
+    rows = _rows(proc.stdout)
+    for figure in PEER_FIGURES:
+        matches = [cells for name, cells in rows.items() if name.startswith(figure)]
+        assert len(matches) == 1, f"missing figure: {figure}\n{proc.stdout}"
+        (cells,) = matches
+        assert re.match(r"^[\d,.]+( \([\d,]+\))?$", cells[1]), cells
+        assert re.match(r"^[\d,.]+( (/ [\d,.]+|\([\d,]+\)))?$", cells[2]), cells
+        assert re.match(r"^\d+\.\d\d$", cells[3]), cells
+        assert cells[4] == "informative" or cells[4].endswith(("met", "MISSED")), cells
+    assert re.search(r"@fedify/fedify [\d.]+ on Node v2[2-9]\.", proc.stdout), proc.stdout
+    assert "Load average after" in proc.stdout
