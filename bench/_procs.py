@@ -1,6 +1,7 @@
 """The processes `bench/federation.py` starts beside the node, so none of them shares the node's event loop.
 
     python -m bench._procs receiver --port P --addresses 500     # inboxes on 127.0.x.y:P that verify signatures
+                                                                  # (draft-cavage or RFC 9421, as Fedify signs)
     python -m bench._procs bare --port P --doc actor=FILE ...     # a bare aiohttp JSON handler (the ceiling)
     python -m bench._procs sender --url U --keys FILE --count N  # signed Create activities, concurrently
     python -m bench._procs presign --url U --keys FILE --count N --out F  # the same, pre-signed, for wrk
@@ -54,6 +55,7 @@ class _Receiver:
         self.ok = 0
         self.bad: Counter[str] = Counter()
         self.per_inbox: Counter[str] = Counter()
+        self.schemes: Counter[str] = Counter()  # draft-cavage (our node) or rfc9421 (Fedify's first knock)
         self.first = 0.0
         self.last = 0.0
 
@@ -63,7 +65,7 @@ class _Receiver:
             pending = inspect_request(request.method, request.raw_path, request.headers, body,
                                       authority=request.host)
             valid = self.key is not None and pending.verify(self.key)
-            reason = "does not verify"
+            reason = f"{pending.scheme} signature does not verify"
         except Exception as exc:  # noqa: BLE001 - every refusal is counted and reported by reason
             valid, reason = False, str(exc)
         if not valid:
@@ -71,6 +73,7 @@ class _Receiver:
             return web.Response(status=401)
         now = time.monotonic()
         self.ok += 1
+        self.schemes[pending.scheme] += 1
         self.first = self.first or now
         self.last = now
         self.per_inbox[f"{request.host}{request.path}"] += 1
@@ -86,7 +89,7 @@ class _Receiver:
         if request.method == "POST":
             self.reset()
         return web.json_response({"ok": self.ok, "bad": dict(self.bad), "first": self.first, "last": self.last,
-                                  "inboxes": len(self.per_inbox),
+                                  "inboxes": len(self.per_inbox), "schemes": dict(self.schemes),
                                   "duplicates": sum(n - 1 for n in self.per_inbox.values() if n > 1)})
 
 

@@ -48,10 +48,11 @@ class Sizes:
     inbox_ours: int
     inbox_fedify: int
     senders: int
+    warmup: bool  # one uncounted story first on each side (connections opened, code warmed)
 
 
-FULL = Sizes(followers=2000, inboxes=500, rounds=3, inbox_ours=5000, inbox_fedify=2000, senders=16)
-QUICK = Sizes(followers=400, inboxes=100, rounds=1, inbox_ours=600, inbox_fedify=300, senders=4)
+FULL = Sizes(followers=2000, inboxes=500, rounds=3, inbox_ours=5000, inbox_fedify=2000, senders=16, warmup=True)
+QUICK = Sizes(followers=400, inboxes=100, rounds=1, inbox_ours=400, inbox_fedify=150, senders=4, warmup=False)
 TARGETS = {"fanout_no_queue": 2.0, "fanout_queued": 3.0, "inbox": 10.0}
 WORKERS = 16
 
@@ -77,7 +78,7 @@ def fedify_fan_out(app: FedifyProcess, control: str, sizes: Sizes, receiver_pid:
     measured exactly as bench/federation.py measures ours; and the app's CPU per delivery."""
     rates, cpus = [], []
     assert app.proc is not None
-    for _ in range(sizes.rounds):
+    for round_ in range(-1 if sizes.warmup else 0, sizes.rounds):
         fed._http("POST", f"{control}/_stats")
         cpu = fed.cpu_seconds(app.proc.pid)
         start = time.monotonic()
@@ -97,19 +98,26 @@ def fedify_fan_out(app: FedifyProcess, control: str, sizes: Sizes, receiver_pid:
             raise SystemExit(f"bench: the receiver refused Fedify's signatures: {stats['bad']}")
         if stats["duplicates"] or stats["inboxes"] != sizes.inboxes:
             raise SystemExit(f"bench: Fedify served {stats['inboxes']} inboxes, {stats['duplicates']} twice")
-        rates.append(stats["ok"] / (stats["last"] - start))
-        cpus.append((fed.cpu_seconds(app.proc.pid) - cpu) / stats["ok"] * 1000)
-        _log(f"Fedify ({app.queue}) fan-out round: {rates[-1]:,.0f}/s, CPU per delivery {cpus[-1]:.2f} ms")
-    return {"rate": statistics.median(rates), "cpu_ms": statistics.median(cpus)}
+        rate, cpu = stats["ok"] / (stats["last"] - start), (fed.cpu_seconds(app.proc.pid) - cpu) / stats["ok"] * 1000
+        _log(f"Fedify ({app.queue}) fan-out {'warm-up ' if round_ < 0 else ''}round: {rate:,.0f}/s, CPU per "
+             f"delivery {cpu:.2f} ms, signatures {stats['schemes']}")
+        if round_ >= 0:
+            rates.append(rate)
+            cpus.append(cpu)
+    return {"rate": statistics.median(rates), "cpu_ms": statistics.median(cpus), "schemes": stats["schemes"]}
 
 
 def ours_fan_out(node: fed.NodeProcess, control: str, sizes: Sizes, receiver_pid: int) -> dict[str, float]:
     """bench/federation.py's fan-out phase on our node; the node's CPU per delivery over the whole phase."""
     assert node.proc is not None
+    shape = fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes, fanout_rounds=1)
+    if sizes.warmup:
+        fed.fan_out(node, control, shape, receiver_pid)
     cpu = fed.cpu_seconds(node.proc.pid)
     rates = fed.fan_out(node, control, fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes,
                                                  fanout_rounds=sizes.rounds), receiver_pid)
-    return {"rate": statistics.median(rates),
+    schemes = fed._http("GET", f"{control}/_stats")[1]["schemes"]
+    return {"rate": statistics.median(rates), "schemes": schemes,
             "cpu_ms": (fed.cpu_seconds(node.proc.pid) - cpu) / (sizes.inboxes * sizes.rounds) * 1000}
 
 
@@ -320,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print_table(rows)
     load = os.getloadavg()
+    print(f"Signatures the receiver verified in the last round: ours {of['schemes']}, Fedify {fn['schemes']} "
+          f"(no queue) and {fq['schemes']} (queued). Warm-up: "
+          f"{'one uncounted story first on each side' if sizes.warmup else 'none (quick: first stories, cold)'}.")
     print(f"Our processing backlog emptied {oi['backlog_s']:.2f} s after the last activity was accepted. "
           f"Load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}. "
           f"Took {time.monotonic() - started:.0f} s.")
