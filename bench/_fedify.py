@@ -143,6 +143,7 @@ class FedifyProcess:
     inboxes: int
     queue: str = "none"  # or "parallel": an InProcessMessageQueue behind a ParallelMessageQueue
     workers: int = 16
+    public_key_pem: str = ""  # its actor's key, once asked (the receiver verifies with it)
     proc: subprocess.Popen | None = None
     stderr: list[str] = field(default_factory=list)
 

@@ -73,52 +73,61 @@ def _wait(what: str, count_fn: Callable[[], int], count: int, timeout: float, po
 
 # --- fan-out ------------------------------------------------------------------------------------------------------
 
-def fedify_fan_out(app: FedifyProcess, control: str, sizes: Sizes, receiver_pid: int) -> dict[str, float]:
-    """Deliveries per second of one Create to every follower (median of `rounds`), publish call to last 2xx,
-    measured exactly as bench/federation.py measures ours; and the app's CPU per delivery."""
-    rates, cpus = [], []
+def fedify_round(app: FedifyProcess, control: str, inboxes: int) -> dict[str, Any]:
+    """One Create from the Fedify app to every follower: deliveries per second from the publish call to the
+    receiver's last 2xx (as bench/federation.py times ours), the app's CPU per delivery, the schemes verified."""
     assert app.proc is not None
-    for round_ in range(-1 if sizes.warmup else 0, sizes.rounds):
-        fed._http("POST", f"{control}/_stats")
-        cpu = fed.cpu_seconds(app.proc.pid)
-        start = time.monotonic()
-        status, answer = fed._http("POST", f"{app.base_url}/_bench/publish", {}, timeout=300)
-        if status != 200:
-            raise SystemExit(f"bench: Fedify's publish failed: {status} {answer} {app.errors()}")
-        deadline = time.monotonic() + 120
-        while True:
-            _, stats = fed._http("GET", f"{control}/_stats")
-            if stats["ok"] >= sizes.inboxes or stats["bad"]:
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"bench: Fedify's fan-out stalled at {stats['ok']} of {sizes.inboxes}: "
-                                 f"{app.errors()}")
-            time.sleep(0.02)
-        if stats["bad"]:
-            raise SystemExit(f"bench: the receiver refused Fedify's signatures: {stats['bad']}")
-        if stats["duplicates"] or stats["inboxes"] != sizes.inboxes:
-            raise SystemExit(f"bench: Fedify served {stats['inboxes']} inboxes, {stats['duplicates']} twice")
-        rate, cpu = stats["ok"] / (stats["last"] - start), (fed.cpu_seconds(app.proc.pid) - cpu) / stats["ok"] * 1000
-        _log(f"Fedify ({app.queue}) fan-out {'warm-up ' if round_ < 0 else ''}round: {rate:,.0f}/s, CPU per "
-             f"delivery {cpu:.2f} ms, signatures {stats['schemes']}")
-        if round_ >= 0:
-            rates.append(rate)
-            cpus.append(cpu)
-    return {"rate": statistics.median(rates), "cpu_ms": statistics.median(cpus), "schemes": stats["schemes"]}
+    fed._http("POST", f"{control}/_setup", {"public_key_pem": app.public_key_pem})  # its key; resets the counts
+    cpu = fed.cpu_seconds(app.proc.pid)
+    start = time.monotonic()
+    status, answer = fed._http("POST", f"{app.base_url}/_bench/publish", {}, timeout=300)
+    if status != 200:
+        raise SystemExit(f"bench: Fedify's publish failed: {status} {answer} {app.errors()}")
+    deadline = time.monotonic() + 120
+    while True:
+        _, stats = fed._http("GET", f"{control}/_stats")
+        if stats["ok"] >= inboxes or stats["bad"]:
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: Fedify's fan-out stalled at {stats['ok']} of {inboxes}: {app.errors()}")
+        time.sleep(0.02)
+    if stats["bad"]:
+        raise SystemExit(f"bench: the receiver refused Fedify's signatures: {stats['bad']}")
+    if stats["duplicates"] or stats["inboxes"] != inboxes:
+        raise SystemExit(f"bench: Fedify served {stats['inboxes']} inboxes, {stats['duplicates']} twice")
+    return {"rate": stats["ok"] / (stats["last"] - start), "schemes": stats["schemes"],
+            "cpu_ms": (fed.cpu_seconds(app.proc.pid) - cpu) / stats["ok"] * 1000}
 
 
-def ours_fan_out(node: fed.NodeProcess, control: str, sizes: Sizes, receiver_pid: int) -> dict[str, float]:
-    """bench/federation.py's fan-out phase on our node; the node's CPU per delivery over the whole phase."""
+def ours_round(node: fed.NodeProcess, control: str, sizes: Sizes, receiver_pid: int, key_pem: str
+               ) -> dict[str, Any]:
+    """One story on our node, by bench/federation.py's `fan_out` (which also checks every row is recorded as
+    delivered); the node's CPU per delivery over that, and the schemes the receiver verified."""
     assert node.proc is not None
-    shape = fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes, fanout_rounds=1)
-    if sizes.warmup:
-        fed.fan_out(node, control, shape, receiver_pid)
+    fed._http("POST", f"{control}/_setup", {"public_key_pem": key_pem})
     cpu = fed.cpu_seconds(node.proc.pid)
-    rates = fed.fan_out(node, control, fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes,
-                                                 fanout_rounds=sizes.rounds), receiver_pid)
-    schemes = fed._http("GET", f"{control}/_stats")[1]["schemes"]
-    return {"rate": statistics.median(rates), "schemes": schemes,
-            "cpu_ms": (fed.cpu_seconds(node.proc.pid) - cpu) / (sizes.inboxes * sizes.rounds) * 1000}
+    (rate,) = fed.fan_out(node, control, fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes,
+                                                   fanout_rounds=1), receiver_pid)
+    return {"rate": rate, "cpu_ms": (fed.cpu_seconds(node.proc.pid) - cpu) / sizes.inboxes * 1000,
+            "schemes": fed._http("GET", f"{control}/_stats")[1]["schemes"]}
+
+
+def fan_out_side_by_side(sides: dict[str, Callable[[], dict[str, Any]]], sizes: Sizes) -> dict[str, dict[str, Any]]:
+    """Rounds of every side taken in turn (the first side of each round rotating), so that load coming and going
+    on the machine falls on all of them alike; per side the median rate and CPU per delivery."""
+    names = list(sides)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for round_ in range(-1 if sizes.warmup else 0, sizes.rounds):
+        order = names[round_ % len(names):] + names[:round_ % len(names)]
+        for name in order:
+            result = sides[name]()
+            _log(f"fan-out {'warm-up ' if round_ < 0 else ''}round, {name}: {result['rate']:,.0f}/s, CPU per "
+                 f"delivery {result['cpu_ms']:.2f} ms, signatures {result['schemes']}")
+            if round_ >= 0:
+                runs[name].append(result)
+    return {name: {"rate": statistics.median(r["rate"] for r in rs),
+                   "cpu_ms": statistics.median(r["cpu_ms"] for r in rs), "schemes": rs[-1]["schemes"]}
+            for name, rs in runs.items()}
 
 
 # --- inbox --------------------------------------------------------------------------------------------------------
@@ -272,25 +281,28 @@ def main(argv: list[str] | None = None) -> int:
                                                   senders=sizes.senders), senders)
         node.start()
         _, actor_doc = fed._http("GET", f"{node.base_url}/actors/{fed.HANDLE}", headers={"Accept": fed.AP_JSON})
-        fed._http("POST", f"{control}/_setup", {"public_key_pem": actor_doc["publicKey"]["publicKeyPem"]})
-        _log("our node: fan-out")
-        results["ours_fan"] = ours_fan_out(node, control, sizes, receiver.proc.pid)
-        _log("our node: inbox")
-        results["ours_inbox"] = ours_inbox(node, keys_file, sizes.inbox_ours, workdir)
-        node.stop()  # leave the cores to Fedify
-
         for queue in ("none", "parallel"):
             app = FedifyProcess(runtime, fed._free_port(), receiver_port, sizes.followers, sizes.inboxes,
                                 queue=queue, workers=WORKERS)
             apps.append(app)
             _log(f"Fedify, queue={queue}: start")
             app.start()
-            _, key = fed._http("GET", f"{app.base_url}/_bench/actor")
-            fed._http("POST", f"{control}/_setup", {"public_key_pem": key["public_key_pem"]})
-            results[f"fedify_fan_{queue}"] = fedify_fan_out(app, control, sizes, receiver.proc.pid)
-            _log(f"Fedify, queue={queue}: inbox")
-            results[f"fedify_inbox_{queue}"] = fedify_inbox(app, keys_file, sizes.inbox_fedify, workdir)
-            app.stop()
+            app.public_key_pem = fed._http("GET", f"{app.base_url}/_bench/actor")[1]["public_key_pem"]
+        none, parallel = apps
+
+        _log("fan-out: our node, Fedify without a queue and Fedify with a queue, a round of each in turn")
+        fans = fan_out_side_by_side({
+            "ours": lambda: ours_round(node, control, sizes, receiver.proc.pid,
+                                       actor_doc["publicKey"]["publicKeyPem"]),
+            "Fedify, no queue": lambda: fedify_round(none, control, sizes.inboxes),
+            "Fedify, queued": lambda: fedify_round(parallel, control, sizes.inboxes)}, sizes)
+        results["ours_fan"], results["fedify_fan_none"], results["fedify_fan_parallel"] = fans.values()
+
+        _log("inbox: our node")
+        results["ours_inbox"] = ours_inbox(node, keys_file, sizes.inbox_ours, workdir)
+        for app in apps:
+            _log(f"inbox: Fedify, queue={app.queue}")
+            results[f"fedify_inbox_{app.queue}"] = fedify_inbox(app, keys_file, sizes.inbox_fedify, workdir)
     finally:
         node.stop()
         for app in apps:
