@@ -76,6 +76,9 @@ def find_node(log: Callable[[str], None]) -> tuple[Path, str]:
         if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
             raise Unavailable(f"the system Node is {_node_version(system) if system else 'missing'} and "
                               f"{NODE_PACKAGE} is built for Linux x86-64 only")
+        if shutil.which("npm") is None:
+            raise Unavailable(f"the system Node is {_node_version(system) if system else 'missing'} (Fedify needs "
+                              f"{NODE_MAJOR}) and npm is not installed to fetch {NODE_PACKAGE}")
         log(f"installing {NODE_PACKAGE} into {local.parents[2]} (the system Node is "
             f"{_node_version(system) if system else 'missing'})")
         (HOME / "node22").mkdir(parents=True, exist_ok=True)

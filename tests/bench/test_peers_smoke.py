@@ -50,3 +50,19 @@ def test_bench_peers__quick_run_prints_both_sides_and_ratios_or_skips_with_a_rea
         assert cells[4] == "informative" or cells[4].endswith(("met", "MISSED")), cells
     assert re.search(r"@fedify/fedify [\d.]+ on Node v2[2-9]\.", proc.stdout), proc.stdout
     assert "Load average after" in proc.stdout
+
+
+def test_bench_peers__without_node_22_or_npm_fedify_is_unavailable_with_a_reason(tmp_path, monkeypatch):
+    """Where neither a Node 22 nor npm can be found, provisioning refuses with a reason (the bench prints it as
+    `skipped: ...`) and installs nothing."""
+    from bench import _fedify
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(_fedify, "HOME", tmp_path / "fedify")
+    try:
+        _fedify.provision(lambda _msg: None)
+    except _fedify.Unavailable as exc:
+        assert "npm is not installed" in str(exc) and "22" in str(exc)
+    else:
+        raise AssertionError("provisioned without Node or npm")
+    assert not (tmp_path / "fedify" / "node22").exists()
