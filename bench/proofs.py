@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         lambda: verify_document(signed, pub, now=now), lambda: pub.verify(sig, msg), slices, seconds)
 
     # What the node does for each story it sends: the story signed, then the Create that embeds it.
-    fed = SimpleNamespace(proof_signers={"a": ProofSigner(METHOD, key)}, urls=SimpleNamespace(base_url="https://a.example"))
+    fed = SimpleNamespace(proof_signers={"a": ProofSigner(METHOD, key)},
+                          urls=SimpleNamespace(base_url="https://a.example"))
     create = {"@context": STORY["@context"], "id": "https://a.example/activities/1", "type": "Create",
               "actor": "https://a.example/actors/a", "to": STORY["to"], "object": STORY}
     activity_rate, base_pair, activity_ratio = paired(

@@ -20,7 +20,8 @@ def _rows(stdout: str) -> dict[str, list[str]]:
     return rows
 
 
-PROOF_FIGURES = ["sign a story", "verify a story", "sign a Create with its story embedded", "beyond Ed25519, per signature",
+PROOF_FIGURES = ["sign a story", "verify a story", "sign a Create with its story embedded",
+                 "beyond Ed25519, per signature",
                  "beyond Ed25519, per verification", "hash data", "  canonicalise the story: orjson",
                  "  canonicalise the story: rfc8785", "proofValue: base58btc encode", "proofValue: base58btc decode"]
 
