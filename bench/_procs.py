@@ -1,7 +1,6 @@
 """The processes `bench/federation.py` starts beside the node, so none of them shares the node's event loop.
 
     python -m bench._procs receiver --port P --addresses 500     # inboxes on 127.0.x.y:P that verify signatures
-                                                                  # (draft-cavage or RFC 9421, as Fedify signs)
     python -m bench._procs bare --port P --doc actor=FILE ...     # a bare aiohttp JSON handler (the ceiling)
     python -m bench._procs sender --url U --keys FILE --count N  # signed Create activities, concurrently
     python -m bench._procs presign --url U --keys FILE --count N --out F  # the same, pre-signed, for wrk
@@ -47,6 +46,9 @@ def inbox_address(i: int) -> str:
 # --- the receiver: many remote hosts' shared inboxes, each POST verified with the node's public key ----------
 
 class _Receiver:
+    """Verifies draft-cavage (our node) and RFC 9421 (Fedify's first knock) signatures with the one key set by
+    /_setup, and counts the 2xx it answers per inbox and per scheme."""
+
     def __init__(self) -> None:
         self.key: Any = None
         self.reset()

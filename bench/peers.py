@@ -106,8 +106,10 @@ def ours_round(node: fed.NodeProcess, control: str, sizes: Sizes, receiver_pid: 
     assert node.proc is not None
     fed._http("POST", f"{control}/_setup", {"public_key_pem": key_pem})
     cpu = fed.cpu_seconds(node.proc.pid)
-    (rate,) = fed.fan_out(node, control, fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes,
-                                                   fanout_rounds=1), receiver_pid)
+    out = fed.fan_out(node, control, fed.Sizes(followers=sizes.followers, inboxes=sizes.inboxes, fanout_rounds=1),
+                      receiver_pid)
+    # The rates per round, alone or first of (rates, CPU per delivery, publish-call times) once fan_out says more.
+    (rate,) = out[0] if isinstance(out, tuple) else out
     return {"rate": rate, "cpu_ms": (fed.cpu_seconds(node.proc.pid) - cpu) / sizes.inboxes * 1000,
             "schemes": fed._http("GET", f"{control}/_stats")[1]["schemes"]}
 
