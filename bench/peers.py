@@ -62,13 +62,20 @@ def _log(msg: str) -> None:
 
 
 def _wait(what: str, count_fn: Callable[[], int], count: int, timeout: float, poll: float = 0.01) -> float:
-    """Poll `count_fn` until it reaches `count`; the monotonic time it did."""
+    """Poll `count_fn` until it reaches `count`; the monotonic time it did. A poll that fails (a server too busy
+    to answer its stats in time) counts as no progress until the deadline."""
     deadline = time.monotonic() + timeout
-    while (n := count_fn()) < count:
+    n, error = 0, None
+    while True:
+        try:
+            n = count_fn()
+        except OSError as exc:  # urllib's errors are OSErrors
+            error = exc
+        if n >= count:
+            return time.monotonic()
         if time.monotonic() > deadline:
-            raise SystemExit(f"bench: {what} stalled at {n} of {count}")
+            raise SystemExit(f"bench: {what} stalled at {n} of {count}" + (f" (last poll: {error})" if error else ""))
         time.sleep(poll)
-    return time.monotonic()
 
 
 # --- fan-out ------------------------------------------------------------------------------------------------------
@@ -203,6 +210,8 @@ def fedify_inbox(app: FedifyProcess, keys_file: Path, count: int, workdir: Path)
     final = stats()
     if final["errors"] or final["refused"]:
         raise SystemExit(f"bench: Fedify's inbox refused or failed: {final} {app.errors()}")
+    _log(f"Fedify ({app.queue}) inbox: {result['accepted']:,.0f} accepted/s, {result['processed']:,.0f} "
+         f"processed/s, CPU per activity {result['cpu_ms']:.2f} ms, {final['fetches']} documents fetched")
     return result
 
 

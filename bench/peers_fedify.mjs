@@ -101,9 +101,16 @@ federation.setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identi
 ).setCounter(() => followers.length);
 
 // accepted: 2xx answers to inbox POSTs; creates: activities the inbox listener has run for (processed).
-const ZERO = { accepted: 0, refused: 0, creates: 0, errors: 0, first: 0, last: 0 };
+// fetches: documents Fedify GETs (the senders' keys; once each when its key cache works).
+const ZERO = { accepted: 0, refused: 0, creates: 0, errors: 0, fetches: 0, first: 0, last: 0 };
 const stats = { ...ZERO };
 const acceptedIds = new Set();
+const originalFetch = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+  if (method === "GET") stats.fetches += 1;
+  return originalFetch(input, init);
+};
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
   .on(Create, () => {
@@ -170,11 +177,12 @@ async function route(request, activityId) {
   const response = await federation.fetch(request, { contextData: undefined });
   if (request.method === "POST") {
     // Once wrk has sent every request it repeats the last one: count each activity's first 2xx only.
-    if (response.ok && !acceptedIds.has(activityId)) {
+    if (!response.ok) {
+      if (stats.refused++ < 3) console.error(`inbox answered ${response.status}: ${await response.clone().text()}`);
+    } else if (!acceptedIds.has(activityId)) {
       acceptedIds.add(activityId);
       stats.accepted += 1;
     }
-    else if (stats.refused++ < 3) console.error(`inbox answered ${response.status}: ${await response.clone().text()}`);
   }
   return response;
 }
