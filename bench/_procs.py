@@ -46,6 +46,9 @@ def inbox_address(i: int) -> str:
 # --- the receiver: many remote hosts' shared inboxes, each POST verified with the node's public key ----------
 
 class _Receiver:
+    """Verifies draft-cavage (our node) and RFC 9421 (Fedify's first knock) signatures with the one key set by
+    /_setup, and counts the 2xx it answers per inbox and per scheme."""
+
     def __init__(self) -> None:
         self.key: Any = None
         self.reset()
@@ -54,6 +57,7 @@ class _Receiver:
         self.ok = 0
         self.bad: Counter[str] = Counter()
         self.per_inbox: Counter[str] = Counter()
+        self.schemes: Counter[str] = Counter()  # draft-cavage (our node) or rfc9421 (Fedify's first knock)
         self.first = 0.0
         self.last = 0.0
 
@@ -63,7 +67,7 @@ class _Receiver:
             pending = inspect_request(request.method, request.raw_path, request.headers, body,
                                       authority=request.host)
             valid = self.key is not None and pending.verify(self.key)
-            reason = "does not verify"
+            reason = f"{pending.scheme} signature does not verify"
         except Exception as exc:  # noqa: BLE001 - every refusal is counted and reported by reason
             valid, reason = False, str(exc)
         if not valid:
@@ -71,6 +75,7 @@ class _Receiver:
             return web.Response(status=401)
         now = time.monotonic()
         self.ok += 1
+        self.schemes[pending.scheme] += 1
         self.first = self.first or now
         self.last = now
         self.per_inbox[f"{request.host}{request.path}"] += 1
@@ -86,7 +91,7 @@ class _Receiver:
         if request.method == "POST":
             self.reset()
         return web.json_response({"ok": self.ok, "bad": dict(self.bad), "first": self.first, "last": self.last,
-                                  "inboxes": len(self.per_inbox),
+                                  "inboxes": len(self.per_inbox), "schemes": dict(self.schemes),
                                   "duplicates": sum(n - 1 for n in self.per_inbox.values() if n > 1)})
 
 

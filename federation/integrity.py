@@ -18,8 +18,10 @@ number serialisation that hand-rolled ``json.dumps(sort_keys=True)`` gets wrong.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -41,6 +43,7 @@ DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v1"
 
 
 _SAFE_INT = 2**53 - 1
+_sha256 = hashlib.sha256
 
 
 def _orjson_is_jcs(value: Any) -> bool:
@@ -125,17 +128,25 @@ class ProofOptions:
 
 def hash_data(document: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
     """SHA-256(JCS(proof config)) || SHA-256(JCS(document without proof)), the bytes that are signed."""
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    unsecured = {k: v for k, v in document.items() if k != "proof"} if "proof" in document else document
+    return _hash_data(unsecured, proof_options)
+
+
+def _hash_data(unsecured: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
+    """`hash_data` for a document already without ``proof``; `proof_options` may still hold ``proofValue``.
+    Neither is copied whole (signing and verifying call this on every story: only the small config is built)."""
     config = {k: v for k, v in proof_options.items() if k != "proofValue"}
     if "@context" in unsecured:
         config["@context"] = unsecured["@context"]
-    return hashlib.sha256(canonical(config)).digest() + hashlib.sha256(canonical(unsecured)).digest()
+    return _sha256(canonical(config)).digest() + _sha256(canonical(unsecured)).digest()
 
 
 def create_proof(document: dict[str, Any], private_key: Ed25519PrivateKey, *, verification_method: str,
                  created: datetime, expires: datetime | None = None,
                  purpose: str = "assertionMethod") -> dict[str, Any]:
     """A DataIntegrityProof over `document` (its own ``proof``, if any, is left out of what is signed)."""
+    if "proof" in document:
+        document = {k: v for k, v in document.items() if k != "proof"}
     proof: dict[str, Any] = {
         "type": PROOF_TYPE,
         "cryptosuite": CRYPTOSUITE,
@@ -145,7 +156,7 @@ def create_proof(document: dict[str, Any], private_key: Ed25519PrivateKey, *, ve
     }
     if expires is not None:
         proof["expires"] = _xsd(expires)
-    signature = private_key.sign(hash_data(document, proof))
+    signature = private_key.sign(_hash_data(document, proof))
     proof["proofValue"] = encode_multibase(signature)
     return proof
 
@@ -153,7 +164,7 @@ def create_proof(document: dict[str, Any], private_key: Ed25519PrivateKey, *, ve
 def sign_document(document: dict[str, Any], private_key: Ed25519PrivateKey, *, verification_method: str,
                   created: datetime, expires: datetime | None = None) -> dict[str, Any]:
     """A copy of `document` carrying a fresh proof (any earlier proof is replaced)."""
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    unsecured = {k: v for k, v in document.items() if k != "proof"} if "proof" in document else document
     proof = create_proof(unsecured, private_key, verification_method=verification_method, created=created,
                          expires=expires)
     return {**unsecured, "proof": proof}
@@ -225,7 +236,7 @@ def verify_document(document: dict[str, Any], public_key: Ed25519PublicKey, *,
         raise ProofError("malformed-proof", f"proofValue holds {len(signature)} bytes, not a 64-byte signature")
     for candidate in _candidates(unsecured):
         try:
-            public_key.verify(signature, hash_data(candidate, proof_options))
+            public_key.verify(signature, _hash_data(candidate, proof_options))
             return options
         except InvalidSignature:
             continue
@@ -252,4 +263,11 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _xsd(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """xsd:dateTime in UTC to the second (``2026-11-29T12:00:00Z``)."""
+    # Formatting a datetime costs several times more than looking up its second: every proof pays it.
+    return _xsd_second(math.floor(dt.timestamp()))
+
+
+@lru_cache(maxsize=64)
+def _xsd_second(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")

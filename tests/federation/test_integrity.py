@@ -197,3 +197,28 @@ def test_verify_document__ld_signature_added_after_the_proof_is_ignored(story, k
     with_ld["name"] = "Altered"
     with pytest.raises(ProofError):
         verify_document(with_ld, key.public_key(), now=NOW)
+
+
+@pytest.mark.parametrize("moment, expected", [
+    (datetime(2026, 11, 29, 12, 0, 0, 999999, tzinfo=timezone.utc), "2026-11-29T12:00:00Z"),
+    (datetime(2026, 11, 29, 15, 30, 5, tzinfo=timezone(timedelta(hours=3, minutes=30))), "2026-11-29T12:00:05Z"),
+    (datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=timezone.utc), "1969-12-31T23:59:59Z"),
+])
+def test_sign_document__created_is_utc_to_the_second(key, moment, expected):
+    """The proof's `created` is the signing moment in UTC, truncated to the second, whatever zone it came in."""
+    signed = sign_document({"id": "https://a.example/x", "type": "Note"}, key,
+                           verification_method="https://a.example/a#k", created=moment)
+    assert signed["proof"]["created"] == expected
+
+
+def test_sign_document__leaves_the_given_document_untouched(key):
+    """Signing copies: the caller's document (with or without an earlier proof) is not changed."""
+    doc = {"@context": "https://www.w3.org/ns/activitystreams", "id": "https://a.example/x", "type": "Note",
+           "tag": [{"type": "Hashtag", "name": "#x"}]}
+    before = copy.deepcopy(doc)
+    signed = sign_document(doc, key, verification_method="https://a.example/a#k", created=NOW)
+    assert doc == before
+    again = sign_document(signed, key, verification_method="https://a.example/a#k2", created=NOW)
+    assert signed["proof"]["verificationMethod"] == "https://a.example/a#k"
+    assert again["proof"]["verificationMethod"] == "https://a.example/a#k2"
+    assert verify_document(again, key.public_key(), now=NOW)
