@@ -17,6 +17,7 @@ import json
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,7 +166,9 @@ async def _counts() -> tuple[int, ...]:
             await Following.filter(state="accepted").count())
 
 
-async def _case(thread: _NodeThread, activity: dict) -> None:
+async def _case(thread: _NodeThread, activity: dict) -> str:
+    """Post one activity and check the property; the outcome: "refused" (4xx at the door), or the state the
+    accepted activity's row settled in."""
     node, remote = thread.node, thread.remote
     before = await node.db(_counts)
     last = await node.db(lambda: InboxItem.all().order_by("-id").first().values_list("id", flat=True)) or 0
@@ -180,11 +183,12 @@ async def _case(thread: _NodeThread, activity: dict) -> None:
     assert rows == [], rows  # every activity stored now is settled, none left to retry for ever
     if status != 202:
         assert await node.db(_counts) == before  # refused at the door: nothing stored
-        return
+        return "refused"
     row = await node.db(lambda: InboxItem.get_or_none(activity_id=activity.get("id")))
     if row is not None and row.state == "ignored":
         assert row.note, "an ignored activity says why"
         assert await node.db(_counts) == before, f"ignored ({row.note}) but something was stored"
+    return row.state if row is not None else "accepted, not stored again (a duplicate)"
 
 
 def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_node):
@@ -197,7 +201,7 @@ def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_nod
     def case(activity: dict) -> None:
         cases.append(1)
         try:
-            fuzz_node.call(_case(fuzz_node, activity))
+            outcomes[fuzz_node.call(_case(fuzz_node, activity))] += 1
         except Exception as exc:
             if not FINDINGS:
                 raise
@@ -207,8 +211,10 @@ def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_nod
 
     cases: list[int] = []
     findings: list[str] = []
+    outcomes: Counter[str] = Counter()
     case()
-    print(f"inbox fuzz: {len(cases)} cases, {len(findings)} findings")
+    print(f"inbox fuzz: {len(cases)} cases ({', '.join(f'{n} {k}' for k, n in outcomes.most_common())}), "
+          f"{len(findings)} findings")
     assert findings == [], f"{len(findings)} findings, in {FINDINGS}: {findings[:5]}"
     settled = fuzz_node.call(fuzz_node.node.db(lambda: InboxItem.filter(state__in=FINAL).count()))
     assert settled > EXAMPLES // 4  # most cases got past the door and were judged by the worker
