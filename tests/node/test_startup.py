@@ -19,8 +19,9 @@ from tests.nodes import migrate_in_own_context, node_config_data, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 # Loaded where they are used, never at start-up: media processing (PIL), C2PA (c2pa, with its native library),
-# the claim index (numpy), feeds (feedgen with lxml and dateutil), the browser tests' driver (playwright).
-HEAVY = ("numpy", "c2pa", "PIL", "feedgen", "lxml", "dateutil", "playwright")
+# the claim index (numpy), feeds (feedgen with lxml and dateutil), the desk's templates (jinja2), the browser
+# tests' driver (playwright).
+HEAVY = ("numpy", "c2pa", "PIL", "feedgen", "lxml", "dateutil", "jinja2", "playwright")
 
 # Runs `agency-node run` itself (node.cli's main, as `python -m node.cli` does); at exit, the modules it had
 # loaded are written to a file. The node is stopped with SIGTERM once it has answered.
@@ -68,8 +69,8 @@ def _serve_and_stop(tmp_path: Path) -> tuple[set[str], str]:
 
 
 def test_startup__run_serves_without_heavy_libraries_or_reading_model_sources(tmp_path):
-    """`agency-node run` answers HTTP with none of numpy, c2pa, PIL, feedgen, lxml, dateutil or playwright loaded,
-    and tortoise read the source of none of our models (federation.store.base turns that off)."""
+    """`agency-node run` answers HTTP with none of numpy, c2pa, PIL, feedgen, lxml, dateutil, jinja2 or playwright
+    loaded, and tortoise read the source of none of our models (federation.store.base turns that off)."""
     modules, err = _serve_and_stop(tmp_path)
     assert "node.web.app" in modules and "node.runtime" in modules  # it really ran the node
     loaded = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
