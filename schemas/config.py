@@ -224,6 +224,12 @@ class LimitsSection(_Section):
     exempt_partners = fields.Boolean(load_default=True)
     api_burst = fields.Integer(load_default=300, validate=validate.Range(min=0))
     api_rate = fields.Float(load_default=10.0, validate=validate.Range(min=0))
+    # Open connections per peer address (IPv4 address, IPv6 /64): one more is answered 429 and closed before any
+    # request is read. 0 turns it off. Connections from the exempt networks are never counted: loopback by default
+    # (behind a reverse proxy on this host every client looks local); add a partner's addresses here to exempt it.
+    connections_per_address = fields.Integer(load_default=128, validate=validate.Range(min=0))
+    connections_exempt = fields.List(fields.String(validate=check_ip_network),
+                                     load_default=lambda: ["127.0.0.0/8", "::1/128"])
 class DeskSection(_Section):
     # The desk's wire screen: a followed agency that sent no story for this many hours is shown with an idle alarm.
     partner_idle_hours = fields.Float(load_default=6.0, validate=validate.Range(min=0.1, max=24 * 365))

@@ -34,6 +34,7 @@ from node.config import Config, config_from_dict, hash_token
 from node.db import activate, migrate
 from node.runtime import Node
 from node.web.keys import NODE
+from node.web.serve import listen
 
 POSTGRES_ENV = "AGENCY_NODE_TEST_POSTGRES_URL"
 TOKEN = "test-token-not-secret"
@@ -218,6 +219,7 @@ class RunningNode:
     config: Config
     node: Node
     session: aiohttp.ClientSession
+    app: web.Application | None = None
 
     @property
     def base_url(self) -> str:
@@ -260,7 +262,8 @@ async def running_node(tmp: Path, handle: str, *, database_url: str | None = Non
         runner = web.AppRunner(app, keepalive_timeout=config.idle_timeout)  # as `agency-node run` does
         await runner.setup()
         try:
-            await web.TCPSite(runner, "127.0.0.1", config.listen_port).start()
+            # Accepted through the connection limit, as `agency-node run` does (node/web/serve.py).
+            server = await listen(runner, socket.create_server(("127.0.0.1", config.listen_port), backlog=128))
             break
         except OSError as exc:
             await runner.cleanup()
@@ -272,8 +275,9 @@ async def running_node(tmp: Path, handle: str, *, database_url: str | None = Non
             config = dataclasses.replace(config, base_url=_loopback(port), listen_port=port)
     try:
         async with aiohttp.ClientSession() as session:
-            yield RunningNode(config, app[NODE], session)
+            yield RunningNode(config, app[NODE], session, app)
     finally:
+        server.close()
         await runner.cleanup()
 
 

@@ -9,7 +9,8 @@ tables: an outbox activity carries an opaque `subject_id` the application sets (
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 class RemoteActor(Model):
     """A remote actor as last fetched: enough to deliver to it and verify its signatures."""

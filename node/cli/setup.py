@@ -82,9 +82,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
     from node.web.app import create_app
+    from node.web.serve import serve
 
     config: Config = args.cfg
     setup_logging(config)
@@ -96,9 +95,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"Agency Node {__version__}: @{config.agency.handle}@{config.host} on "
           f"http://{config.listen_host}:{config.listen_port} (public URL {config.base_url})", flush=True)
     # aiohttp closes a connection that sent no whole request within its keep-alive timeout, counted from the
-    # connection's start too: that timeout is our header deadline against slow-loris clients.
-    web.run_app(app, sock=sock, print=None, keepalive_timeout=config.idle_timeout,
-                access_log=None if not args.access_log else logging.getLogger("aiohttp.access"))
+    # connection's start too: that timeout is our header deadline against slow-loris clients. Each connection
+    # passes [limits] connections_per_address first (node/web/serve.py).
+    asyncio.run(serve(app, sock, keepalive_timeout=config.idle_timeout,
+                      access_log=None if not args.access_log else logging.getLogger("aiohttp.access")))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The editors' desk: server-rendered pages (Jinja2 via aiohttp-jinja2) under /desk/, in the editor's language,
+"""The editors' desk: server-rendered pages (Jinja2) under /desk/, in the editor's language,
 behind the session login of `node.accounts`. `install(app)` sets it up; each screen keeps its own views module."""
 
 from __future__ import annotations

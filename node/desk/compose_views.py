@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from federation.sanitize import html_to_text, render_body
@@ -19,7 +18,7 @@ from node.desk.paragraphs import paragraphs
 from node.desk.factcheck_links import with_desk_links
 from node.desk.factcheck_words import VERDICT_WORDS
 from node.factchecks import check as check_text
-from node.desk.render import locale_of, redirect, render
+from node.desk.render import locale_of, redirect, render, render_string
 from node.media.models import MediaItem
 from node.stories import drafts
 from node.stories.draft_models import DeskItem
@@ -291,7 +290,7 @@ async def preview(request: web.Request) -> web.Response:
     form = await request.post()
     fmt = "html" if form.get("body_format") == "html" else "markdown"
     values = {k: str(form.get(k, "")) for k in ("headline", "summary", "body")}
-    matches = aiohttp_jinja2.render_string("_factchecks.html", request, {
+    matches = render_string("_factchecks.html", request, {
         "loc": locale_of(request), "factchecks": await _factchecks(request, values),
         "verdict_words": VERDICT_WORDS})
     return web.json_response({"html": render_body(values["body"], fmt), "factchecks_html": matches},

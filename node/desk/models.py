@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 __all__ = ["SavedSearch"]
 

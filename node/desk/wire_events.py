@@ -15,14 +15,13 @@ import asyncio
 import logging
 from typing import Any
 
-import aiohttp_jinja2
 import orjson
 from aiohttp import web
 
 from node.accounts import sessions
 from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL, SESSION_COOKIE
-from node.desk.render import locale_of
+from node.desk.render import environment, locale_of
 from node.desk.wire_present import row_context, story_views
 from node.events import Event
 from node.web.keys import NODE
@@ -61,7 +60,7 @@ def _row_html(request: web.Request, event: Event, loaded: dict[str, Any], who: P
     key = ("html", loc.tag, who.role)
     html = event.cache.get(key)
     if html is None:
-        env = aiohttp_jinja2.get_env(request.app)
+        env = environment(request.app)
         ctx = {**row_context(loc, who.role), "v": loaded["view"], "earlier": loaded["earlier"]}
         html = event.cache[key] = env.get_template("wire_row.html").render(ctx)
     return html

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 from tortoise.exceptions import IntegrityError
 
@@ -15,7 +14,7 @@ from node.accounts.audit import Principal
 from node.accounts.guard import PRINCIPAL
 from node.desk.i18n import DeskLocale
 from node.desk.models import SavedSearch
-from node.desk.render import locale_of, redirect, render
+from node.desk.render import locale_of, redirect, render, render_template
 from node.desk.wire_events import wire_events
 from node.desk.wire_present import TOPIC_WORDS, row_context, story_views, urgency_word
 from node.translation.machine import ReadingError
@@ -44,7 +43,7 @@ async def _page(request: web.Request, fragment: bool) -> web.Response:
                            "filters": filters, "next_before": page.next_before if page else None,
                            "query": filters.query(), "error": error}
     if fragment:
-        return aiohttp_jinja2.render_template("wire_rows.html", request, {**ctx, "csrf_token": who.csrf_token})
+        return render_template("wire_rows.html", request, {**ctx, "csrf_token": who.csrf_token})
     node = request.app[NODE]
     idle_hours = float(node.config.desk.get("partner_idle_hours", 6.0))
     health = await partner_health(idle_hours)

@@ -11,22 +11,33 @@ rebuild; withdrawn documents are skipped until the next rebuild drops them. benc
 
 from __future__ import annotations
 
+import functools
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterable
 
 from node.factchecks.fingerprint import MIN_SHINGLES, THRESHOLD, shingles
 from schemas.factcheck import normalize_url
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["ClaimIndex", "Hit", "IndexedCheck"]
 
 _DOC_BITS = 24
 _DOC_MASK = (1 << _DOC_BITS) - 1
-_BITS_U, _MASK_U = np.uint64(_DOC_BITS), np.uint64(_DOC_MASK)
 REBUILD_AFTER = 50_000  # postings added since the last rebuild before the sorted array is rebuilt
+
+
+@functools.cache
+def _numpy() -> Any:
+    """numpy and the index's two constants in its types. Imported at the first index that holds a claim text, not
+    at start-up: numpy costs about 0.15 s of CPU to import, a restarted node answers that much sooner, and a node
+    without fact-checks never needs it."""
+    import numpy
+
+    return numpy, numpy.uint64(_DOC_BITS), numpy.uint64(_DOC_MASK)
 
 
 def common_limit(documents: int) -> int:
@@ -66,7 +77,7 @@ class ClaimIndex:
     """The index of one node (see the module docstring)."""
 
     docs: list[_Doc] = field(default_factory=list)
-    postings: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    postings: "np.ndarray | tuple[()]" = ()  # () until a claim text is posted: no numpy needed till then
     recent: dict[int, list[int]] = field(default_factory=dict)
     recent_count: int = 0
     by_uri: dict[str, list[int]] = field(default_factory=dict)
@@ -128,12 +139,17 @@ class ClaimIndex:
         ("of the", "prime minister"): its postings are dropped, and each document's size counts only the shingles
         kept, so containment is measured on what identifies a claim. This also keeps a query from walking long
         posting runs (bench/claims.py)."""
+        if not self.docs:  # nothing posted, nothing to renumber
+            self.recent, self.recent_count = {}, 0
+            return
+        np, _BITS_U, _MASK_U = _numpy()
+        postings = self.postings if len(self.postings) else np.zeros(0, dtype=np.uint64)
         live = np.fromiter((d.live for d in self.docs), dtype=bool, count=len(self.docs))
         renumber = np.full(len(self.docs), -1, dtype=np.int64)
         renumber[live] = np.arange(int(live.sum()))
-        old_docs = (self.postings & _MASK_U).astype(np.int64)
+        old_docs = (postings & _MASK_U).astype(np.int64)
         keep = renumber[old_docs] >= 0 if len(old_docs) else np.zeros(0, dtype=bool)
-        old = ((self.postings[keep] >> _BITS_U) << _BITS_U) | renumber[old_docs[keep]].astype(np.uint64)
+        old = ((postings[keep] >> _BITS_U) << _BITS_U) | renumber[old_docs[keep]].astype(np.uint64)
         pairs = sum(len(ds) for ds in self.recent.values())
         new = np.fromiter(((g << _DOC_BITS) | d for g, ds in self.recent.items() for d in ds), dtype=np.uint64,
                           count=pairs)
@@ -168,7 +184,9 @@ class ClaimIndex:
         for check in checks:
             for doc, grams in index._register(check):
                 flat.extend((g << _DOC_BITS) | doc for g in grams)
-        index.postings = np.frombuffer(flat, dtype=np.uint64).copy()
+        if flat:
+            np = _numpy()[0]
+            index.postings = np.frombuffer(flat, dtype=np.uint64).copy()
         del flat
         index.rebuild()
         return index
@@ -180,6 +198,7 @@ class ClaimIndex:
         counts: dict[int, int] = {}
         arr = self.postings
         if grams and len(arr):
+            np, _BITS_U, _MASK_U = _numpy()
             keys = np.fromiter(grams, dtype=np.uint64, count=len(grams)) << _BITS_U
             lo = np.searchsorted(arr, keys, "left")
             hi = np.searchsorted(arr, keys | _MASK_U, "right")
@@ -215,7 +234,7 @@ class ClaimIndex:
 
     def memory_bytes(self) -> int:
         """Roughly what the text postings take (the array, plus the recent dict's entries)."""
-        return int(self.postings.nbytes) + self.recent_count * 40
+        return int(getattr(self.postings, "nbytes", 0)) + self.recent_count * 40
 
 
 def rebuild_due(index: ClaimIndex, recheck_seconds: float) -> bool:

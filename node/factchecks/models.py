@@ -4,7 +4,8 @@ wire stories."""
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 
 class FactCheck(Model):

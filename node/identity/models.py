@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 class ActorKey(Model):
     """A key pair of one of our local actors (the agency, the instance actor). Generated once, kept forever."""

@@ -26,8 +26,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, AsyncIterator, Mapping, Sequence
 
-import c2pa
-
 from node import __version__
 from node.media.credentials import NO_CREDENTIALS, Credentials
 from node.media.storage import MediaStore
@@ -65,6 +63,7 @@ def _settings(credentials: Credentials) -> dict[str, Any]:
 
 def read_verdict(path: Path, media_type: str, credentials: Credentials = NO_CREDENTIALS) -> dict[str, Any]:
     """The C2PA verdict on one image file (blocking: call it in a thread)."""
+    import c2pa  # here, not at the top: c2pa loads its native library, which a start-up need not wait for
     checked = datetime.now(timezone.utc).isoformat(timespec="seconds")
     try:
         with c2pa.Context.from_dict(_settings(credentials)) as context, path.open("rb") as f:
@@ -144,6 +143,8 @@ def sign_image(source: Path, dest: Path, media_type: str, credentials: Credentia
                source_type: str, removed: Sequence[str]) -> None:
     """Write a signed copy of `source` to `dest` (blocking). Raises `Unsigned` when there is nothing true to say
     about how the image was made (no digital source type, no earlier manifest), `c2pa.C2paError` on failure."""
+    import c2pa  # see read_verdict
+
     settings = _settings(credentials)
     with c2pa.Context.from_dict(settings) as context, source.open("rb") as f:
         parent = c2pa.Reader.try_create(media_type, f, None, context)
@@ -182,6 +183,8 @@ async def seal(store: MediaStore, sha256: str, media_type: str, credentials: Cre
                own: bool, title: str = "", source_type: str = "", removed: Sequence[str] = ()) -> Sealed:
     """Sign an own image (if the node has a certificate) into a new file of the store, then give any image its C2PA
     verdict. A partner's image (``own=False``) is only verified, never re-signed."""
+    import c2pa  # see read_verdict
+
     credentials = credentials or NO_CREDENTIALS
     if not media_type.startswith("image/"):
         return Sealed(sha256, None, None)

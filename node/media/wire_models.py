@@ -4,7 +4,8 @@ the stock item it became (or the reason it did not)."""
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 __all__ = ["WireMedia"]
 

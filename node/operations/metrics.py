@@ -43,6 +43,8 @@ class NodeMetrics(Observer):
                                         "the reason class)", ["verdict", "reason"], registry=self.registry)
         self.queue_depth = Gauge("agency_queue_depth", "Rows waiting or being worked on, per queue", ["queue"],
                                  registry=self.registry)
+        self.connections_refused = Counter("agency_connections_refused", "Connections refused because their "
+                                           "address had [limits] connections_per_address open", registry=self.registry)
         self.latency = Histogram("agency_http_request_duration_seconds", "HTTP request time by route template",
                                  ["method", "route"], buckets=_BUCKETS, registry=self.registry)
 
@@ -51,6 +53,9 @@ class NodeMetrics(Observer):
 
     def inbox(self, verdict: str, reason: str = "") -> None:
         self.inbox_activities.labels(verdict=verdict, reason=reason).inc()
+
+    def connection_refused(self) -> None:
+        self.connections_refused.inc()
 
     async def read_queues(self) -> dict[str, int]:
         """Count each queue's open rows (indexed `state` columns: one cheap COUNT each) into the gauges."""

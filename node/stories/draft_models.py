@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 # The stages of a desk item (Superdesk's working -> submitted -> ready, AP and Reuters alike). `spiked` is a
 # reversible discard: the item remembers the stage it was spiked from.

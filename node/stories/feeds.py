@@ -13,13 +13,12 @@ as an enclosure (its URL, byte length and media type).
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from feedgen.ext.base import BaseEntryExtension
-from feedgen.feed import FeedGenerator
 from tortoise.expressions import Q, Subquery
 
 from federation.sanitize import sanitize_html
@@ -117,21 +116,29 @@ async def feed_entries(story_url: Any, language: str = "", limit: int = FEED_SIZ
     return entries
 
 
-class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
-    """Writes an Atom entry's links itself: feedgen 1.0.0 drops their ``rel``, ``type`` and ``length`` (its
-    ``atom_entry`` rebinds the loop variable to the new element before reading them), which would turn the
-    enclosure into a plain alternate link."""
+@functools.cache
+def _atom_links() -> type:
+    """The feedgen entry extension that writes an Atom entry's links. Made at the first feed rendered: feedgen
+    (with lxml and dateutil) is imported then, not at start-up."""
+    from feedgen.ext.base import BaseEntryExtension
 
-    def __init__(self) -> None:
-        self.links: list[dict[str, str]] = []
+    class _AtomLinks(BaseEntryExtension):  # type: ignore[misc]
+        """Writes an Atom entry's links itself: feedgen 1.0.0 drops their ``rel``, ``type`` and ``length`` (its
+        ``atom_entry`` rebinds the loop variable to the new element before reading them), which would turn the
+        enclosure into a plain alternate link."""
 
-    def extend_atom(self, entry: Any) -> Any:
-        for old in entry.findall("link"):
-            entry.remove(old)
-        for link in self.links:
-            element = entry.makeelement("link", {k: v for k, v in link.items() if v})
-            entry.append(element)
-        return entry
+        def __init__(self) -> None:
+            self.links: list[dict[str, str]] = []
+
+        def extend_atom(self, entry: Any) -> Any:
+            for old in entry.findall("link"):
+                entry.remove(old)
+            for link in self.links:
+                element = entry.makeelement("link", {k: v for k, v in link.items() if v})
+                entry.append(element)
+            return entry
+
+    return _AtomLinks
 
 
 def _content(entry: FeedEntry) -> str:
@@ -148,6 +155,8 @@ def _content(entry: FeedEntry) -> str:
 
 def render(info: FeedInfo, entries: list[FeedEntry], fmt: Format) -> bytes:
     """The feed as RSS 2.0 or Atom 1.0 bytes (UTF-8). The same input gives the same bytes (no build time)."""
+    from feedgen.feed import FeedGenerator  # imported at the first feed, not at start-up (see _atom_links)
+
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)  # dc:creator: RSS's own <author> must be an e-mail address
     fg.id(info.self_url)
@@ -167,7 +176,7 @@ def render(info: FeedInfo, entries: list[FeedEntry], fmt: Format) -> bytes:
         fe.id(entry.link)
         fe.guid(entry.link, permalink=True)
         fe.title(entry.headline)
-        fe.register_extension("atom_links", _AtomLinks, atom=True, rss=False)
+        fe.register_extension("atom_links", _atom_links(), atom=True, rss=False)
         links = [{"href": entry.link, "rel": "alternate", "type": "text/html", "hreflang": entry.language}]
         fe.link(links[0])  # RSS's <link>
         if entry.summary:

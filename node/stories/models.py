@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 class Story(Model):
     """A story this agency published. Its public URL is ``/stories/<uuid>``."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
+
+from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
 class StoryTranslation(Model):
     """One language of one of our stories other than its original language. Only `approved` ones go out."""

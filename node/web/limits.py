@@ -1,5 +1,6 @@
 """The node's rate limits ([limits]): inbox POSTs per remote host and per signing key, editor API calls per user
-or token. Over a limit: 429 with Retry-After (a peer retries later, nothing is lost)."""
+or token. Over a limit: 429 with Retry-After (a peer retries later, nothing is lost). The limit on open connections
+per peer address is kept here too (node/web/connections.py applies it, before any request)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from federation.ratelimit import RateLimit, RateLimiter
 from node.config import Config
+from node.web.connections import DEFAULT_EXEMPT, DEFAULT_PER_ADDRESS, ConnectionLimit
 
 __all__ = ["LIMITS", "Limits", "signing_key_of"]
 
@@ -38,6 +40,7 @@ class Limits:
     inbox_key: RateLimiter
     api: RateLimiter
     exempt_partners: bool
+    connections: ConnectionLimit
 
     @classmethod
     def from_config(cls, config: Config) -> "Limits":
@@ -47,7 +50,9 @@ class Limits:
             return RateLimiter(RateLimit(int(section.get(f"{prefix}_burst", burst)),
                                          float(section.get(f"{prefix}_rate", rate))))
         return cls(inbox_host=limit("inbox_host", 1000, 50.0), inbox_key=limit("inbox_key", 300, 20.0),
-                   api=limit("api", 300, 10.0), exempt_partners=bool(section.get("exempt_partners", True)))
+                   api=limit("api", 300, 10.0), exempt_partners=bool(section.get("exempt_partners", True)),
+                   connections=ConnectionLimit(int(section.get("connections_per_address", DEFAULT_PER_ADDRESS)),
+                                               section.get("connections_exempt", DEFAULT_EXEMPT)))
 
     def inbox_wait(self, key_id: str, is_partner_host: "callable") -> int:  # type: ignore[valid-type]
         """Seconds an inbox POST signed with `key_id` must wait (0: go ahead). Unsigned requests are not

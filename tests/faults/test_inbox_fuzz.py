@@ -4,7 +4,10 @@ Whatever the mutation (a member of the wrong type, a document nested hundreds de
 missing member), or a valid envelope around random JSON, the node never answers 5xx, every stored activity ends in a final state once the worker ran
 (processed, or ignored with its reason), and an ignored activity left nothing of itself in the newsroom's tables.
 
-CI runs a short form (200 cases); `AGENCY_NODE_FUZZ_EXAMPLES=20000` runs the long one.
+CI runs a short form (200 cases); `AGENCY_NODE_FUZZ_EXAMPLES=20000` runs the long one. With
+`AGENCY_NODE_FUZZ_FINDINGS=FILE` a failing case is appended to FILE (one JSON line: the error and the activity) and
+the run goes on, so that one long run counts every finding instead of stopping at the first; the test still fails
+at the end when there was any.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +30,7 @@ from node.wire.models import Boost, WireStory
 from tests.integration.test_inbox_security import inbox_url, node_and_remote, signed_post
 
 EXAMPLES = int(os.environ.get("AGENCY_NODE_FUZZ_EXAMPLES", "200"))
+FINDINGS = os.environ.get("AGENCY_NODE_FUZZ_FINDINGS", "")
 FIXTURES = ["mastodon/follow.json", "mastodon/undo-follow.json", "mastodon/create-note.json",
             "mastodon/announce.json", "mastodon/delete-actor.json", "misskey/reject-follow.json",
             "misskey/delete-note.json", "gotosocial/generated-update-person.json",
@@ -161,7 +166,9 @@ async def _counts() -> tuple[int, ...]:
             await Following.filter(state="accepted").count())
 
 
-async def _case(thread: _NodeThread, activity: dict) -> None:
+async def _case(thread: _NodeThread, activity: dict) -> str:
+    """Post one activity and check the property; the outcome: "refused" (4xx at the door), or the state the
+    accepted activity's row settled in."""
     node, remote = thread.node, thread.remote
     before = await node.db(_counts)
     last = await node.db(lambda: InboxItem.all().order_by("-id").first().values_list("id", flat=True)) or 0
@@ -176,11 +183,12 @@ async def _case(thread: _NodeThread, activity: dict) -> None:
     assert rows == [], rows  # every activity stored now is settled, none left to retry for ever
     if status != 202:
         assert await node.db(_counts) == before  # refused at the door: nothing stored
-        return
+        return "refused"
     row = await node.db(lambda: InboxItem.get_or_none(activity_id=activity.get("id")))
     if row is not None and row.state == "ignored":
         assert row.note, "an ignored activity says why"
         assert await node.db(_counts) == before, f"ignored ({row.note}) but something was stored"
+    return row.state if row is not None else "accepted, not stored again (a duplicate)"
 
 
 def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_node):
@@ -191,9 +199,23 @@ def test_inbox_fuzz__mutated_recorded_payloads_never_5xx_always_settled(fuzz_nod
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.one_of(mutated(fuzz_node.fixtures), random_envelope(fuzz_node.fixtures)))
     def case(activity: dict) -> None:
-        fuzz_node.call(_case(fuzz_node, activity))
+        cases.append(1)
+        try:
+            outcomes[fuzz_node.call(_case(fuzz_node, activity))] += 1
+        except Exception as exc:
+            if not FINDINGS:
+                raise
+            findings.append(repr(exc)[:300])
+            with open(FINDINGS, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"error": repr(exc)[:2000], "activity": activity}, default=repr)[:200_000] + "\n")
 
+    cases: list[int] = []
+    findings: list[str] = []
+    outcomes: Counter[str] = Counter()
     case()
+    print(f"inbox fuzz: {len(cases)} cases ({', '.join(f'{n} {k}' for k, n in outcomes.most_common())}), "
+          f"{len(findings)} findings")
+    assert findings == [], f"{len(findings)} findings, in {FINDINGS}: {findings[:5]}"
     settled = fuzz_node.call(fuzz_node.node.db(lambda: InboxItem.filter(state__in=FINAL).count()))
     assert settled > EXAMPLES // 4  # most cases got past the door and were judged by the worker
 

@@ -67,3 +67,20 @@ def test_fingerprint__inflections_fall_away():
     """Stems keep the first six characters, so inflected words share a shingle."""
     assert words("Flooding FLOODED floods, a 2026") == ["floodi", "floode", "floods", "2026"]
     assert shingles("the reported flooding") & shingles("the reported floodings")
+
+
+def test_claim_index__starting_empty_then_growing_matches_as_if_built_whole():
+    """An index built with no claim texts (a URL-only check, or none; it needs no numpy then) answers queries,
+    then takes claims with `add`, through a rebuild, and matches them as an index built with them does."""
+    empty = ClaimIndex.build([IndexedCheck("https://astana.example/factchecks/9", ("https://rumours.example/x",))])
+    assert empty.postings == () and empty.memory_bytes() == 0
+    assert empty.match_text(CLAIM) == [] and [h.uri for h in empty.match_url("https://rumours.example/x")] == [
+        "https://astana.example/factchecks/9"]
+    whole = _index()
+    for check in (IndexedCheck("https://baku.example/factchecks/1", (), (("en", CLAIM), ("ru", CLAIM_RU))),
+                  IndexedCheck("https://ankara.example/factchecks/3", (), (("en", "Baku port flooded"),))):
+        empty.add(check)
+    assert [h.uri for h in empty.match_text(CLAIM_RU)] == [h.uri for h in whole.match_text(CLAIM_RU)]
+    empty.rebuild()
+    assert [h.uri for h in empty.match_text(CLAIM)] == ["https://baku.example/factchecks/1"]
+    assert empty.memory_bytes() > 0

@@ -1,0 +1,54 @@
+"""Serving the app on a listening socket, every connection passing the per-address connection limit first.
+
+This is what aiohttp's `web.run_app` does (an `AppRunner`, a server on the socket, an orderly shutdown on SIGINT
+or SIGTERM), except that the server's protocol factory is wrapped by the app's `ConnectionLimit`
+(node/web/connections.py): aiohttp offers no hook between accepting a connection and starting its request handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+
+from aiohttp import web
+
+from node.operations.routes import METRICS
+from node.web.limits import LIMITS
+
+__all__ = ["listen", "serve"]
+
+BACKLOG = 128
+
+
+async def listen(runner: web.AppRunner, sock: socket.socket) -> asyncio.AbstractServer:
+    """Accept connections on `sock` for the runner's app (set up already), each through the app's connection
+    limit, whose refusals are counted in the app's metrics. Close the returned server before `runner.cleanup()`."""
+    app = runner.app
+    limit = app[LIMITS].connections
+    if METRICS in app:
+        limit.on_refused = app[METRICS].connection_refused
+    assert runner.server is not None, "runner.setup() first"
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(limit.protocol_factory(runner.server), sock=sock, backlog=BACKLOG)
+
+
+async def serve(app: web.Application, sock: socket.socket, *, keepalive_timeout: float,
+                access_log: logging.Logger | None) -> None:
+    """Run `app` on `sock` until SIGINT or SIGTERM, then stop accepting, close the connections and run the app's
+    cleanup (the node's workers stop there)."""
+    runner = web.AppRunner(app, keepalive_timeout=keepalive_timeout, access_log=access_log)
+    await runner.setup()
+    try:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        server = await listen(runner, sock)
+        try:
+            await stop.wait()
+        finally:
+            server.close()
+    finally:
+        await runner.cleanup()
