@@ -61,7 +61,8 @@ class Sizes:
     follows_per_host: float = 2.5  # mean; each host follows 1 + Poisson(mean - 1) agencies, at most 5
     stories_per_agency: float = 4.0  # mean of the Poisson process over the window
     window_seconds: float = 240.0  # one day of stories compressed into this
-    impaired: float = 0.10  # share of follower hosts down or slow in the second scenario (half each)
+    impaired: float = 0.10  # share of follower hosts down or slow in the second scenario
+    down_share: float = 0.5  # of those, the share that is down; the others are slow
     slow_seconds: float = 2.0
     sample_seconds: float = 1.0
     idle_seconds: float = 5.0
@@ -119,8 +120,8 @@ class Network:
             for agency in chosen:
                 audiences[agency].append(host)
         impaired = rng.sample(range(sizes.hosts), round(sizes.impaired * sizes.hosts))
-        half = len(impaired) // 2
-        return Network(audiences, down=sorted(impaired[:half]), slow=sorted(impaired[half:]))
+        split = round(len(impaired) * sizes.down_share)
+        return Network(audiences, down=sorted(impaired[:split]), slow=sorted(impaired[split:]))
 
     def reachable(self, agency: int, down: set[int]) -> int:
         return sum(1 for h in self.audiences[agency] if h not in down)
@@ -431,7 +432,7 @@ def figures(result: dict[str, Any], nodes: int) -> dict[str, str]:
             f"{result['cpu_hosts'] / max(result['host_deliveries'], 1) * 1000:.2f} ms"),
         "node RSS, mean / max per process": (f"{statistics.mean(result['rss_mib']):.0f} / "
                                              f"{max(result['rss_mib']):.0f} MiB"),
-        "to down hosts: rows not delivered / failed attempts / hosts parked": (
+        "to down hosts: rows not delivered / failed attempts / parked (host, node) pairs": (
             f"{result['undelivered']:,} / {result['failed_attempts']:,} / {result['parked']:,}"),
         "load average (1 min) before / after": (f"{result['load_before'][0]:.2f} / "
                                                 f"{result['load_after'][0]:.2f}"),
@@ -450,7 +451,7 @@ def print_table(results: list[dict[str, Any]], nodes: int, sizes: Sizes) -> None
             print("| " + " | ".join("-" * w for w in widths) + " |")
 
 
-def plot(results: list[dict[str, Any]], path: Path, title: str) -> str:
+def plot(results: list[dict[str, Any]], path: Path, title: str, impaired_label: str) -> str:
     """Four panels into a PNG: reach over time, times to 50/99/100%, queue depth, CPU per delivery."""
     try:
         import matplotlib
@@ -460,7 +461,7 @@ def plot(results: list[dict[str, Any]], path: Path, title: str) -> str:
     import matplotlib.pyplot as plt
 
     colours = {"healthy": "tab:blue", "impaired": "tab:red"}
-    labels = {"healthy": "healthy", "impaired": "10% of hosts down or slow"}
+    labels = {"healthy": "healthy", "impaired": impaired_label}
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     fig.suptitle(title, fontsize=10)
 
@@ -509,15 +510,20 @@ def plot(results: list[dict[str, Any]], path: Path, title: str) -> str:
     ax.legend(loc="upper left", fontsize=8)
 
     ax = axes[1][0]
+    backlog_ax = ax.twinx()  # the inbox backlog is two or three orders of magnitude smaller
     for r in results:
         ts = [s[0] for s in r["samples"]]
-        ax.plot(ts, [s[1] for s in r["samples"]], color=colours[r["name"]], label=f"{labels[r['name']]}: deliveries")
-        ax.plot(ts, [s[2] for s in r["samples"]], color=colours[r["name"]], linestyle="--",
-                label=f"{labels[r['name']]}: inbox backlog")
+        ax.plot(ts, [s[1] for s in r["samples"]], color=colours[r["name"]],
+                label=f"{labels[r['name']]}: delivery rows (left)")
+        backlog_ax.plot(ts, [s[2] for s in r["samples"]], color=colours[r["name"]], linestyle=":", linewidth=1,
+                        label=f"{labels[r['name']]}: inbox backlog (right)")
     ax.set_xlabel("seconds since the first story of the scenario")
-    ax.set_ylabel("rows waiting or in flight, all nodes")
+    ax.set_ylabel("delivery rows queued or sending, all nodes")
+    backlog_ax.set_ylabel("inbox items not yet processed, all nodes")
     ax.set_title("Queue depth over time")
-    ax.legend(fontsize=8)
+    lines, names = ax.get_legend_handles_labels()
+    more, more_names = backlog_ax.get_legend_handles_labels()
+    ax.legend(lines + more, names + more_names, fontsize=8, loc="upper left")
     ax.grid(True, alpha=0.2)
 
     ax = axes[1][1]
@@ -552,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=float, help="mean stories per agency over the window (default 4)")
     parser.add_argument("--window", type=float, help="seconds the day is compressed into (default 240)")
     parser.add_argument("--slow-seconds", type=float, help="how long a slow host takes to answer (default 2)")
+    parser.add_argument("--impaired", type=float, help="share of follower hosts impaired in the second scenario "
+                        "(default 0.10)")
+    parser.add_argument("--down-share", type=float, help="share of the impaired hosts that are down, the others "
+                        "being slow (default 0.5)")
     parser.add_argument("--seed", type=int, default=13, help="random seed of the network and the stories")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "agency-network-bench.json",
                         help="JSON file of every story's times and the queue samples; the PNG goes beside it")
@@ -559,7 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     overrides = {"nodes": args.nodes, "hosts": args.hosts, "stories_per_agency": args.stories,
-                 "window_seconds": args.window, "slow_seconds": args.slow_seconds}
+                 "window_seconds": args.window, "slow_seconds": args.slow_seconds, "impaired": args.impaired,
+                 "down_share": args.down_share}
     sizes = Sizes(**{**sizes.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
     if sizes.hosts > 15000:
         parser.error("at most 15,000 hosts: one receiver process listens on each address (20,000 open files)")
@@ -578,7 +589,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(sizes_by_agency) / sizes.hosts:.2f} agencies each on average, audiences "
           f"{sizes_by_agency[0]:,} to {sizes_by_agency[-1]:,} hosts (median {statistics.median(sizes_by_agency):,.0f});"
           f" stories: Poisson, {sizes.stories_per_agency:g} per agency on average over {sizes.window_seconds:g} s "
-          f"(a day compressed {86400 / sizes.window_seconds:,.0f} times).", flush=True)
+          f"(a day compressed {86400 / sizes.window_seconds:,.0f} times). Impaired scenario: "
+          f"{len(network.down):,} hosts down (refusing connections), {len(network.slow):,} slow (answering after "
+          f"{sizes.slow_seconds:g} s).", flush=True)
 
     workdir = Path(tempfile.mkdtemp(prefix="agency-network-"))
     agencies: list[Agency] = []
@@ -630,7 +643,8 @@ def main(argv: list[str] | None = None) -> int:
     title = (f"Agency Node network bench, {when}: {sizes.nodes} nodes, {sizes.hosts:,} follower hosts, "
              f"{sizes.stories_per_agency:g} stories per agency over {sizes.window_seconds:g} s; "
              f"load average {results[0]['load_before'][0]:.2f} -> {load[0]:.2f}")
-    png = plot(results, args.out.with_suffix(".png"), title)
+    png = plot(results, args.out.with_suffix(".png"), title,
+               f"{sizes.impaired:.0%} of hosts down ({len(network.down):,}) or slow ({len(network.slow):,})")
     print(f"Results: {args.out}. Plot: {png}. Load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}. "
           f"Took {time.monotonic() - started:.0f} s.")
     incomplete = [r["name"] for r in results if not r["complete"]]

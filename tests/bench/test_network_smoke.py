@@ -30,7 +30,7 @@ FIGURES = {
     "node CPU per delivery, idle nodes' CPU subtracted": r"^-?[\d.]+ ms$",
     "receiver CPU per delivery (verifying, one process)": r"^[\d.]+ ms$",
     "node RSS, mean / max per process": r"^\d+ / \d+ MiB$",
-    "to down hosts: rows not delivered / failed attempts / hosts parked": r"^[\d,]+ / [\d,]+ / [\d,]+$",
+    "to down hosts: rows not delivered / failed attempts / parked (host, node) pairs": r"^[\d,]+ / [\d,]+ / [\d,]+$",
     "load average (1 min) before / after": r"^[\d.]+ / [\d.]+$",
 }
 
