@@ -515,8 +515,8 @@ def plot(results: list[dict[str, Any]], path: Path, title: str, impaired_label: 
         ts = [s[0] for s in r["samples"]]
         ax.plot(ts, [s[1] for s in r["samples"]], color=colours[r["name"]],
                 label=f"{labels[r['name']]}: delivery rows (left)")
-        backlog_ax.plot(ts, [s[2] for s in r["samples"]], color=colours[r["name"]], linestyle=":", linewidth=1,
-                        label=f"{labels[r['name']]}: inbox backlog (right)")
+        backlog_ax.plot(ts, [s[2] for s in r["samples"]], color=colours[r["name"]], linestyle=":", linewidth=0.8,
+                        alpha=0.6, label=f"{labels[r['name']]}: inbox backlog (right)")
     ax.set_xlabel("seconds since the first story of the scenario")
     ax.set_ylabel("delivery rows queued or sending, all nodes")
     backlog_ax.set_ylabel("inbox items not yet processed, all nodes")
