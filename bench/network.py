@@ -430,6 +430,9 @@ def figures(result: dict[str, Any], nodes: int) -> dict[str, str]:
         "node CPU per delivery, idle nodes' CPU subtracted": f"{net / d * 1000:.2f} ms",
         "receiver CPU per delivery (verifying, one process)": (
             f"{result['cpu_hosts'] / max(result['host_deliveries'], 1) * 1000:.2f} ms"),
+        "cores used by the nodes + the receiver, first publish until all reached": (
+            f"{(result['cpu_nodes'] + result['cpu_hosts']) / max(busy, 1e-9):.2f} of {os.cpu_count()}"),
+        "duplicate deliveries (a story twice to one host)": f"{result['duplicates']:,}",
         "node RSS, mean / max per process": (f"{statistics.mean(result['rss_mib']):.0f} / "
                                              f"{max(result['rss_mib']):.0f} MiB"),
         "to down hosts: rows not delivered / failed attempts / parked (host, node) pairs": (

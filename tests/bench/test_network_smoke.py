@@ -29,6 +29,8 @@ FIGURES = {
     "node CPU per delivery (": r"^[\d.]+ ms$",
     "node CPU per delivery, idle nodes' CPU subtracted": r"^-?[\d.]+ ms$",
     "receiver CPU per delivery (verifying, one process)": r"^[\d.]+ ms$",
+    "cores used by the nodes + the receiver, first publish until all reached": r"^[\d.]+ of \d+$",
+    "duplicate deliveries (a story twice to one host)": r"^0$",
     "node RSS, mean / max per process": r"^\d+ / \d+ MiB$",
     "to down hosts: rows not delivered / failed attempts / parked (host, node) pairs": r"^[\d,]+ / [\d,]+ / [\d,]+$",
     "load average (1 min) before / after": r"^[\d.]+ / [\d.]+$",
