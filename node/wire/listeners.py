@@ -29,6 +29,7 @@ from node.wire.changes import story_changed
 from node.wire.languages import merge_languages
 from node.wire.models import Boost, WireStory
 from node.wire.revisions import record_wire_revision, wire_columns
+from node.wire.search_index import index_story
 from node.wire.threads import context_of
 from schemas.activitystreams import object_id, same_origin
 from schemas.lifecycle import kill_reason
@@ -145,6 +146,8 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
         story = await store_wire_story(actor, obj, signature, verdict)
         new = getattr(story, "arrived_new", False)
         await wire_provenance.record(story, verdict, via=activity["actor"], new=new)
+        if new:  # indexed with it: one commit, and the story is never on the wire without its index row
+            await index_story(story, new=True)
     await hooks.stored(fed, story)  # fact-check matches first: the desk's live row shows them
     # A story stored just now is exactly as this process wrote it: no need to read it back.
     await story_changed(fed, "stored" if new else "updated", story, current=new)

@@ -15,11 +15,21 @@ FIGURES = [
     "(a) fan-out: deliveries/s",
     "(b) inbox: signed Creates accepted, verified and stored/s, pre-signed",
     "(b) inbox: signed Creates accepted, verified and stored/s, the sender signing live",
+    "(b) inbox: processed into wire stories/s, first POST to empty backlog, pre-signed",
+    "(b) inbox: processed into wire stories/s, first POST to empty backlog, the sender signing live",
     "(c) GET actor/s",
     "(c) GET story object/s",
     "(d) node RSS growth per 1,000 queued delivery rows",
 ]
 WITH_CEILING = [f for f in FIGURES if f[:3] in ("(a)", "(b)", "(c)")]
+# The inbox worker's figures: a duration or a CPU time per activity, each with its target.
+INBOX_WORKER = {
+    "(b) inbox: backlog back to zero after the last POST, pre-signed": r"^\d+\.\d\d s$",
+    "(b) inbox: backlog back to zero after the last POST, the sender signing live": r"^\d+\.\d\d s$",
+    "(b) inbox: node CPU per activity, accepted and processed (worker included), pre-signed": r"^\d+\.\d\d ms$",
+    "(b) inbox: node CPU per activity, accepted and processed (worker included), the sender signing live":
+        r"^\d+\.\d\d ms$",
+}
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB)?$")
 
 
@@ -41,6 +51,10 @@ def test_bench__quick_run_prints_every_figure_with_its_ceiling_and_ratio():
         (cells,) = [c for n, c in rows.items() if n.startswith(figure)]
         assert re.match(r"^[\d,]+ ", cells[2]), cells  # the ceiling, measured in the same run
         assert re.match(r"^\d+\.\d\d$", cells[3]), cells  # the ratio
+        assert cells[4].endswith(("met", "MISSED")), cells
+    for figure, pattern in INBOX_WORKER.items():
+        (cells,) = [c for n, c in rows.items() if n.startswith(figure)]
+        assert re.match(pattern, cells[1]), cells
         assert cells[4].endswith(("met", "MISSED")), cells
     assert re.search(r"GET load generator: (wrk|aiohttp client)\.", proc.stdout), proc.stdout
 
