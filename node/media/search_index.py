@@ -42,11 +42,17 @@ def _is_cjk(char: str) -> bool:
 _GAP, _WORD, _CJK_WORD = "0", "1", "2"
 
 
+# Each table keeps at most this many characters (a text of every code point would otherwise grow it to a million).
+_TABLE_MAX = 1 << 16
+
+
 class _Classes(dict):
-    """Code point -> class, as `str.translate` reads it; each character is classified once per process (the
-    table holds at most the characters seen, one short string each)."""
+    """Code point -> class, as `str.translate` reads it; each character is classified once (the table holds the
+    characters seen, one short string each, and starts again when full)."""
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_MAX:
+            self.clear()
         char = chr(code)
         if unicodedata.category(char)[0] not in "LNM":
             cls = _GAP
@@ -58,6 +64,23 @@ class _Classes(dict):
 
 _CLASSES = _Classes()
 _RUN = re.compile("1+|2+")
+
+
+class _Spaced(dict):
+    """Code point -> what `words` turns it into: a gap into a space, a Chinese or Japanese character into itself
+    between spaces (a word of its own), any other word character into itself; so that `str.split` then gives the
+    words. Filled from `_CLASSES`, once per character."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_MAX:
+            self.clear()
+        cls = _CLASSES[code]
+        out = " " if cls == _GAP else f" {chr(code)} " if cls == _CJK_WORD else chr(code)
+        self[code] = out
+        return out
+
+
+_SPACED = _Spaced()
 
 
 def fold(text: str) -> str:
@@ -78,13 +101,8 @@ def _runs(text: str) -> Iterable[tuple[bool, str]]:
 
 def words(text: str) -> list[str]:
     """The index's words of a text, in order (Chinese and Japanese one character a word)."""
-    out: list[str] = []
-    for cjk, run in _runs(text):
-        if cjk:
-            out.extend(run)
-        else:
-            out.append(run)
-    return out
+    # The same words as the runs give, split by C code alone: no whitespace character is a letter, mark or number.
+    return fold(text).translate(_SPACED).split()
 
 
 def _languages(*maps: Mapping[str, Any]) -> str:

@@ -81,3 +81,15 @@ def test_search_words__a_character_seen_once_keeps_its_class():
     """The class table caches each character: the same text split twice gives the same runs."""
     text = MIXED[4]
     assert list(search_index._runs(text)) == list(search_index._runs(text)) == list(_reference_runs(text))
+
+
+def test_search_words__the_class_tables_stay_bounded_and_correct_past_their_size(monkeypatch):
+    """Text with more distinct characters than the tables hold: they start again, and the words stay right."""
+    monkeypatch.setattr(search_index, "_TABLE_MAX", 64)
+    monkeypatch.setattr(search_index, "_CLASSES", search_index._Classes())
+    monkeypatch.setattr(search_index, "_SPACED", search_index._Spaced())
+    texts = _random_texts(50)
+    for text in texts:
+        assert search_index.words(text) == _reference_words(text), text
+        assert list(search_index._runs(text)) == list(_reference_runs(text)), text
+    assert 0 < len(search_index._CLASSES) <= 64 and 0 < len(search_index._SPACED) <= 64
