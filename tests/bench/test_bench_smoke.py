@@ -122,3 +122,16 @@ def test_bench__desk_quick_run_prints_every_figure_with_its_target():
         assert re.match(pattern, matches[0][1]), matches[0]
     targets = [cells[4] for name, cells in rows.items() if name.startswith(("(a) wire page render p99", "(b) inbox 202 -> event on every desk"))]
     assert len(targets) == 2 and all(t.endswith(("met", "MISSED")) for t in targets), targets
+
+
+def test_bench__inbox_worker_prints_cpu_per_activity_split_by_thread():
+    """`bench/inbox_worker.py -n 150` turns every stored Create into a wire story (it exits non-zero otherwise)
+    and prints the rate and the CPU per activity, all threads, event loop and SQLite thread."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "inbox_worker.py"), "-n", "150"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"inbox worker, 50 stored Creates -> wire stories", proc.stdout), proc.stdout
+    for label in ("CPU per activity, all threads:", "CPU per activity, event loop:",
+                  "CPU per activity, other threads:"):
+        assert re.search(re.escape(label) + r"\s+\d+\.\d{3} ms", proc.stdout), proc.stdout
+    assert re.search(r"processed/s .*: [\d,]+$", proc.stdout, re.M), proc.stdout
