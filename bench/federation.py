@@ -445,8 +445,9 @@ def inbox(node: NodeProcess, keys_file: Path, count: int, mode: str, bare_port: 
         after = _until_processed(node, result["run"], count, cpu, accepted_at)
         result.update(drain=after["drain"], cpu_ms=after["cpu_ms"],
                       processed_rate=count / (result["seconds"] + after["drain"]))
-        _log(f"inbox, live-signing sender: accepted {result['rate']:,.0f}/s, processed {result['processed_rate']:,.0f}/s, "
-             f"backlog gone {after['drain']:.2f} s after the last POST; node CPU per activity {after['cpu_ms']:.2f} ms")
+        _log(f"inbox, live-signing sender: accepted {result['rate']:,.0f}/s, "
+             f"processed {result['processed_rate']:,.0f}/s, backlog gone {after['drain']:.2f} s after the last POST; "
+             f"node CPU per activity {after['cpu_ms']:.2f} ms")
     return result
 
 

@@ -6,8 +6,9 @@
 bench/federation.py measures the worker under load, together with everything else the node does; this takes
 the inbox's acceptance away (the rows are written straight into the database, as `InboxWriter` stores them) and
 prints what one Create costs the worker: CPU time per activity, split between the event loop's thread (Python:
-parsing, sanitising, indexing, building queries) and the SQLite thread (executing them). The profile (`--profile`) counts the event loop thread's CPU time only (`time.thread_time`), so waiting on
-the SQLite thread or on other processes does not show as cost.
+parsing, sanitising, indexing, building queries) and the SQLite thread (executing them). The profile
+(`--profile`) counts the event loop thread's CPU time only (`time.thread_time`), so waiting on the SQLite thread
+or on other processes does not show as cost.
 """
 
 from __future__ import annotations
