@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from tortoise import Tortoise
+from tortoise.context import _current_context  # tortoise 1.1 exposes no public setter without a token
 
 if TYPE_CHECKING:
     from tortoise.context import TortoiseContext
@@ -144,9 +145,10 @@ def activate(ctx: "TortoiseContext") -> None:
     context first. tortoise keeps the current context in a context variable; a task's copy dies with the task,
     so there is nothing to reset.
     """
-    from tortoise.context import _current_context  # tortoise 1.1 exposes no public setter without a token
-
-    _current_context.set(ctx)
+    # Already active (the usual case: a node alone in its process, whose requests inherit the context the server
+    # started in): setting it again would cost every request a context change for nothing.
+    if _current_context.get() is not ctx:
+        _current_context.set(ctx)
 
 
 async def open_context(database_url: str) -> "TortoiseContext":

@@ -89,6 +89,11 @@ class ClaimIndex:
     def __len__(self) -> int:
         return len(self.by_uri)
 
+    def can_match(self) -> bool:
+        """False when no query can match anything (no claim URL and no claim text indexed): a node without
+        fact-checks then spends nothing on checking each story that arrives."""
+        return bool(self.urls or self.docs)
+
     # -- changes ---------------------------------------------------------------------------------------------------
 
     def _register(self, check: IndexedCheck) -> list[tuple[int, set[int]]]:
@@ -218,6 +223,8 @@ class ClaimIndex:
     def match_text(self, text: str, *, threshold: float = THRESHOLD) -> list[Hit]:
         """Fact-checks whose claim (in any of its languages) this text repeats, best first, one hit per uri."""
         best: dict[str, Hit] = {}
+        if not self.docs:  # no claim text indexed: nothing to cut the text into shingles for
+            return []
         for d, n in self._counts(shingles(text)).items():
             doc = self.docs[d]
             if not doc.live or doc.size < MIN_SHINGLES or n < MIN_SHINGLES:

@@ -103,9 +103,12 @@ async def check(urls: LocalUrls, text_or_url: str) -> dict[str, Any]:
 
 
 def _story_hits(index: ClaimIndex, story: WireStory) -> list[Hit]:
+    if not index.can_match():
+        return []
     obj = story.object if isinstance(story.object, dict) else {}
     htmls = [story.content_html] + [str(v) for v in (obj.get("contentMap") or {}).values()]
-    texts = [story.headline, story.summary] + [html_to_text(h) for h in htmls]
+    # The same HTML (the content and its contentMap entry, usually) gives the same text: converted once.
+    texts = [story.headline, story.summary] + [html_to_text(h) for h in dict.fromkeys(htmls)]
     hits: list[Hit] = []
     for link in links_in(" ".join(htmls), story.url):
         hits += index.match_url(link)

@@ -18,6 +18,7 @@ trigger on SQLite, ``ON DELETE CASCADE`` on PostgreSQL). `reindex` rebuilds it a
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import Any, Iterable, Mapping
 
@@ -37,6 +38,51 @@ def _is_cjk(char: str) -> bool:
     return any(lo <= code <= hi for lo, hi in _CJK)
 
 
+# A character's class for splitting: not part of a word, a word character, a Chinese or Japanese word character.
+_GAP, _WORD, _CJK_WORD = "0", "1", "2"
+
+
+# Each table keeps at most this many characters (a text of every code point would otherwise grow it to a million).
+_TABLE_MAX = 1 << 16
+
+
+class _Classes(dict):
+    """Code point -> class, as `str.translate` reads it; each character is classified once (the table holds the
+    characters seen, one short string each, and starts again when full)."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_MAX:
+            self.clear()
+        char = chr(code)
+        if unicodedata.category(char)[0] not in "LNM":
+            cls = _GAP
+        else:
+            cls = _CJK_WORD if _is_cjk(char) else _WORD
+        self[code] = cls
+        return cls
+
+
+_CLASSES = _Classes()
+_RUN = re.compile("1+|2+")
+
+
+class _Spaced(dict):
+    """Code point -> what `words` turns it into: a gap into a space, a Chinese or Japanese character into itself
+    between spaces (a word of its own), any other word character into itself; so that `str.split` then gives the
+    words. Filled from `_CLASSES`, once per character."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= _TABLE_MAX:
+            self.clear()
+        cls = _CLASSES[code]
+        out = " " if cls == _GAP else f" {chr(code)} " if cls == _CJK_WORD else chr(code)
+        self[code] = out
+        return out
+
+
+_SPACED = _Spaced()
+
+
 def fold(text: str) -> str:
     """Text as the index compares it: NFKC, case-folded, and Turkish ``İ`` read as ``i`` (casefold leaves a
     combining dot after it that no one types)."""
@@ -45,30 +91,18 @@ def fold(text: str) -> str:
 
 def _runs(text: str) -> Iterable[tuple[bool, str]]:
     """(is_cjk, run) for each run of word characters (letters, marks, numbers) in folded text."""
-    run: list[str] = []
-    cjk_run = False
-    for char in fold(text):
-        cjk = _is_cjk(char)
-        word = unicodedata.category(char)[0] in "LNM"
-        if run and (not word or cjk != cjk_run):
-            yield cjk_run, "".join(run)
-            run = []
-        if word:
-            run.append(char)
-            cjk_run = cjk
-    if run:
-        yield cjk_run, "".join(run)
+    # Every character is mapped to its class by the C loop of `str.translate`; the runs are then found by a
+    # regular expression over the classes, so no Python code runs per character (a story has thousands).
+    folded = fold(text)
+    for match in _RUN.finditer(folded.translate(_CLASSES)):
+        start, end = match.span()
+        yield match.group()[0] == _CJK_WORD, folded[start:end]
 
 
 def words(text: str) -> list[str]:
     """The index's words of a text, in order (Chinese and Japanese one character a word)."""
-    out: list[str] = []
-    for cjk, run in _runs(text):
-        if cjk:
-            out.extend(run)
-        else:
-            out.append(run)
-    return out
+    # The same words as the runs give, split by C code alone: no whitespace character is a letter, mark or number.
+    return fold(text).translate(_SPACED).split()
 
 
 def _languages(*maps: Mapping[str, Any]) -> str:

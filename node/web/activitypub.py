@@ -160,7 +160,9 @@ async def following(request: web.Request) -> web.Response:
 async def story(request: web.Request) -> web.Response:
     node = request.app[NODE]
     html_wanted = wants_html(request)
-    ninjs_wanted = request.query.get("format") == "ninjs" or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
+    # A peer's fetch has no query string: parsing one costs every fetch of a story a little.
+    ninjs_wanted = (bool(request.query_string) and request.query.get("format") == "ninjs") \
+        or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
     if not html_wanted and not ninjs_wanted:
         status, body = await request.app[DOCUMENTS].get_or_build(
             ("story", request.match_info["uuid"], node.key_generation),

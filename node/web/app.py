@@ -25,18 +25,29 @@ from node.web.problems import problem_middleware
 from node.web.limits import LIMITS, Limits
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_DOCUMENTS_CLEARED = cache_middleware(DOCUMENTS)
+
+
 @web.middleware
-async def _db_middleware(request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    # Each request works in its own node's database (several nodes may share a process).
+async def _node_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Each request works in its own node's database (several nodes may share a process); then, for the desk and
+    the editor API only, the desk's gate, the API's gate and the document cache's emptying after a write, in that
+    order. Every other path (ActivityPub documents, the inbox, public pages) passes none of the three, each of
+    which would let it through untouched: peers fetch actors and stories by the thousand, and each middleware
+    layer costs every request a call."""
     activate(request.app[NODE].db)
+    path = request.path
+    if path.startswith(("/api/", "/desk/")) or path == "/desk":
+        return await desk.desk_middleware(
+            request, lambda r: api.auth_middleware(r, lambda r2: _DOCUMENTS_CLEARED(r2, handler)))
     return await handler(request)
 
 
 def create_app(config: Config, *, run_workers: bool = True, node: Node | None = None) -> web.Application:
     """A ready-to-run application. With `run_workers`, delivery and inbox workers run in the same process."""
     app = web.Application(
-        middlewares=[problem_middleware, _db_middleware, desk.desk_middleware, api.auth_middleware, cache_middleware(DOCUMENTS)],
+        middlewares=[problem_middleware, _node_middleware],
         client_max_size=int(config.federation["max_body_bytes"]) + 1,
     )
     app[NODE] = node or Node(config)

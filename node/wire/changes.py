@@ -35,13 +35,15 @@ def forget(fed: Any) -> None:
     _HOOKS.pop(id(fed), None)
 
 
-async def story_changed(fed: Any, kind: str, story: WireStory) -> None:
+async def story_changed(fed: Any, kind: str, story: WireStory, *, current: bool = False) -> None:
     """Re-index the story, place it in its thread, and tell the hooks. A hook's failure is logged, never raised:
-    the story is stored, and an inbox item must not be retried because a page could not be told."""
-    fresh = await WireStory.get_or_none(id=story.id)
+    the story is stored, and an inbox item must not be retried because a page could not be told. `current`: the
+    caller's `story` is the row as it inserted it just now, indexed in the same transaction (not read back)."""
+    fresh = story if current else await WireStory.get_or_none(id=story.id)
     if fresh is None:
         return
-    await index_story(fresh)
+    if not current:
+        await index_story(fresh)
     await assign_thread(fresh)
     for hook in _HOOKS.get(id(fed), ()):
         try:

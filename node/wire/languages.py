@@ -52,10 +52,13 @@ def original_language_of(obj: dict[str, Any]) -> str:
     return next(iter(contents), "")
 
 
-async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_original: str = "") -> list[str]:
+async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_original: str = "",
+                          new: bool = False) -> list[str]:
     """Store every language of `obj` (sanitized) for `story`, with provenance; returns the languages kept.
 
     `known_original` is the original language we stored before this object arrived (empty for a new story).
+    `new`: `story` was inserted in the caller's transaction just now, exactly as it is in memory; it has no
+    languages to replace, and what this changes of it is changed in memory too.
     """
     original = known_original or original_language_of(obj) or story.language
     names, summaries, contents = _map(obj, "nameMap"), _map(obj, "summaryMap"), _map(obj, "contentMap")
@@ -73,21 +76,35 @@ async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_origin
             translator=record.get("translator", ""), reviewed_by=record.get("reviewed_by", ""),
             updated=_time(record.get("updated", ""))))
     own = provenance.get(original, {})
-    async with in_transaction() as conn:
-        fresh = await WireStory.get(id=story.id).using_db(conn)
-        if original and fresh.language != original:
-            # The object's first language is not its original (or not the original the story first arrived in):
-            # keep the original, with its own text.
-            await WireStory.filter(id=story.id).using_db(conn).update(
-                language=original, headline=html_to_text(names.get(original) or fresh.headline),
-                summary=html_to_text(summaries.get(original) or fresh.summary),
-                content_html=contents.get(original) or fresh.content_html)
-            fresh = await WireStory.get(id=story.id).using_db(conn)
-        rows.append(WireTranslation(
-            story_id=story.id, language=original, headline=fresh.headline, summary=fresh.summary,
-            content_html=fresh.content_html, kind="original",
-            translated_by=own.get("translated_by", ""), updated=_time(own.get("updated", ""))
-            or fresh.updated_at or fresh.published_at))
-        await WireTranslation.filter(story_id=story.id).using_db(conn).delete()
-        await WireTranslation.bulk_create(rows, using_db=conn)
+    if new:  # already in the caller's transaction, which inserted the story: no savepoint, nothing to replace
+        await _store(story, rows, original, own, names, summaries, contents, None, new=True)
+    else:
+        async with in_transaction() as conn:
+            await _store(story, rows, original, own, names, summaries, contents, conn, new=False)
     return [r.language for r in rows]
+
+
+async def _store(story: WireStory, rows: list[WireTranslation], original: str, own: dict[str, Any],
+                 names: dict[str, str], summaries: dict[str, str], contents: dict[str, str], conn: Any, *,
+                 new: bool) -> None:
+    fresh = story if new else await WireStory.get(id=story.id).using_db(conn)
+    if original and fresh.language != original:
+        # The object's first language is not its original (or not the original the story first arrived in):
+        # keep the original, with its own text.
+        changes = dict(language=original, headline=html_to_text(names.get(original) or fresh.headline),
+                       summary=html_to_text(summaries.get(original) or fresh.summary),
+                       content_html=contents.get(original) or fresh.content_html)
+        await WireStory.filter(id=story.id).using_db(conn).update(**changes)
+        if new:
+            for key, value in changes.items():
+                setattr(story, key, value)
+        else:
+            fresh = await WireStory.get(id=story.id).using_db(conn)
+    rows.append(WireTranslation(
+        story_id=story.id, language=original, headline=fresh.headline, summary=fresh.summary,
+        content_html=fresh.content_html, kind="original",
+        translated_by=own.get("translated_by", ""), updated=_time(own.get("updated", ""))
+        or fresh.updated_at or fresh.published_at))
+    if not new:
+        await WireTranslation.filter(story_id=story.id).using_db(conn).delete()
+    await WireTranslation.bulk_create(rows, using_db=conn)

@@ -22,13 +22,15 @@ from federation.listeners import Ignored
 from federation.payload import ref
 from federation.sanitize import html_to_text, sanitize_html
 from federation.store.models import RemoteActor
-from node.media.receiving import queue_story_media
+from node.media.receiving import attachments_of, queue_story_media
 from node.translation.models import WireTranslation
 from node.wire import hooks, provenance as wire_provenance
 from node.wire.changes import story_changed
 from node.wire.languages import merge_languages
 from node.wire.models import Boost, WireStory
 from node.wire.revisions import record_wire_revision, wire_columns
+from node.wire.search_index import index_story
+from node.wire.threads import context_of
 from schemas.activitystreams import object_id, same_origin
 from schemas.lifecycle import kill_reason
 
@@ -91,7 +93,15 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
     clean = _clean_object(obj)
     values = wire_fields(clean)
     values["signature"] = signature
-    story, created = await WireStory.get_or_create(uri=obj["id"], defaults={**values, "actor_id": actor.id})
+    story = await WireStory.get_or_none(uri=obj["id"])
+    created = story is None
+    if story is None:
+        # A plain insert in the caller's transaction (get_or_create adds a savepoint, a second select and its
+        # release around it). A copy stored meanwhile by another worker process fails the insert: the transaction
+        # is undone and the inbox item retried, which then finds the story (at-least-once, stored once).
+        # A story that names no thread starts its own: its key is written with it, not by a second statement.
+        thread = "" if context_of(values["object"], obj["id"]) else obj["id"]
+        story = await WireStory.create(uri=obj["id"], actor_id=actor.id, thread=thread, **values)
     story.arrived_new = created  # type: ignore[attr-defined]  # for the change hooks (stored vs updated)
     known_original = "" if created else story.language
     if not created and story.updated_at is not None:
@@ -102,9 +112,11 @@ async def store_wire_story(actor: RemoteActor, obj: dict[str, Any], signature: s
         await WireStory.filter(id=story.id).update(**values)
         await story.refresh_from_db()
     if story.state == "live":
-        await record_wire_revision(story, values["object"], verdict)
-        await merge_languages(story, clean, known_original=known_original)
-        await queue_story_media(story, obj)
+        # A story stored just now has no revisions, languages or media yet: nothing to look up or replace.
+        await record_wire_revision(story, values["object"], verdict, new=created)
+        await merge_languages(story, clean, known_original=known_original, new=created)
+        if not created or attachments_of(obj):
+            await queue_story_media(story, obj)
     return story
 
 
@@ -132,9 +144,13 @@ async def handle_create(fed: Federation, activity: dict[str, Any], signature: st
         raise Ignored(f"proof invalid ({verdict.code}): {verdict.reason}")
     async with in_transaction():
         story = await store_wire_story(actor, obj, signature, verdict)
-        await wire_provenance.record(story, verdict, via=activity["actor"])
+        new = getattr(story, "arrived_new", False)
+        await wire_provenance.record(story, verdict, via=activity["actor"], new=new)
+        if new:  # indexed with it: one commit, and the story is never on the wire without its index row
+            await index_story(story, new=True)
     await hooks.stored(fed, story)  # fact-check matches first: the desk's live row shows them
-    await story_changed(fed, "stored" if getattr(story, "arrived_new", False) else "updated", story)
+    # A story stored just now is exactly as this process wrote it: no need to read it back.
+    await story_changed(fed, "stored" if new else "updated", story, current=new)
     return f"stored {obj['id']} (proof {verdict.status})"
 
 

@@ -10,11 +10,14 @@ from node.wire.models import WireProof, WireStory
 __all__ = ["record"]
 
 
-async def record(story: WireStory, verdict: ProofVerdict, *, via: str) -> WireProof:
-    """Store (or replace) the proof verdict of a wire story, with the exact document that was checked."""
+async def record(story: WireStory, verdict: ProofVerdict, *, via: str, new: bool = False) -> WireProof:
+    """Store (or replace) the proof verdict of a wire story, with the exact document that was checked (`new`: the
+    story was inserted in this transaction, so it has no verdict to replace yet)."""
     values = dict(status=verdict.status, code=verdict.code[:32], reason=verdict.reason[:300],
                   key_id=verdict.key_id[:512], origin=verdict.origin[:512], via=via[:512],
                   signed_object=verdict.signed_document, checked_at=datetime.now(timezone.utc))
+    if new:
+        return await WireProof.create(story_id=story.id, **values)
     row, created = await WireProof.get_or_create(story_id=story.id, defaults=values)
     if not created:
         await WireProof.filter(id=row.id).update(**values)

@@ -20,23 +20,25 @@ def wire_columns(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def record_wire_revision(story: WireStory, obj: Mapping[str, Any],
-                               verdict: ProofVerdict | None = None) -> WireRevision | None:
+                               verdict: ProofVerdict | None = None, *, new: bool = False) -> WireRevision | None:
     """Keep the revision this object represents (once per number), with the proof verdict it came with; objects
     without our terms count by arrival. A revision first seen unproven and later verified (a forwarded copy
-    with its proof) keeps the better verdict."""
+    with its proof) keeps the better verdict. `new`: the story was inserted in this transaction (it has no
+    revisions yet, so nothing is looked up)."""
     terms = received_terms(obj)
     number = terms["revision"]
     if number is None:
-        number = await WireRevision.filter(wire_story_id=story.id).count() + 1
+        number = 1 if new else await WireRevision.filter(wire_story_id=story.id).count() + 1
     when = parse_time(obj.get("updated")) or parse_time(obj.get("published"))
     headline = obj.get("name") if isinstance(obj.get("name"), str) else ""
     proof_status = verdict.status if verdict else ""
     proof = {"proof_status": proof_status[:16], "proof_key_id": (verdict.key_id if verdict else "")[:512]}
-    row, created = await WireRevision.get_or_create(
-        wire_story_id=story.id, number=number,
-        defaults={"content_hash": terms["content_hash"], "headline": str(headline)[:500],
-                  "correction": terms["correction"], "correction_note": terms["correction_note"],
-                  "updated_at": when, **proof})
+    defaults = {"content_hash": terms["content_hash"], "headline": str(headline)[:500],
+                "correction": terms["correction"], "correction_note": terms["correction_note"], "updated_at": when,
+                **proof}
+    if new:
+        return await WireRevision.create(wire_story_id=story.id, number=number, **defaults)
+    row, created = await WireRevision.get_or_create(wire_story_id=story.id, number=number, defaults=defaults)
     if not created and proof_status == "verified" and row.proof_status != "verified":
         await WireRevision.filter(id=row.id).update(**proof)
         await row.refresh_from_db()

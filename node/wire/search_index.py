@@ -48,8 +48,9 @@ def matches(query: str, document: str) -> bool:
     return True
 
 
-async def index_story(story: WireStory, connection: Any = None) -> str:
-    """Write (or rewrite) one story's index row and topics; returns its document."""
+async def index_story(story: WireStory, connection: Any = None, *, new: bool = False) -> str:
+    """Write (or rewrite) one story's index row and topics; returns its document (`new`: a story inserted just
+    now, whose topics are written for the first time)."""
     conn = connection or WireStory._meta.db
     doc = document_of(story.headline, story.summary, story.content_html, story.object)
     if conn.capabilities.dialect == "postgres":
@@ -59,16 +60,17 @@ async def index_story(story: WireStory, connection: Any = None) -> str:
     else:
         await conn.execute_query("INSERT OR REPLACE INTO wire_search (rowid, document) VALUES (?, ?)",
                                  [story.id, doc])
-    await _topics(story.id, story.subjects or [], conn)
+    await _topics(story.id, story.subjects or [], conn, new=new)
     return doc
 
 
-async def _topics(story_id: int, subjects: Iterable[Any], conn: Any) -> None:
+async def _topics(story_id: int, subjects: Iterable[Any], conn: Any, *, new: bool = False) -> None:
     wanted = {}
     for s in subjects:
         if isinstance(s, dict) and str(s.get("code", "")).startswith("medtop:"):
             wanted.setdefault(str(s["code"])[:20], str(s.get("name") or "")[:200])
-    await WireTopic.filter(story_id=story_id).using_db(conn).delete()
+    if not new:
+        await WireTopic.filter(story_id=story_id).using_db(conn).delete()
     if wanted:
         await WireTopic.bulk_create([WireTopic(story_id=story_id, code=c, name=n) for c, n in wanted.items()],
                                     using_db=conn)

@@ -15,11 +15,21 @@ FIGURES = [
     "(a) fan-out: deliveries/s",
     "(b) inbox: signed Creates accepted, verified and stored/s, pre-signed",
     "(b) inbox: signed Creates accepted, verified and stored/s, the sender signing live",
+    "(b) inbox: processed into wire stories/s, first POST to empty backlog, pre-signed",
+    "(b) inbox: processed into wire stories/s, first POST to empty backlog, the sender signing live",
     "(c) GET actor/s",
     "(c) GET story object/s",
     "(d) node RSS growth per 1,000 queued delivery rows",
 ]
 WITH_CEILING = [f for f in FIGURES if f[:3] in ("(a)", "(b)", "(c)")]
+# The inbox worker's figures: a duration or a CPU time per activity, each with its target.
+INBOX_WORKER = {
+    "(b) inbox: backlog back to zero after the last POST, pre-signed": r"^\d+\.\d\d s$",
+    "(b) inbox: backlog back to zero after the last POST, the sender signing live": r"^\d+\.\d\d s$",
+    "(b) inbox: node CPU per activity, accepted and processed (worker included), pre-signed": r"^\d+\.\d\d ms$",
+    "(b) inbox: node CPU per activity, accepted and processed (worker included), the sender signing live":
+        r"^\d+\.\d\d ms$",
+}
 _NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB)?$")
 
 
@@ -41,6 +51,10 @@ def test_bench__quick_run_prints_every_figure_with_its_ceiling_and_ratio():
         (cells,) = [c for n, c in rows.items() if n.startswith(figure)]
         assert re.match(r"^[\d,]+ ", cells[2]), cells  # the ceiling, measured in the same run
         assert re.match(r"^\d+\.\d\d$", cells[3]), cells  # the ratio
+        assert cells[4].endswith(("met", "MISSED")), cells
+    for figure, pattern in INBOX_WORKER.items():
+        (cells,) = [c for n, c in rows.items() if n.startswith(figure)]
+        assert re.match(pattern, cells[1]), cells
         assert cells[4].endswith(("met", "MISSED")), cells
     assert re.search(r"GET load generator: (wrk|aiohttp client)\.", proc.stdout), proc.stdout
 
@@ -108,3 +122,16 @@ def test_bench__desk_quick_run_prints_every_figure_with_its_target():
         assert re.match(pattern, matches[0][1]), matches[0]
     targets = [cells[4] for name, cells in rows.items() if name.startswith(("(a) wire page render p99", "(b) inbox 202 -> event on every desk"))]
     assert len(targets) == 2 and all(t.endswith(("met", "MISSED")) for t in targets), targets
+
+
+def test_bench__inbox_worker_prints_cpu_per_activity_split_by_thread():
+    """`bench/inbox_worker.py -n 150` turns every stored Create into a wire story (it exits non-zero otherwise)
+    and prints the rate and the CPU per activity, all threads, event loop and SQLite thread."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "inbox_worker.py"), "-n", "150"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert re.search(r"inbox worker, 50 stored Creates -> wire stories", proc.stdout), proc.stdout
+    for label in ("CPU per activity, all threads:", "CPU per activity, event loop:",
+                  "CPU per activity, other threads:"):
+        assert re.search(re.escape(label) + r"\s+\d+\.\d{3} ms", proc.stdout), proc.stdout
+    assert re.search(r"processed/s .*: [\d,]+$", proc.stdout, re.M), proc.stdout

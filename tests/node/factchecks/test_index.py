@@ -84,3 +84,17 @@ def test_claim_index__starting_empty_then_growing_matches_as_if_built_whole():
     empty.rebuild()
     assert [h.uri for h in empty.match_text(CLAIM)] == ["https://baku.example/factchecks/1"]
     assert empty.memory_bytes() > 0
+
+
+def test_claim_index__can_match_only_once_something_is_indexed():
+    """An index with no claim URL and no claim text says it can match nothing (stories skip the check); a URL
+    alone or a text alone is enough, and emptying it again says so."""
+    empty = ClaimIndex.build([])
+    assert not empty.can_match() and empty.match_text(CLAIM) == [] and empty.match_url("https://x.example/") == []
+    url_only = ClaimIndex.build([IndexedCheck("https://baku.example/factchecks/9", ("https://rumours.example/a",))])
+    assert url_only.can_match() and url_only.match_url("https://rumours.example/a")
+    text_only = ClaimIndex.build([IndexedCheck("https://baku.example/factchecks/8", (), (("en", CLAIM),))])
+    assert text_only.can_match() and text_only.match_text(CLAIM)
+    text_only.remove("https://baku.example/factchecks/8")
+    text_only.rebuild()
+    assert not text_only.can_match()
