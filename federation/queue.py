@@ -38,9 +38,11 @@ from federation.states import check_transition
 M = TypeVar("M", bound=Model)
 
 
-async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:
-    """Sleep until `wakeup` is set again, `stop` is set, or `timeout` seconds pass."""
-    wakeup.clear()
+async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float, *, clear: bool = True) -> None:
+    """Sleep until `wakeup` is set again (with `clear=False`: returns at once if it is set), `stop` is set, or
+    `timeout` seconds pass."""
+    if clear:
+        wakeup.clear()
     waiters = [asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stop.wait())]
     await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     for w in waiters:
@@ -52,13 +54,16 @@ async def run_batches(run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Ev
     """Run `run_once()` until `stop` is set, idling (`idle_wait`) whenever a batch handled nothing. A failing
     batch (a database hiccup) is logged as `failure` and must not kill the worker: the rows keep the work."""
     while not stop.is_set():
+        # Cleared before the batch, not after: a wake-up that comes while the batch looks for rows (rows committed
+        # just after its query, told by another process's NOTIFY) then ends the idle wait at once, not at the poll.
+        wakeup.clear()
         try:
             handled = await run_once()
         except Exception:
             log.exception(failure)
             handled = 0
         if handled == 0:
-            await idle_wait(wakeup, stop, idle_poll)
+            await idle_wait(wakeup, stop, idle_poll, clear=False)
 
 
 @dataclass(frozen=True)
