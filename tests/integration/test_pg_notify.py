@@ -1,0 +1,211 @@
+"""PostgreSQL, several processes: workers hear about new rows by LISTEN/NOTIFY (node/notify.py), not by their poll.
+
+Every test sets `delivery.idle_poll_seconds` to 600 s, so a worker that was not woken would wait ten minutes; the
+deliveries are awaited with a bound of a tenth of that (a generous bound against the poll, not a timing claim).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import asyncpg
+import pytest
+from aiohttp import web
+
+from federation.store.models import Follower, RemoteActor
+from node.config import load_config
+from node.notify import CHANNELS, QueueListener, connect_args
+from node.runtime import Node
+from tests.nodes import POSTGRES_ENV, free_port, node_config_data, postgres_database, running_node, write_config
+
+pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
+                                reason=f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
+
+LONG_POLL = 600.0
+BOUND = LONG_POLL / 10
+LISTENER = "agency-node listener"
+STORY = {"headline": "Grain exports rise", "body": "<p>Grain exports rose in Almaty.</p>", "language": "kk"}
+
+
+class Receiver:
+    """Inboxes on one loopback port that answer 202 and count POSTs per path."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.posts: Counter[str] = Counter()
+        self._runner: web.AppRunner | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def _post(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.posts[request.path] += 1
+        return web.Response(status=202)
+
+    async def __aenter__(self) -> "Receiver":
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", self._post)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner
+        await self._runner.cleanup()
+
+
+async def _add_followers(node, receiver: Receiver, count: int) -> None:
+    async def _insert() -> None:
+        now = datetime.now(timezone.utc)
+        host = f"127.0.0.1:{receiver.port}"
+        await RemoteActor.bulk_create([
+            RemoteActor(uri=receiver.url(f"/users/u{i}"), host=host, inbox=receiver.url(f"/users/u{i}/inbox"),
+                        preferred_username=f"u{i}", fetched_at=now) for i in range(count)])
+        ids = await RemoteActor.all().order_by("id").values_list("id", flat=True)
+        await Follower.bulk_create([Follower(actor_id=i, local=node.config.agency.handle, state="accepted",
+                                             follow_activity_id=f"{receiver.url('/f')}/{i}") for i in ids])
+    await node.db(_insert)
+
+
+async def _wait(predicate, what: str, timeout: float = BOUND) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def _listeners(url: str) -> list[int]:
+    """The backend pids of the listening connections on the database of `url`."""
+    conn = await asyncpg.connect(url)
+    try:
+        return [r["pid"] for r in await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+            LISTENER)]
+    finally:
+        await conn.close()
+
+
+def _config(tmp_path: Path, url: str) -> tuple[Path, object]:
+    data = node_config_data(tmp_path, "almaty", database_url=url,
+                            sections={"delivery": {"idle_poll_seconds": LONG_POLL}})
+    path = write_config(tmp_path / "node.toml", data)
+    return path, load_config(path, environ={})
+
+
+async def test_queue_notify__sent_on_commit_only(tmp_path):
+    """A queued row tells the listener only when its transaction commits, and every queue's table has its trigger."""
+    async with postgres_database(migrated=True) as url:
+        heard: list[str] = []
+        listener = QueueListener(connect_args(url), {ch: (lambda ch=ch: heard.append(ch)) for ch in CHANNELS.values()})
+        stop = asyncio.Event()
+        task = asyncio.create_task(listener.run(stop))
+        conn = await asyncpg.connect(url)
+        try:
+            await asyncio.wait_for(listener.listening.wait(), 30)
+            triggers = {r["tgname"] for r in await conn.fetch("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
+            assert {"delivery_notify_insert", "inbox_item_notify_insert", "translation_job_notify_insert",
+                    "translation_job_notify_requeue", "wire_media_notify_insert",
+                    "wire_media_notify_requeue"} <= triggers
+            heard.clear()  # the wake-up of every worker when the listener starts
+            insert = ("INSERT INTO inbox_item (activity_id, actor_uri, type, body, signature, key_id, state, attempts, "
+                      "next_attempt_at, received_at) VALUES ($1, 'https://a.example/u', 'Create', '{}', "
+                      "'draft-cavage', 'https://a.example/u#k', 'received', 0, now(), now())")
+            tx = conn.transaction()
+            await tx.start()
+            await conn.execute(insert, "https://a.example/1")
+            await tx.rollback()
+            # A committed transaction afterwards: its notification arriving proves the rolled-back one sent none.
+            async with conn.transaction():
+                await conn.execute("SELECT pg_notify('agency_delivery', '')")
+            await _wait(lambda: _true(heard == ["agency_delivery"]), "the marker notification", 30)
+            other = await asyncpg.connect(url)
+            try:
+                async with conn.transaction():
+                    await conn.execute(insert, "https://a.example/2")
+                    await conn.execute(insert, "https://a.example/3")  # one notification per transaction
+                    # Another transaction commits meanwhile: its notification comes, the open one's does not.
+                    await other.execute("SELECT pg_notify('agency_media', '')")
+                    await _wait(lambda: _true(len(heard) == 2), "the second marker", 30)
+                    assert heard == ["agency_delivery", "agency_media"]
+            finally:
+                await other.close()
+            await _wait(lambda: _true(len(heard) == 3), "the inbox notification", 30)
+            assert heard == ["agency_delivery", "agency_media", "agency_inbox"]
+        finally:
+            await conn.close()
+            stop.set()
+            await task
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_worker_process__woken_by_notify_not_by_poll(tmp_path):
+    """Stories published by a web-only node reach an `agency-node worker` process polling only every 10 minutes."""
+    followers = 5
+    async with postgres_database(migrated=True) as url, Receiver() as receiver:
+        cfg_path, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as node:  # HTTP only: it runs no workers
+            await _add_followers(node, receiver, followers)
+            worker = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(cfg_path), "worker"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      cwd=Path(__file__).resolve().parents[2])
+            try:
+                await _wait(lambda: _listening(url, 1), "the worker's listener", 60)
+                for n in range(1, 4):
+                    status, _ = await node.api("POST", "/api/stories", {**STORY, "headline": f"Story {n}"})
+                    assert status == 201
+                    await _wait(lambda: _true(sum(receiver.posts.values()) >= n * followers),
+                                f"story {n} at every inbox")
+            finally:
+                worker.send_signal(signal.SIGTERM)
+                assert worker.wait(30) == 0, worker.stderr.read().decode() if worker.stderr else ""
+        assert len(receiver.posts) == followers and set(receiver.posts.values()) == {3}, receiver.posts
+
+
+async def _listening(url: str, count: int) -> bool:
+    return len(await _listeners(url)) == count
+
+
+async def test_listener__reconnects_after_its_connection_is_terminated(tmp_path):
+    """`pg_terminate_backend` on the listening connection: the worker listens again and is still woken at once."""
+    followers = 3
+    async with postgres_database(migrated=True) as url, Receiver() as receiver:
+        _, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as node:
+            await _add_followers(node, receiver, followers)
+            worker = Node(config)  # a second node on the database, as another process would be: nothing shared
+            await asyncio.create_task(worker.start())  # its own task: its database stays out of this one
+            try:
+                worker.start_workers()
+                assert worker.listener is not None
+                await asyncio.wait_for(worker.listener.listening.wait(), 60)
+                (pid,) = await _listeners(url)
+                conn = await asyncpg.connect(url)
+                try:
+                    assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+                finally:
+                    await conn.close()
+                await _wait(lambda: _true(worker.listener.connections == 2 and worker.listener.listening.is_set()),
+                            "the listener to reconnect", 60)
+                assert (await _listeners(url)) not in ([], [pid])
+                heard = worker.listener.notifications
+                status, _ = await node.api("POST", "/api/stories", STORY)
+                assert status == 201
+                await _wait(lambda: _true(sum(receiver.posts.values()) >= followers), "the story at every inbox")
+                assert worker.listener.notifications > heard
+            finally:
+                await worker.stop()
+        assert sorted(receiver.posts.values()) == [1] * followers
