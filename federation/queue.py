@@ -25,6 +25,7 @@ a sleep that ends early on the worker's wake-up event or on stop (the rows stay 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -109,16 +110,51 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
     candidates = model.filter(due)
     if exclude_hosts:
         candidates = candidates.exclude(host__in=exclude_hosts)
-    ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
-    if not ids:
-        return "", []
-    token = str(uuid.uuid4())
     stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
-    await model.filter(Q(id__in=list(ids)) & due).update(
-        state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp
-    )
-    rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
-    return token, rows
+    counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
+    started = time.perf_counter()
+    try:
+        # Workers woken by one notification all pick the same first rows; only one wins them. A claim that won
+        # nothing looks again at once (the winner's rows are busy by then) rather than idling until the next wake-up.
+        for _ in range(_CLAIM_TRIES):
+            counts.statements += 1
+            ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
+            if not ids:
+                return "", []
+            token = str(uuid.uuid4())
+            counts.statements += 2
+            await model.filter(Q(id__in=list(ids)) & due).update(
+                state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1,
+                **stamp)
+            rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
+            if rows:
+                counts.claims += 1
+                counts.rows += len(rows)
+                return token, rows
+            counts.lost += 1
+        return "", []
+    finally:
+        counts.seconds += time.perf_counter() - started
+
+
+# How many times one claim looks again after losing every row it picked to another worker.
+_CLAIM_TRIES = 4
+
+
+@dataclass
+class ClaimCounts:
+    """What this process's claims on one queue cost: statements run, claims that won rows and the rows they won,
+    claims that lost every row to another worker, and the time spent claiming (wall clock)."""
+
+    statements: int = 0
+    claims: int = 0
+    rows: int = 0
+    lost: int = 0
+    seconds: float = 0.0
+
+
+# Per table, since the process started (`agency-node worker` prints them when it stops; bench/workers.py reads them).
+CLAIMS: dict[str, ClaimCounts] = {}
 
 
 async def beat(model: type[Model], owner: str, *, busy_state: str, now: datetime) -> int:

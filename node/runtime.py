@@ -51,6 +51,14 @@ T = TypeVar("T")
 KEY_WATCH_SECONDS = 10.0
 
 
+def claim_report() -> list[str]:
+    """One line per queue this process claimed from: what its claims cost (`federation.queue.CLAIMS`)."""
+    from federation.queue import CLAIMS
+
+    return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} lost={c.lost} "
+            f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]
+
+
 async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:
     """The stored key pair of each local actor, generating (once, ever) the ones that are missing."""
     keys = {k.actor: k for k in await ActorKey.filter(actor__in=usernames)}
