@@ -113,6 +113,14 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
     stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
     counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
     started = time.perf_counter()
+    if model._meta.db.capabilities.dialect == "postgres":
+        try:
+            return await _claim_skip_locked(model, counts, now=now, limit=limit, lock_for=lock_for,
+                                            ready_state=ready_state, busy_state=busy_state,
+                                            exclude_hosts=exclude_hosts, stamp=stamp,
+                                            stale_seconds=stale_seconds if owned else None)
+        finally:
+            counts.seconds += time.perf_counter() - started
     try:
         # Workers woken by one notification all pick the same first rows; only one wins them. A claim that won
         # nothing looks again at once (the winner's rows are busy by then) rather than idling until the next wake-up.
@@ -139,6 +147,42 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
 
 # How many times one claim looks again after losing every row it picked to another worker.
 _CLAIM_TRIES = 4
+
+
+async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: datetime, limit: int,
+                             lock_for: timedelta, ready_state: str, busy_state: str, exclude_hosts: list[str] | None,
+                             stamp: dict[str, Any], stale_seconds: float | None) -> tuple[str, list[M]]:
+    """`claim` on PostgreSQL: one UPDATE of the due rows picked `FOR UPDATE SKIP LOCKED`, so workers claiming at
+    the same moment (all woken by one notification) take different rows instead of fighting over the same ones."""
+    meta = model._meta
+    params: list[Any] = [busy_state, None, now + lock_for, ready_state, now]
+    sets = ['state = $1', 'claim_token = $2', 'locked_until = $3', 'attempts = attempts + 1']
+    for column, value in stamp.items():
+        params.append(value)
+        sets.append(f'"{column}" = ${len(params)}')
+    due = ["(state = $4 AND next_attempt_at <= $5)", "(state = $1 AND locked_until < $5)"]
+    if stale_seconds is not None:
+        params.append(now - timedelta(seconds=stale_seconds))
+        due.append(f"(state = $1 AND heartbeat_at < ${len(params)})")
+    where = f"({' OR '.join(due)})"
+    if exclude_hosts:
+        params.append(list(exclude_hosts))
+        where += f" AND NOT (host = ANY(${len(params)}::text[]))"
+    params.append(limit)
+    table = meta.db_table
+    sql = (f'UPDATE "{table}" SET {", ".join(sets)} WHERE id IN (SELECT id FROM "{table}" WHERE {where} '
+           f"ORDER BY next_attempt_at, id LIMIT ${len(params)} FOR UPDATE SKIP LOCKED)")
+    token = str(uuid.uuid4())
+    params[1] = token
+    counts.statements += 1
+    updated, _ = await meta.db.execute_query(sql, params)
+    if not updated:
+        return "", []
+    counts.statements += 1
+    rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
+    counts.claims += 1
+    counts.rows += len(rows)
+    return token, rows
 
 
 @dataclass
