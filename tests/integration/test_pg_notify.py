@@ -209,3 +209,36 @@ async def test_listener__reconnects_after_its_connection_is_terminated(tmp_path)
             finally:
                 await worker.stop()
         assert sorted(receiver.posts.values()) == [1] * followers
+
+
+async def test_claim__concurrent_workers_take_different_rows(tmp_path):
+    """Four claims at the same moment (four workers woken by one notification) take four different sets of rows,
+    none of them empty while rows remain, and the hosts being excluded stay unclaimed (FOR UPDATE SKIP LOCKED)."""
+    from datetime import timedelta
+
+    from federation.queue import claim
+    from federation.states import DeliveryState as S
+    from federation.store.models import Delivery, OutboxActivity
+
+    async with postgres_database(migrated=True) as url:
+        _, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as node:
+            async def scenario():
+                act = await OutboxActivity.create(uuid="a1", activity_id="https://x.test/a1", actor="almaty",
+                                                  type="Create", body="{}", digest="d")
+                now = datetime.now(timezone.utc)
+                await Delivery.bulk_create([Delivery(activity_id=act.id, inbox=f"https://h{i % 5}.test/inbox{i}",
+                                                     host=f"h{i % 5}.test", state="queued", next_attempt_at=now)
+                                            for i in range(50)])
+                kw = dict(now=now, limit=10, lock_for=timedelta(minutes=2), ready_state=S.QUEUED,
+                          busy_state=S.SENDING, exclude_hosts=["h4.test"], stale_seconds=10)
+                claims = await asyncio.gather(*(claim(Delivery, owner=f"w{w}", **kw) for w in range(4)))
+                left = await Delivery.filter(state="queued").values_list("host", flat=True)
+                return claims, left
+            claims, left = await node.db(scenario)
+        ids = [[row.id for row in rows] for _, rows in claims]
+        assert [len(i) for i in ids] == [10, 10, 10, 10]
+        assert len({i for group in ids for i in group}) == 40
+        assert len({token for token, _ in claims}) == 4
+        assert all(row.host != "h4.test" and row.state == "sending" for _, rows in claims for row in rows)
+        assert sorted(left) == ["h4.test"] * 10
