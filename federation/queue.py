@@ -128,6 +128,7 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
             counts.statements += 1
             ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
             if not ids:
+                counts.empty += 1
                 return "", []
             token = str(uuid.uuid4())
             counts.statements += 2
@@ -177,6 +178,7 @@ async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: date
     counts.statements += 1
     updated, _ = await meta.db.execute_query(sql, params)
     if not updated:
+        counts.empty += 1
         return "", []
     counts.statements += 1
     rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
@@ -188,11 +190,13 @@ async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: date
 @dataclass
 class ClaimCounts:
     """What this process's claims on one queue cost: statements run, claims that won rows and the rows they won,
-    claims that lost every row to another worker, and the time spent claiming (wall clock)."""
+    claims that found nothing due, claims that lost every row to another worker, and the time spent claiming
+    (wall clock)."""
 
     statements: int = 0
     claims: int = 0
     rows: int = 0
+    empty: int = 0
     lost: int = 0
     seconds: float = 0.0
 
