@@ -242,3 +242,41 @@ async def test_claim__concurrent_workers_take_different_rows(tmp_path):
         assert len({token for token, _ in claims}) == 4
         assert all(row.host != "h4.test" and row.state == "sending" for _, rows in claims for row in rows)
         assert sorted(left) == ["h4.test"] * 10
+
+
+async def test_beat__skips_rows_a_settling_write_holds(tmp_path):
+    """A heartbeat never waits for a row another transaction holds (a settling write of the same process that
+    itself waits for the beat's rows would deadlock): it beats the others and leaves that one."""
+    from datetime import timedelta
+
+    from federation.queue import beat, claim
+    from federation.states import DeliveryState as S
+    from federation.store.models import Delivery, OutboxActivity
+
+    async with postgres_database(migrated=True) as url:
+        _, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as node:
+            async def setup():
+                act = await OutboxActivity.create(uuid="a1", activity_id="https://x.test/a1", actor="almaty",
+                                                  type="Create", body="{}", digest="d")
+                now = datetime.now(timezone.utc)
+                await Delivery.bulk_create([Delivery(activity_id=act.id, inbox=f"https://h{i}.test/inbox",
+                                                     host=f"h{i}.test", state="queued", next_attempt_at=now)
+                                            for i in range(5)])
+                _, rows = await claim(Delivery, now=now, limit=10, lock_for=timedelta(minutes=2),
+                                      ready_state=S.QUEUED, busy_state=S.SENDING, owner="run-a", stale_seconds=10)
+                return [r.id for r in rows]
+            ids = await node.db(setup)
+            holder = await asyncpg.connect(url)
+            try:
+                tx = holder.transaction()
+                await tx.start()
+                await holder.execute("UPDATE delivery SET last_status = 202 WHERE id = $1", ids[0])
+                later = datetime.now(timezone.utc) + timedelta(seconds=5)
+                beaten = await asyncio.wait_for(
+                    node.db(beat, Delivery, "run-a", busy_state=S.SENDING, now=later), 60)
+                await tx.rollback()
+            finally:
+                await holder.close()
+            stamps = await node.db(lambda: Delivery.filter(heartbeat_at=later).values_list("id", flat=True))
+        assert beaten == 4 and sorted(stamps) == sorted(ids[1:])
