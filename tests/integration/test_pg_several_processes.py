@@ -280,3 +280,45 @@ async def test_beat__skips_rows_a_settling_write_holds(tmp_path):
                 await holder.close()
             stamps = await node.db(lambda: Delivery.filter(heartbeat_at=later).values_list("id", flat=True))
         assert beaten == 4 and sorted(stamps) == sorted(ids[1:])
+
+
+async def test_inbox__items_stored_by_the_web_process_are_processed_by_another_at_once(tmp_path):
+    """Almaty's web node (PostgreSQL, no workers) stores what Baku sends; a worker node on the same database,
+    polling every 10 minutes, sends the Follow, takes in the Accept and turns Baku's story into a wire story."""
+    from federation.store.models import Following
+    from node.wire.models import WireStory
+
+    # Both on PostgreSQL: tortoise names a process's connections after their dialect, so one process cannot mix.
+    async with postgres_database(migrated=True) as url, postgres_database(migrated=True) as baku_url, \
+            running_node(tmp_path, "baku", database_url=baku_url) as baku:
+        _, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as almaty:
+            worker = Node(config)
+            await asyncio.create_task(worker.start())
+            try:
+                worker.start_workers()
+                assert worker.listener is not None
+                await asyncio.wait_for(worker.listener.listening.wait(), 60)
+                status, _ = await almaty.api("POST", "/api/following", {"handle": baku.handle})
+                assert status == 202
+                handled = 0
+
+                async def follow_arrived() -> bool:  # sent by the worker node, woken by the delivery's NOTIFY
+                    nonlocal handled
+                    handled += await baku.node.process_inbox_once()
+                    return handled > 0
+                await _wait(follow_arrived, "the Follow at Baku")
+                assert await baku.node.deliver_once() == 1  # the Accept, stored by Almaty's web node
+
+                async def accepted() -> bool:  # processed by the worker node, woken by the inbox item's NOTIFY
+                    return await almaty.db(lambda: Following.filter(state="accepted").count()) == 1
+                await _wait(accepted, "the Accept processed")
+                status, _ = await baku.api("POST", "/api/stories", STORY)
+                assert status == 201
+                assert await baku.node.deliver_once() == 1
+
+                async def on_the_wire() -> bool:
+                    return await almaty.db(lambda: WireStory.all().count()) == 1
+                await _wait(on_the_wire, "Baku's story on Almaty's wire")
+            finally:
+                await worker.stop()
