@@ -1,8 +1,10 @@
 """Claiming stored queue rows safely across workers and processes.
 
 A claim is one conditional UPDATE that stamps a fresh token on due rows still in a claimable state; the rows
-carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the second
-UPDATE re-checks its WHERE after the first commits, on SQLite writes are serialised.
+carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the UPDATE
+picks its rows `FOR UPDATE SKIP LOCKED` (workers claiming at the same moment, all woken by one notification, take
+different rows instead of losing the same ones), on SQLite writes are serialised. `CLAIMS` counts what claiming
+costs each process.
 
 Whose claims are whose (queues whose rows have `claim_owner` and `heartbeat_at` columns): every process has an
 owner id (a random run id, `Federation.run_id`) stamped on the rows it claims, and while it runs it refreshes
@@ -122,32 +124,24 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
         finally:
             counts.seconds += time.perf_counter() - started
     try:
-        # Workers woken by one notification all pick the same first rows; only one wins them. A claim that won
-        # nothing looks again at once (the winner's rows are busy by then) rather than idling until the next wake-up.
-        for _ in range(_CLAIM_TRIES):
-            counts.statements += 1
-            ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
-            if not ids:
-                counts.empty += 1
-                return "", []
-            token = str(uuid.uuid4())
-            counts.statements += 2
-            await model.filter(Q(id__in=list(ids)) & due).update(
-                state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1,
-                **stamp)
-            rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
-            if rows:
-                counts.claims += 1
-                counts.rows += len(rows)
-                return token, rows
+        counts.statements += 1
+        ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
+        if not ids:
+            counts.empty += 1
+            return "", []
+        token = str(uuid.uuid4())
+        counts.statements += 2
+        await model.filter(Q(id__in=list(ids)) & due).update(
+            state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp)
+        rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
+        if rows:
+            counts.claims += 1
+            counts.rows += len(rows)
+        else:  # another worker took them between the two statements (SQLite serves one process: not there)
             counts.lost += 1
-        return "", []
+        return token, rows
     finally:
         counts.seconds += time.perf_counter() - started
-
-
-# How many times one claim looks again after losing every row it picked to another worker.
-_CLAIM_TRIES = 4
 
 
 async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: datetime, limit: int,
