@@ -322,3 +322,43 @@ async def test_inbox__items_stored_by_the_web_process_are_processed_by_another_a
                 await _wait(on_the_wire, "Baku's story on Almaty's wire")
             finally:
                 await worker.stop()
+
+
+async def test_queue_notify__a_translation_job_queued_again_tells_the_workers(tmp_path):
+    """A new translation job and one queued again (the story changed) are notified; its claim and a retry are not."""
+    async with postgres_database(migrated=True) as url:
+        _, config = _config(tmp_path, url)
+        async with running_node(tmp_path, "almaty", config=config) as node:
+            status, story = await node.api("POST", "/api/stories", STORY)
+            assert status == 201
+        heard: list[str] = []
+        listener = QueueListener(connect_args(url), {CHANNELS["translation"]: lambda: heard.append("translation"),
+                                                     CHANNELS["media"]: lambda: heard.append("marker")})
+        stop = asyncio.Event()
+        task = asyncio.create_task(listener.run(stop))
+        conn = await asyncpg.connect(url)
+
+        async def told(*statements: str) -> list[str]:
+            """What the listener heard from `statements` (one transaction), up to a marker sent afterwards."""
+            heard.clear()
+            async with conn.transaction():
+                for sql in statements:
+                    await conn.execute(sql)
+            await conn.execute("SELECT pg_notify('agency_media', '')")
+            await _wait(lambda: _true("marker" in heard), "the marker", 30)
+            return heard[:-1]
+        try:
+            await asyncio.wait_for(listener.listening.wait(), 30)
+            job = "UPDATE translation_job SET "
+            assert await told(
+                "INSERT INTO translation_job (story_id, language, source_language, state, attempts, next_attempt_at, "
+                f"engine, source_hash, created_at, queued_at) SELECT id, 'en', 'kk', 'pending', 0, now(), '', '', "
+                f"now(), now() FROM story WHERE uuid = '{story['id']}'") == ["translation"]
+            assert await told(job + "state = 'translating', attempts = attempts + 1") == []  # claimed
+            assert await told(job + "state = 'pending', next_attempt_at = now() + interval '1 minute'") == []  # retry
+            assert await told(job + "state = 'translated'") == []
+            assert await told(job + "state = 'pending', attempts = 0, next_attempt_at = now()") == ["translation"]
+        finally:
+            await conn.close()
+            stop.set()
+            await task
