@@ -2,7 +2,7 @@
 
 Each queue's table carries a trigger (node/migrations/0017_queue_notify.py) that sends a NOTIFY on the queue's
 channel in the transaction that queues rows, so PostgreSQL delivers it when, and only when, that transaction
-commits. A process that runs workers listens on those channels on a connection of its own (never one of the pool:
+commits (and the story table one when a story is scheduled, for the embargo scheduler). A process that runs workers listens on those channels on a connection of its own (never one of the pool:
 a pooled connection goes back to the pool and its LISTEN with it) and sets the wake-up event of the matching worker.
 The rows stay the only truth: a notification only ends a worker's idle wait early, and the workers still poll
 (every 5 s) in case one is lost.
@@ -28,7 +28,7 @@ log = logging.getLogger("agency_node.notify")
 
 # The queue each channel wakes (the migration's triggers send on these names).
 CHANNELS = {"delivery": "agency_delivery", "inbox": "agency_inbox", "translation": "agency_translation",
-            "media": "agency_media"}
+            "media": "agency_media", "embargo": "agency_embargo"}
 
 # The URL's options that configure tortoise's pool, not one asyncpg connection.
 _POOL_ONLY = {"minsize", "maxsize", "schema", "application_name", "connection_name", "fetch_inserted",

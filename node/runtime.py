@@ -233,7 +233,9 @@ class Node:
         """A LISTEN on every queue's channel that wakes this process's worker for it: on PostgreSQL the rows may be
         queued by any process (a web-only one, `agency-node publish`), whose in-process wake-up never reaches here."""
         assert self.fed is not None
-        events = {"delivery": self.fed.delivery_wakeup, "inbox": self.fed.inbox_wakeup}
+        assert self.scheduler is not None
+        events = {"delivery": self.fed.delivery_wakeup, "inbox": self.fed.inbox_wakeup,
+                  "embargo": self.scheduler.wakeup}
         if self.translation_worker is not None:
             events["translation"] = self.translation_worker.wakeup
         if self.media_fetcher is not None:

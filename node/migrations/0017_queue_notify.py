@@ -27,6 +27,12 @@ for table, channel, ready in QUEUES:
                         f"AND (OLD.state, OLD.attempts) IS DISTINCT FROM (NEW.state, NEW.attempts)) "
                         f"EXECUTE FUNCTION agency_queue_notify('{channel}')")
         UNDO.append(f"DROP TRIGGER IF EXISTS {table}_notify_requeue ON {table}")
+# The embargo scheduler sleeps until the next scheduled story is due: a story scheduled (or rescheduled) in another
+# process must wake it to look again.
+for when in ("INSERT", "UPDATE"):
+    POSTGRES.append(f"CREATE TRIGGER story_notify_scheduled_{when.lower()} AFTER {when} ON story FOR EACH ROW "
+                    "WHEN (NEW.state = 'scheduled') EXECUTE FUNCTION agency_queue_notify('agency_embargo')")
+    UNDO.append(f"DROP TRIGGER IF EXISTS story_notify_scheduled_{when.lower()} ON story")
 UNDO.append("DROP FUNCTION IF EXISTS agency_queue_notify()")
 
 
@@ -46,7 +52,8 @@ async def drop_triggers(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    """PostgreSQL: a NOTIFY per queue when rows are queued, so workers in other processes start at once."""
+    """PostgreSQL: a NOTIFY per queue when rows are queued (and when a story is scheduled), so workers in other
+    processes start at once."""
 
     dependencies = [('models', '0016_factcheck_links'), ('federation', '0002_claim_heartbeat')]
 

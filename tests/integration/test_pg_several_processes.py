@@ -116,7 +116,8 @@ async def test_queue_notify__sent_on_commit_only(tmp_path):
             triggers = {r["tgname"] for r in await conn.fetch("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
             assert {"delivery_notify_insert", "inbox_item_notify_insert", "translation_job_notify_insert",
                     "translation_job_notify_requeue", "wire_media_notify_insert",
-                    "wire_media_notify_requeue"} <= triggers
+                    "wire_media_notify_requeue", "story_notify_scheduled_insert",
+                    "story_notify_scheduled_update"} <= triggers
             heard.clear()  # the wake-up of every worker when the listener starts
             insert = ("INSERT INTO inbox_item (activity_id, actor_uri, type, body, signature, key_id, state, attempts, "
                       "next_attempt_at, received_at) VALUES ($1, 'https://a.example/u', 'Create', '{}', "
@@ -358,6 +359,32 @@ async def test_queue_notify__a_translation_job_queued_again_tells_the_workers(tm
             assert await told(job + "state = 'pending', next_attempt_at = now() + interval '1 minute'") == []  # retry
             assert await told(job + "state = 'translated'") == []
             assert await told(job + "state = 'pending', attempts = 0, next_attempt_at = now()") == ["translation"]
+        finally:
+            await conn.close()
+            stop.set()
+            await task
+
+
+async def test_queue_notify__a_scheduled_story_wakes_the_embargo_schedulers(tmp_path):
+    """Scheduling a story (an embargo) tells every process's embargo scheduler to look again; publishing does not."""
+    async with postgres_database(migrated=True) as url:
+        _, config = _config(tmp_path, url)
+        heard: list[str] = []
+        listener = QueueListener(connect_args(url), {CHANNELS["embargo"]: lambda: heard.append("embargo"),
+                                                     CHANNELS["media"]: lambda: heard.append("marker")})
+        stop = asyncio.Event()
+        task = asyncio.create_task(listener.run(stop))
+        conn = await asyncpg.connect(url)
+        try:
+            await asyncio.wait_for(listener.listening.wait(), 30)
+            async with running_node(tmp_path, "almaty", config=config) as node:
+                for embargo, expected in ((None, []), ("2099-01-01T09:00:00Z", ["embargo"])):
+                    heard.clear()
+                    status, _ = await node.api("POST", "/api/stories", {**STORY, "embargoed_until": embargo})
+                    assert status == 201
+                    await conn.execute("SELECT pg_notify('agency_media', '')")
+                    await _wait(lambda: _true("marker" in heard), "the marker", 30)
+                    assert heard[:-1] == expected
         finally:
             await conn.close()
             stop.set()
