@@ -37,6 +37,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -370,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/workers.py", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs of the same shape (about a minute)")
     parser.add_argument("--workers", default="", help="comma-separated worker counts (default 1,2,4)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (config, the processes' output)")
     args = parser.parse_args(argv)
     admin_url = os.environ.get(POSTGRES_ENV)
     if not admin_url:
@@ -440,6 +442,10 @@ def main(argv: list[str] | None = None) -> int:
             _pg(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except Exception as exc:  # noqa: BLE001 - say so, and leave the database for the operator
             print(f"bench: could not drop database {name}: {exc}", file=sys.stderr)
+        if args.keep:
+            print(f"bench: work directory kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     _print(results, sizes)
     return 0
