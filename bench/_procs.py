@@ -58,6 +58,10 @@ class _Receiver:
         self.ok = 0
         self.bad: Counter[str] = Counter()
         self.per_inbox: Counter[str] = Counter()
+        # Per (activity, inbox), the activity told by its body's digest: proves no inbox got one activity twice
+        # when several activities are in flight (bench/workers.py).
+        self.per_delivery: Counter[tuple[str, str]] = Counter()
+        self.first_by_digest: dict[str, float] = {}  # when each activity's first 2xx was answered
         self.schemes: Counter[str] = Counter()  # draft-cavage (our node) or rfc9421 (Fedify's first knock)
         self.first = 0.0
         self.last = 0.0
@@ -80,6 +84,9 @@ class _Receiver:
         self.first = self.first or now
         self.last = now
         self.per_inbox[f"{request.host}{request.path}"] += 1
+        digest = request.headers.get("Digest") or request.headers.get("Content-Digest", "")
+        self.per_delivery[(digest, f"{request.host}{request.path}")] += 1
+        self.first_by_digest.setdefault(digest, now)
         return web.Response(status=202)
 
     async def setup(self, request: web.Request) -> web.Response:
@@ -93,7 +100,10 @@ class _Receiver:
             self.reset()
         return web.json_response({"ok": self.ok, "bad": dict(self.bad), "first": self.first, "last": self.last,
                                   "inboxes": len(self.per_inbox), "schemes": dict(self.schemes),
-                                  "duplicates": sum(n - 1 for n in self.per_inbox.values() if n > 1)})
+                                  "duplicates": sum(n - 1 for n in self.per_inbox.values() if n > 1),
+                                  "activities": len({d for d, _ in self.per_delivery}),
+                                  "repeats": sum(n - 1 for n in self.per_delivery.values() if n > 1),
+                                  "firsts": self.first_by_digest})
 
 
 async def _receiver(args: argparse.Namespace) -> None:

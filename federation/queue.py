@@ -1,8 +1,10 @@
 """Claiming stored queue rows safely across workers and processes.
 
 A claim is one conditional UPDATE that stamps a fresh token on due rows still in a claimable state; the rows
-carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the second
-UPDATE re-checks its WHERE after the first commits, on SQLite writes are serialised.
+carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the UPDATE
+picks its rows `FOR UPDATE SKIP LOCKED` (workers claiming at the same moment, all woken by one notification, take
+different rows instead of losing the same ones), on SQLite writes are serialised. `CLAIMS` counts what claiming
+costs each process.
 
 Whose claims are whose (queues whose rows have `claim_owner` and `heartbeat_at` columns): every process has an
 owner id (a random run id, `Federation.run_id`) stamped on the rows it claims, and while it runs it refreshes
@@ -25,6 +27,7 @@ a sleep that ends early on the worker's wake-up event or on stop (the rows stay 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -38,9 +41,11 @@ from federation.states import check_transition
 M = TypeVar("M", bound=Model)
 
 
-async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:
-    """Sleep until `wakeup` is set again, `stop` is set, or `timeout` seconds pass."""
-    wakeup.clear()
+async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float, *, clear: bool = True) -> None:
+    """Sleep until `wakeup` is set again (with `clear=False`: returns at once if it is set), `stop` is set, or
+    `timeout` seconds pass."""
+    if clear:
+        wakeup.clear()
     waiters = [asyncio.ensure_future(wakeup.wait()), asyncio.ensure_future(stop.wait())]
     await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     for w in waiters:
@@ -52,13 +57,16 @@ async def run_batches(run_once: Callable[[], Awaitable[int]], wakeup: asyncio.Ev
     """Run `run_once()` until `stop` is set, idling (`idle_wait`) whenever a batch handled nothing. A failing
     batch (a database hiccup) is logged as `failure` and must not kill the worker: the rows keep the work."""
     while not stop.is_set():
+        # Cleared before the batch, not after: a wake-up that comes while the batch looks for rows (rows committed
+        # just after its query, told by another process's NOTIFY) then ends the idle wait at once, not at the poll.
+        wakeup.clear()
         try:
             handled = await run_once()
         except Exception:
             log.exception(failure)
             handled = 0
         if handled == 0:
-            await idle_wait(wakeup, stop, idle_poll)
+            await idle_wait(wakeup, stop, idle_poll, clear=False)
 
 
 @dataclass(frozen=True)
@@ -104,20 +112,105 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
     candidates = model.filter(due)
     if exclude_hosts:
         candidates = candidates.exclude(host__in=exclude_hosts)
-    ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
-    if not ids:
-        return "", []
-    token = str(uuid.uuid4())
     stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
-    await model.filter(Q(id__in=list(ids)) & due).update(
-        state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp
-    )
+    counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
+    started = time.perf_counter()
+    if model._meta.db.capabilities.dialect == "postgres":
+        try:
+            return await _claim_skip_locked(model, counts, now=now, limit=limit, lock_for=lock_for,
+                                            ready_state=ready_state, busy_state=busy_state,
+                                            exclude_hosts=exclude_hosts, stamp=stamp,
+                                            stale_seconds=stale_seconds if owned else None)
+        finally:
+            counts.seconds += time.perf_counter() - started
+    try:
+        counts.statements += 1
+        ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
+        if not ids:
+            counts.empty += 1
+            return "", []
+        token = str(uuid.uuid4())
+        counts.statements += 2
+        await model.filter(Q(id__in=list(ids)) & due).update(
+            state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp)
+        rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
+        if rows:
+            counts.claims += 1
+            counts.rows += len(rows)
+        else:  # another worker took them between the two statements (SQLite serves one process: not there)
+            counts.lost += 1
+        return token, rows
+    finally:
+        counts.seconds += time.perf_counter() - started
+
+
+async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: datetime, limit: int,
+                             lock_for: timedelta, ready_state: str, busy_state: str, exclude_hosts: list[str] | None,
+                             stamp: dict[str, Any], stale_seconds: float | None) -> tuple[str, list[M]]:
+    """`claim` on PostgreSQL: one UPDATE of the due rows picked `FOR UPDATE SKIP LOCKED`, so workers claiming at
+    the same moment (all woken by one notification) take different rows instead of fighting over the same ones."""
+    meta = model._meta
+    params: list[Any] = [busy_state, None, now + lock_for, ready_state, now]
+    sets = ['state = $1', 'claim_token = $2', 'locked_until = $3', 'attempts = attempts + 1']
+    for column, value in stamp.items():
+        params.append(value)
+        sets.append(f'"{column}" = ${len(params)}')
+    due = ["(state = $4 AND next_attempt_at <= $5)", "(state = $1 AND locked_until < $5)"]
+    if stale_seconds is not None:
+        params.append(now - timedelta(seconds=stale_seconds))
+        due.append(f"(state = $1 AND heartbeat_at < ${len(params)})")
+    where = f"({' OR '.join(due)})"
+    if exclude_hosts:
+        params.append(list(exclude_hosts))
+        where += f" AND NOT (host = ANY(${len(params)}::text[]))"
+    params.append(limit)
+    table = meta.db_table
+    sql = (f'UPDATE "{table}" SET {", ".join(sets)} WHERE id IN (SELECT id FROM "{table}" WHERE {where} '
+           f"ORDER BY next_attempt_at, id LIMIT ${len(params)} FOR UPDATE SKIP LOCKED)")
+    token = str(uuid.uuid4())
+    params[1] = token
+    counts.statements += 1
+    updated, _ = await meta.db.execute_query(sql, params)
+    if not updated:
+        counts.empty += 1
+        return "", []
+    counts.statements += 1
     rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
+    counts.claims += 1
+    counts.rows += len(rows)
     return token, rows
+
+
+@dataclass
+class ClaimCounts:
+    """What this process's claims on one queue cost: statements run, claims that won rows and the rows they won,
+    claims that found nothing due, claims that lost every row to another worker, and the time spent claiming
+    (wall clock)."""
+
+    statements: int = 0
+    claims: int = 0
+    rows: int = 0
+    empty: int = 0
+    lost: int = 0
+    seconds: float = 0.0
+
+
+# Per table, since the process started (`agency-node worker` prints them when it stops; bench/workers.py reads them).
+CLAIMS: dict[str, ClaimCounts] = {}
 
 
 async def beat(model: type[Model], owner: str, *, busy_state: str, now: datetime) -> int:
     """Refresh the heartbeat of every row `owner` holds; returns how many."""
+    meta = model._meta
+    if meta.db.capabilities.dialect == "postgres":
+        # Rows locked now are being settled (they leave the busy state): skip them rather than wait. A beat that
+        # waited for them while holding others deadlocked with the settling write (`settle_many`, one transaction
+        # for many rows) of its own process: found by bench/workers.py with four worker processes.
+        table = meta.db_table
+        updated, _ = await meta.db.execute_query(
+            f'UPDATE "{table}" SET heartbeat_at = $1 WHERE id IN (SELECT id FROM "{table}" '
+            "WHERE claim_owner = $2 AND state = $3 FOR UPDATE SKIP LOCKED)", [now, owner, busy_state])
+        return updated
     return await model.filter(claim_owner=owner, state=busy_state).update(heartbeat_at=now)
 
 

@@ -24,6 +24,7 @@ from federation.worker import InboxWorker
 from node import __version__
 from node.config import Config
 from node.events import EventHub
+from node.notify import CHANNELS, QueueListener, connect_args
 from node.wire import changes as wire_changes
 from node.db import activate, open_context
 from node.inbox import register as register_listeners
@@ -48,6 +49,14 @@ T = TypeVar("T")
 
 # How often a running node looks for keys rotated by another process (`agency-node keys rotate`).
 KEY_WATCH_SECONDS = 10.0
+
+
+def claim_report() -> list[str]:
+    """One line per queue this process claimed from: what its claims cost (`federation.queue.CLAIMS`)."""
+    from federation.queue import CLAIMS
+
+    return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} lost={c.lost} "
+            f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]
 
 
 async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:
@@ -80,6 +89,7 @@ class Node:
         self.translation: MachineTranslation | None = None  # None: no engine configured (human translation only)
         self.translation_worker: TranslationWorker | None = None
         self.media_fetcher: MediaFetchWorker | None = None  # partners' media into our stock
+        self.listener: QueueListener | None = None  # PostgreSQL: wakes this process's workers (node/notify.py)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._keys_seen = 0  # the key generation the signers were loaded from (check_keys)
@@ -203,15 +213,35 @@ class Node:
         """Run the delivery and inbox workers (and the key watch) in the background until `stop()`."""
         assert self.delivery_worker and self.inbox_worker and self.scheduler
         self.start_key_watch()
+        # Idle workers are woken when rows are queued (in-process, and on PostgreSQL by the listener below); the
+        # poll only finds retries coming due, and anything a lost wake-up missed.
+        poll = float(self.config.delivery["idle_poll_seconds"])
         self._tasks += [
-            self._spawn(self.delivery_worker.run_forever, self._stop),
-            self._spawn(self.inbox_worker.run_forever, self._stop),
+            self._spawn(self.delivery_worker.run_forever, self._stop, poll),
+            self._spawn(self.inbox_worker.run_forever, self._stop, poll),
             self._spawn(self.scheduler.run_forever, self._stop),
         ]
         if self.media_fetcher is not None:
-            self._tasks.append(self._spawn(self.media_fetcher.run_forever, self._stop))
+            self._tasks.append(self._spawn(self.media_fetcher.run_forever, self._stop, poll))
         if self.translation_worker is not None:
-            self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop))
+            self._tasks.append(self._spawn(self.translation_worker.run_forever, self._stop, poll))
+        if not self.config.database_url.startswith("sqlite"):
+            self.listener = self._queue_listener()
+            self._tasks.append(self._spawn(self.listener.run, self._stop))
+
+    def _queue_listener(self) -> QueueListener:
+        """A LISTEN on every queue's channel that wakes this process's worker for it: on PostgreSQL the rows may be
+        queued by any process (a web-only one, `agency-node publish`), whose in-process wake-up never reaches here."""
+        assert self.fed is not None
+        assert self.scheduler is not None
+        events = {"delivery": self.fed.delivery_wakeup, "inbox": self.fed.inbox_wakeup,
+                  "embargo": self.scheduler.wakeup}
+        if self.translation_worker is not None:
+            events["translation"] = self.translation_worker.wakeup
+        if self.media_fetcher is not None:
+            events["media"] = self.media_fetcher.wakeup
+        return QueueListener(connect_args(self.config.database_url),
+                             {CHANNELS[name]: event.set for name, event in events.items()})
 
     def start_key_watch(self) -> None:
         """Follow key rotations made by other processes until `stop()` (see `check_keys`)."""

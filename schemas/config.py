@@ -96,6 +96,8 @@ class DeliverySection(_Section):
     heartbeat_seconds = fields.Float(load_default=2.0, validate=validate.Range(min=0.1, max=600))
     stale_claim_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=1))
     inbox_lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
+    # How often an idle worker looks for due rows anyway (retries coming due; a wake-up lost).
+    idle_poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.05, max=3600))
 
     @validates_schema
     def _check_timing(self, data: dict[str, object], **_: object) -> None:

@@ -99,6 +99,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # passes [limits] connections_per_address first (node/web/serve.py).
     asyncio.run(serve(app, sock, keepalive_timeout=config.idle_timeout,
                       access_log=None if not args.access_log else logging.getLogger("aiohttp.access")))
+    if not args.no_workers:
+        from node.runtime import claim_report
+
+        for line in claim_report():  # as `worker` does
+            print(line, flush=True)
     return 0
 
 
@@ -119,7 +124,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from node.runtime import Node
+    from node.runtime import Node, claim_report
 
     config: Config = args.cfg
     setup_logging(config)
@@ -136,6 +141,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print(f"worker for @{config.agency.handle}@{config.host} running (Ctrl-C to stop)", flush=True)
         await stop.wait()
         await node.stop()
+        for line in claim_report():  # what claiming cost this process (bench/workers.py reads it)
+            print(line, flush=True)
 
     asyncio.run(_main())
     return 0

@@ -74,6 +74,7 @@ class EmbargoScheduler:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Release on time until `stop`; the first pass catches up whatever was due while the node was down."""
         while not stop.is_set():
+            self.wakeup.clear()  # before the pass: a story scheduled meanwhile ends the wait below at once
             try:
                 await self.run_once()
                 due = await self.next_due()
@@ -83,4 +84,4 @@ class EmbargoScheduler:
             wait = self.idle_poll
             if due is not None:
                 wait = max(0.0, min(wait, (due - datetime.now(timezone.utc)).total_seconds()))
-            await idle_wait(self.wakeup, stop, wait)
+            await idle_wait(self.wakeup, stop, wait, clear=False)
