@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
@@ -19,12 +20,26 @@ import aiohttp
 from federation.context import Federation
 from federation.errors import PrivateAddressError
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim, run_claiming
+from federation.queue import SettleGroup, claim_columns, run_claiming
+from federation.sig.cavage import body_digest
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
 
 log = logging.getLogger("agency_node.delivery")
+
+# What a worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`).
+_CLAIMED = ("id", "activity_id", "inbox", "host", "attempts", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    activity_id: int
+    inbox: str
+    host: str
+    attempts: int
+    created_at: datetime
 
 
 class DeliveryWorker:
@@ -40,7 +55,8 @@ class DeliveryWorker:
         self._holding = 0  # batches in progress
         self._global = asyncio.Semaphore(concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
-        self._bodies: dict[int, tuple[bytes, str]] = {}
+        # activity id -> (body bytes, digest header, sender): serialised and digested once per activity.
+        self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
         self._settle = SettleGroup(Delivery, from_state=S.SENDING)
 
@@ -55,12 +71,13 @@ class DeliveryWorker:
     async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         parked = sorted(await self.fed.parked.current())
-        token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
-                                  owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
-        if not rows:
+        token, found = await claim_columns(Delivery, _CLAIMED, now=now, limit=self.batch, lock_for=self.lock_for,
+                                           ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
+                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+        if not found:
             return 0
-        await self._load_bodies({r.activity_id for r in rows})  # type: ignore[attr-defined]
+        rows = [_Claimed(**r) for r in found]
+        await self._load_bodies({r.activity_id for r in rows})
         await asyncio.gather(*(self._deliver(token, row) for row in rows))
         return len(rows)
 
@@ -77,24 +94,25 @@ class DeliveryWorker:
         missing = [i for i in activity_ids if i not in self._bodies]
         if missing:
             for act in await OutboxActivity.filter(id__in=missing).only("id", "body", "actor"):
-                self._bodies[act.id] = (act.body.encode("utf-8"), act.actor)
+                body = act.body.encode("utf-8")
+                self._bodies[act.id] = (body, body_digest(body), act.actor)
         if len(self._bodies) > 10_000:  # bounded: bodies are re-read from the rows when needed
             keep = {i: self._bodies[i] for i in activity_ids if i in self._bodies}
             self._bodies = keep
 
-    async def _deliver(self, token: str, row: Delivery) -> None:
+    async def _deliver(self, token: str, row: _Claimed) -> None:
         if not self.fed.trust.allows_host(row.host):
             # Blocked after the row was queued: never send; the row says why.
             await self._record(token, row, Outcome.PERMANENT, None, "domain blocked by the trust policy", None)
             return
-        body, username = self._bodies[row.activity_id]  # type: ignore[attr-defined]
+        body, digest, username = self._bodies[row.activity_id]
         signer = self.fed.signers[username]
         status: int | None = None
         retry_after: float | None = None
         error = ""
         async with self._global, self._per_host[row.host]:
             try:
-                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout)
+                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout, digest=digest)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
                 outcome = classify_status(status)
@@ -108,7 +126,7 @@ class DeliveryWorker:
             # Recorded before the slot is given back: answered-but-unrecorded never exceeds the requests in flight.
             await self._record(token, row, outcome, status, error, retry_after)
 
-    async def _record(self, token: str, row: Delivery, outcome: Outcome, status: int | None, error: str,
+    async def _record(self, token: str, row: _Claimed, outcome: Outcome, status: int | None, error: str,
                       retry_after: float | None) -> None:
         now = datetime.now(timezone.utc)
         if outcome is Outcome.DONE:
