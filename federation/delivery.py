@@ -5,6 +5,7 @@ Each 2xx is recorded as soon as it arrives (in the next shared write of the work
 the moment the previous one ends), and a request's concurrency slot is only given back once its outcome is on
 disk: so at any moment at most `concurrency` deliveries are answered but not yet recorded, and a crash resends no
 more than those (the requests in flight). `run_forever` keeps the claims' heartbeat (`federation.queue`).
+Before each batch it expands one batch of a big audience's followers into rows (`federation.expansion`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import aiohttp
 
 from federation.context import Federation
 from federation.errors import PrivateAddressError
+from federation.expansion import INLINE_FOLLOWERS, expand
+from federation.outbox import deliverable
 from federation.hosts import record_failure, record_success
 from federation.queue import SettleGroup, claim_columns, run_claiming
 from federation.sig.cavage import body_digest
@@ -59,6 +62,8 @@ class DeliveryWorker:
         self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
         self._settle = SettleGroup(Delivery, from_state=S.SENDING)
+        self.expand_batch = INLINE_FOLLOWERS
+        self._allowed = deliverable(fed)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
@@ -69,6 +74,15 @@ class DeliveryWorker:
             self._holding -= 1
 
     async def _run_once(self, now: datetime | None = None) -> int:
+        # Two-stage fan-out: one batch of followers turned into rows first (federation/expansion.py), so a big
+        # audience's rows appear while the first ones are being sent, and `run_once` keeps being called until
+        # the job is done (it counts as work).
+        expanded, added = await expand(self._allowed, batch=self.expand_batch)
+        if added:
+            self.fed.delivery_wakeup.set()
+        return expanded + await self._deliver_batch(now)
+
+    async def _deliver_batch(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
         parked = sorted(await self.fed.parked.current())
         token, found = await claim_columns(Delivery, _CLAIMED, now=now, limit=self.batch, lock_for=self.lock_for,

@@ -30,6 +30,18 @@ class InboxState(StrEnum):
     FAILED = "failed"          # processing raised repeatedly; kept for the operator
 
 
+class ExpansionState(StrEnum):
+    EXPANDING = "expanding"    # followers left to turn into delivery rows (two-stage fan-out)
+    EXPANDED = "expanded"      # every follower has its row
+    CANCELLED = "cancelled"    # the activity was withdrawn (story killed) before the last batch
+
+
+_EXPANSION_EDGES: dict[ExpansionState, frozenset[ExpansionState]] = {
+    ExpansionState.EXPANDING: frozenset({ExpansionState.EXPANDED, ExpansionState.CANCELLED}),
+    ExpansionState.EXPANDED: frozenset(),
+    ExpansionState.CANCELLED: frozenset(),
+}
+
 _DELIVERY_EDGES: dict[DeliveryState, frozenset[DeliveryState]] = {
     DeliveryState.QUEUED: frozenset({DeliveryState.SENDING, DeliveryState.CANCELLED, DeliveryState.DEAD}),
     DeliveryState.SENDING: frozenset(
@@ -54,7 +66,7 @@ _INBOX_EDGES: dict[InboxState, frozenset[InboxState]] = {
 
 # The engine's own machines, then those an application declares for its queues (`declare`).
 _MACHINES: list[tuple[type[StrEnum], Mapping[Any, frozenset[Any]]]] = [
-    (DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES)]
+    (DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES), (ExpansionState, _EXPANSION_EDGES)]
 
 
 def declare(states: type[StrEnum], edges: Mapping[Any, frozenset[Any]]) -> None:
