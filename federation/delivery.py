@@ -20,7 +20,7 @@ import aiohttp
 
 from federation.context import Federation
 from federation.errors import PrivateAddressError
-from federation.expansion import INLINE_FOLLOWERS, expand
+from federation.expansion import expand
 from federation.outbox import deliverable
 from federation.hosts import record_failure, record_success
 from federation.queue import SettleGroup, claim_columns, run_claiming
@@ -62,7 +62,6 @@ class DeliveryWorker:
         self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
         self._settle = SettleGroup(Delivery, from_state=S.SENDING)
-        self.expand_batch = INLINE_FOLLOWERS
         self._allowed = deliverable(fed)
 
     async def run_once(self, now: datetime | None = None) -> int:
@@ -77,7 +76,7 @@ class DeliveryWorker:
         # Two-stage fan-out: one batch of followers turned into rows first (federation/expansion.py), so a big
         # audience's rows appear while the first ones are being sent, and `run_once` keeps being called until
         # the job is done (it counts as work).
-        expanded, added = await expand(self._allowed, batch=self.expand_batch)
+        expanded, added = await expand(self._allowed, batch=self.fed.fanout_batch)
         if added:
             self.fed.delivery_wakeup.set()
         return expanded + await self._deliver_batch(now)

@@ -29,8 +29,9 @@ from federation.store.models import Delivery, FanoutExpansion, Follower
 __all__ = ["Followers", "INLINE_FOLLOWERS", "cancel_expansions", "expand_once", "follower_targets",
            "insert_deliveries"]
 
-# Up to this many followers, publishing writes the rows itself (one query more than before, no job); beyond it,
-# a job. A batch of the job is the same size, so publishing never does more than one batch's work.
+# Up to this many followers (`Federation.fanout_batch`, the default), publishing writes the rows itself (one
+# query more than before, no job); beyond it, a job. A batch of the job is the same size, so publishing never
+# does more than one batch's work.
 INLINE_FOLLOWERS = 500
 
 

@@ -2,7 +2,7 @@
 
 The activity is serialised (and its digest computed) once here; workers send these bytes to every inbox. An
 activity for all of an actor's followers (`Followers`) gets its rows here when they are few
-(`federation.expansion.INLINE_FOLLOWERS`), else one expansion job that a worker turns into rows in batches: the
+(`Federation.fanout_batch`), else one expansion job that a worker turns into rows in batches: the
 publishing transaction then costs the same whatever the audience.
 """
 
@@ -16,7 +16,7 @@ import orjson
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.expansion import INLINE_FOLLOWERS, Followers, follower_targets, insert_deliveries
+from federation.expansion import Followers, follower_targets, insert_deliveries
 from federation.proofs import sign_activity
 from federation.sig.cavage import body_digest
 from federation.vocab import activity as build_activity
@@ -48,7 +48,7 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
     """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker.
 
     `inboxes` may be `Followers(name)`: every accepted follower of `name`, collapsed onto shared inboxes; beyond
-    `INLINE_FOLLOWERS` of them, an expansion job (`federation.expansion`) is stored instead of the rows.
+    `fed.fanout_batch` of them, an expansion job (`federation.expansion`) is stored instead of the rows.
     Create, Update, Delete and Announce are signed here with an object integrity proof (federation.proofs), on
     the final document; inboxes on domains the trust policy refuses get no row.
     """
@@ -66,8 +66,9 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
         )
         many = targets
         if isinstance(inboxes, Followers):
-            found = await follower_targets(inboxes.username, after=0, limit=INLINE_FOLLOWERS + 1, connection=conn)
-            if len(found) > INLINE_FOLLOWERS:  # a big audience: a worker writes the rows, batch by batch
+            inline = fed.fanout_batch
+            found = await follower_targets(inboxes.username, after=0, limit=inline + 1, connection=conn)
+            if len(found) > inline:  # a big audience: a worker writes the rows, batch by batch
                 await FanoutExpansion.create(activity_id=row.id, local=inboxes.username, using_db=conn)
                 many = []
             else:

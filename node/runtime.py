@@ -148,6 +148,7 @@ class Node:
                     stale_seconds=float(dcfg["stale_claim_seconds"]), take_back_at_start=single)
         self.fed.delivery_claims = ClaimPolicy(lock_seconds=float(dcfg["lock_seconds"]), **beat)
         self.fed.inbox_claims = ClaimPolicy(lock_seconds=float(dcfg["inbox_lock_seconds"]), **beat)
+        self.fed.fanout_batch = int(dcfg["fanout_batch"])
         register_listeners(self.fed.listeners)
         wire_changes.on_change(self.fed, self._wire_changed)
         # Language channels sign their posts too (FEP-8b32), each with its own Ed25519 key.

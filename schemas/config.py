@@ -96,6 +96,9 @@ class DeliverySection(_Section):
     heartbeat_seconds = fields.Float(load_default=2.0, validate=validate.Range(min=0.1, max=600))
     stale_claim_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=1))
     inbox_lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
+    # Two-stage fan-out: followers turned into delivery rows per batch; a story for more followers than this
+    # is expanded by the delivery worker instead of while publishing (federation/expansion.py).
+    fanout_batch = fields.Integer(load_default=500, validate=validate.Range(min=1, max=100_000))
 
     @validates_schema
     def _check_timing(self, data: dict[str, object], **_: object) -> None:
