@@ -79,11 +79,21 @@ class Signer:
 
 
 class _GuardedConnector(aiohttp.TCPConnector):
-    """Filters resolved addresses at connect time, so a DNS answer cannot smuggle in a private address."""
+    """Filters resolved addresses at connect time, so a DNS answer cannot smuggle in a private address.
 
-    def __init__(self, policy: HttpPolicy, **kwargs: Any) -> None:
+    Keeps idle connections warm for at most `max_idle_hosts` hosts: a fan-out to tens of thousands of hosts
+    would otherwise hold one open socket per host for the whole keep-alive time, and run out of file
+    descriptors. (aiohttp has no such bound; `_release` and `_conns` are its pool, unchanged since 3.8.)"""
+
+    def __init__(self, policy: HttpPolicy, *, max_idle_hosts: int = 2000, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._policy = policy
+        self._max_idle_hosts = max_idle_hosts
+
+    def _release(self, key: Any, protocol: Any, *, should_close: bool = False) -> None:
+        if not should_close and key not in self._conns and len(self._conns) >= self._max_idle_hosts:
+            should_close = True  # the pool is full of other hosts' idle connections: close this one
+        super()._release(key, protocol, should_close=should_close)
 
     async def _resolve_host(self, host: str, port: int,
                             traces: Sequence[Any] | None = None) -> list[ResolveResult]:

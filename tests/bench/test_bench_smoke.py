@@ -18,9 +18,12 @@ FIGURES = [
     "(c) GET actor/s",
     "(c) GET story object/s",
     "(d) node RSS growth per 1,000 queued delivery rows",
+    "(e) big fan-out: publish call",
+    "(e) big fan-out: deliveries/s",
+    "(e) big fan-out: node RSS growth",
 ]
 WITH_CEILING = [f for f in FIGURES if f[:3] in ("(a)", "(b)", "(c)")]
-_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB)?$")
+_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB| MiB| ms)?$")
 
 
 def test_bench__quick_run_prints_every_figure_with_its_ceiling_and_ratio():
