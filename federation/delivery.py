@@ -67,18 +67,21 @@ class DeliveryWorker:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
         self._holding += 1  # the heartbeat only beats while a batch holds claims
+        # A wake-up that comes while this batch runs (a story published meanwhile, its rows not yet committed
+        # when the claim looked) must not be lost: `idle_wait` clears the event before it sleeps, so an empty
+        # batch that was woken meanwhile counts as work and the loop looks again at once.
+        self.fed.delivery_wakeup.clear()
         try:
-            return await self._run_once(now)
+            handled = await self._run_once(now)
         finally:
             self._holding -= 1
+        return handled or int(self.fed.delivery_wakeup.is_set())
 
     async def _run_once(self, now: datetime | None = None) -> int:
         # Two-stage fan-out: one batch of followers turned into rows first (federation/expansion.py), so a big
         # audience's rows appear while the first ones are being sent, and `run_once` keeps being called until
         # the job is done (it counts as work).
-        expanded, added = await expand(self._allowed, batch=self.fed.fanout_batch)
-        if added:
-            self.fed.delivery_wakeup.set()
+        expanded, _ = await expand(self._allowed, batch=self.fed.fanout_batch)
         return expanded + await self._deliver_batch(now)
 
     async def _deliver_batch(self, now: datetime | None = None) -> int:

@@ -74,8 +74,8 @@ async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str
 
 async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOLLOWERS,
                       now: datetime | None = None) -> tuple[int, int]:
-    """Expand one batch of the oldest unfinished job that no other worker holds; return (followers read,
-    delivery rows added). (0, 0): nothing to expand. `allowed(inbox)` filters targets (our own base URL, the
+    """Expand one batch of the oldest unfinished job that no other worker holds; return (jobs advanced, inboxes
+    queued): (0, 0) when there was nothing to expand, (1, 0) for the last, empty batch that finishes a job. `allowed(inbox)` filters targets (our own base URL, the
     trust policy), as when the inboxes are given at publishing."""
     now = now or datetime.now(timezone.utc)
     async with in_transaction() as conn:
@@ -97,7 +97,7 @@ async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOL
                                              after_follower=job.after_follower).using_db(conn).update(**moves)
         if not moved:  # another worker did this batch meanwhile: ours adds nothing (the rows were skipped)
             raise _Raced()
-    return len(found), len(targets)
+    return 1, len(targets)
 
 
 class _Raced(Exception):
@@ -105,7 +105,7 @@ class _Raced(Exception):
 
 
 async def expand(allowed: Callable[[str], bool], *, batch: int = INLINE_FOLLOWERS) -> tuple[int, int]:
-    """`expand_once`, where a batch another worker did meanwhile counts as progress (0 rows added)."""
+    """`expand_once`, where a batch another worker did meanwhile counts as progress (0 inboxes queued)."""
     try:
         return await expand_once(allowed, batch=batch)
     except _Raced:

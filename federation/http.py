@@ -133,6 +133,8 @@ class HttpClient:
             timeout=aiohttp.ClientTimeout(total=self.policy.timeout),
             headers={"User-Agent": self.policy.user_agent},
             auto_decompress=True,
+            # Federation sends no cookies and keeps none: a jar would be searched on every request of a fan-out.
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     async def close(self) -> None:

@@ -184,7 +184,7 @@ class FanoutExpansion(Model):
     local = fields.CharField(max_length=64)  # whose followers
     state = fields.CharField(max_length=16, default="expanding", db_index=True)  # federation.states
     after_follower = fields.IntField(default=0)
-    rows = fields.IntField(default=0)  # delivery rows made so far
+    rows = fields.IntField(default=0)  # inboxes handed to the queue so far (a batch done twice counts twice)
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
 

@@ -86,4 +86,5 @@ async def kill(fed: Federation, username: str, uuid: str, reason: str | None = N
         if public:  # the language channels posted it (never while under embargo): withdraw every language
             await channels.retract(fed, username, story, await revisions.story_languages(story, connection=conn),
                                    conn)
+    fed.delivery_wakeup.set()  # again, now that the rows (or the expansion job) are committed
     return story
