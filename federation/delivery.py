@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -30,6 +31,10 @@ from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
 
 log = logging.getLogger("agency_node.delivery")
+
+# Signatures made ahead (`HttpClient.sign_posts`) are used only this soon: some servers accept a Date only within
+# a minute or so of their clock.
+_FRESH_SECONDS = 20.0
 
 # What a worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`).
 _CLAIMED = ("id", "activity_id", "inbox", "host", "attempts", "created_at")
@@ -94,7 +99,13 @@ class DeliveryWorker:
             return 0
         rows = [_Claimed(**r) for r in found]
         await self._load_bodies({r.activity_id for r in rows})
-        await asyncio.gather(*(self._deliver(token, row) for row in rows))
+        # Signed ahead in the pool, in order and a chunk at a time, while the first requests go out.
+        sendable = [r for r in rows if self.fed.trust.allows_host(r.host)]
+        signed = dict(zip((r.id for r in sendable), self.fed.http.sign_posts(
+            [(r.inbox, self._bodies[r.activity_id][0], self.fed.signers[self._bodies[r.activity_id][2]],
+              self._bodies[r.activity_id][1]) for r in sendable])))
+        started = time.monotonic()
+        await asyncio.gather(*(self._deliver(token, row, signed.get(row.id), started) for row in rows))
         return len(rows)
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
@@ -116,7 +127,8 @@ class DeliveryWorker:
             keep = {i: self._bodies[i] for i in activity_ids if i in self._bodies}
             self._bodies = keep
 
-    async def _deliver(self, token: str, row: _Claimed) -> None:
+    async def _deliver(self, token: str, row: _Claimed, signed: asyncio.Future[dict[str, str] | None] | None = None,
+                       signed_at: float = 0.0) -> None:
         if not self.fed.trust.allows_host(row.host):
             # Blocked after the row was queued: never send; the row says why.
             await self._record(token, row, Outcome.PERMANENT, None, "domain blocked by the trust policy", None)
@@ -127,8 +139,12 @@ class DeliveryWorker:
         retry_after: float | None = None
         error = ""
         async with self._global, self._per_host[row.host]:
+            headers = await signed if signed is not None else None
+            if time.monotonic() - signed_at > _FRESH_SECONDS:
+                headers = None  # waited long for a slot (a slow host): sign afresh, with a current Date
             try:
-                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout, digest=digest)
+                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout, digest=digest,
+                                                headers=headers)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
                 outcome = classify_status(status)

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from federation.states import ExpansionState as E, check_transition
-from federation.store.models import Delivery, FanoutExpansion, Follower
+from federation.store.models import Delivery, FanoutExpansion, Follower, RemoteActor
 
-__all__ = ["Followers", "INLINE_FOLLOWERS", "cancel_expansions", "expand_once", "follower_targets",
+__all__ = ["Batch", "Followers", "INLINE_FOLLOWERS", "cancel_expansions", "expand_once", "follower_targets",
            "insert_deliveries"]
 
 # Up to this many followers (`Federation.fanout_batch`, the default), publishing writes the rows itself (one
@@ -42,13 +42,36 @@ class Followers:
     username: str
 
 
-async def follower_targets(username: str, *, after: int, limit: int, connection: Any = None
-                           ) -> list[tuple[int, str]]:
-    """The next `limit` accepted followers of `username` with an id above `after`, in id order: (follower id,
-    the inbox to deliver to: the shared inbox when there is one)."""
-    rows = await Follower.filter(local=username, state="accepted", actor__deleted_at=None, id__gt=after).using_db(
-        connection).order_by("id").limit(limit).values_list("id", "actor__shared_inbox", "actor__inbox")
-    return [(fid, shared or inbox) for fid, shared, inbox in rows]
+@dataclass(frozen=True)
+class Batch:
+    """The next followers of an actor: how many were read, the last one's id, and the distinct inboxes they
+    collapse onto (shared inboxes where there are)."""
+
+    read: int
+    last_id: int
+    inboxes: list[str]
+
+
+_TARGETS: dict[str, str] = {}
+
+
+async def follower_targets(username: str, *, after: int, limit: int, connection: Any = None) -> Batch:
+    """The next `limit` accepted followers of `username` with an id above `after` (in id order), collapsed onto
+    their inboxes in the database: a batch of thousands of followers on a few hundred shared inboxes comes back
+    as a few hundred rows."""
+    conn = connection or Follower._meta.db
+    dialect = conn.capabilities.dialect
+    if dialect not in _TARGETS:
+        f, a = Follower._meta.db_table, RemoteActor._meta.db_table
+        m = [f"${i}" for i in range(1, 4)] if dialect == "postgres" else ["?"] * 3
+        _TARGETS[dialect] = (
+            f"SELECT target, MAX(id), COUNT(*) FROM (SELECT f.id AS id, COALESCE(a.shared_inbox, a.inbox) AS target "
+            f'FROM "{f}" f JOIN "{a}" a ON a.id = f.actor_id WHERE f.local = {m[0]} AND f.state = \'accepted\' '
+            f"AND a.deleted_at IS NULL AND f.id > {m[1]} ORDER BY f.id LIMIT {m[2]}) AS batch GROUP BY target")
+    _, rows = await conn.execute_query(_TARGETS[dialect], [username, after, limit])
+    rows = [tuple(r) for r in rows]
+    return Batch(read=sum(r[2] for r in rows), last_id=max((r[1] for r in rows), default=after),
+                 inboxes=[r[0] for r in rows])
 
 
 _INSERTS: dict[str, str] = {}
@@ -75,8 +98,9 @@ async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str
 async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOLLOWERS,
                       now: datetime | None = None) -> tuple[int, int]:
     """Expand one batch of the oldest unfinished job that no other worker holds; return (jobs advanced, inboxes
-    queued): (0, 0) when there was nothing to expand, (1, 0) for the last, empty batch that finishes a job. `allowed(inbox)` filters targets (our own base URL, the
-    trust policy), as when the inboxes are given at publishing."""
+    queued): (0, 0) when there was nothing to expand, (1, 0) for the last, empty batch that finishes a job.
+    `allowed(inbox)` filters targets (our own base URL, the trust policy), as when the inboxes are given at
+    publishing."""
     now = now or datetime.now(timezone.utc)
     async with in_transaction() as conn:
         job = await FanoutExpansion.filter(state=E.EXPANDING.value).order_by("id").limit(1).select_for_update(
@@ -84,12 +108,11 @@ async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOL
         if job is None:
             return 0, 0
         found = await follower_targets(job.local, after=job.after_follower, limit=batch, connection=conn)
-        # Collapsed within the batch here, across batches by the table's (activity, inbox) uniqueness.
-        targets = sorted({inbox for _, inbox in found if allowed(inbox)})
+        # Collapsed within the batch by the query, across batches by the table's (activity, inbox) uniqueness.
+        targets = sorted(i for i in found.inboxes if allowed(i))
         await insert_deliveries(conn, job.activity_id, targets, now)  # type: ignore[attr-defined]
-        finished = len(found) < batch
-        moves: dict[str, Any] = {"after_follower": found[-1][0] if found else job.after_follower,
-                                 "rows": job.rows + len(targets)}
+        finished = found.read < batch
+        moves: dict[str, Any] = {"after_follower": found.last_id, "rows": job.rows + len(targets)}
         if finished:
             check_transition(E.EXPANDING, E.EXPANDED)
             moves.update(state=E.EXPANDED.value, finished_at=now)

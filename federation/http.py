@@ -169,11 +169,43 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def sign_posts(self, posts: Sequence[tuple[str, bytes, Signer, str | None]], *, chunk: int = 16
+                   ) -> list[asyncio.Future[dict[str, str] | None]]:
+        """Sign many POSTs (url, body, signer, digest) in the signing pool, `chunk` to a task; one future per
+        post, in order, resolving to its headers (None where signing failed: `post` then signs it itself and
+        raises as it would). One pool task per signature cost about a fifth of the signature itself in thread
+        hand-offs on the event loop."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[dict[str, str] | None]] = [loop.create_future() for _ in posts]
+
+        def sign_part(part: Sequence[tuple[str, bytes, Signer, str | None]]) -> list[dict[str, str] | None]:
+            out: list[dict[str, str] | None] = []
+            for url, body, signer, digest in part:
+                try:
+                    out.append(sign_request("POST", url, body=body, key_id=signer.key_id,
+                                            private_key=signer.private_key, digest=digest))
+                except Exception:  # noqa: BLE001 - `post` signs this one again and raises there
+                    out.append(None)
+            return out
+
+        def resolve(start: int, done: asyncio.Future[list[dict[str, str] | None]]) -> None:
+            results = None if done.cancelled() or done.exception() is not None else done.result()
+            for i, future in enumerate(futures[start:start + chunk]):
+                if not future.done():
+                    future.set_result(results[i] if results is not None else None)
+
+        for start in range(0, len(posts), chunk):
+            task = loop.run_in_executor(self._pool, sign_part, posts[start:start + chunk])
+            task.add_done_callback(lambda done, start=start: resolve(start, done))
+        return futures
+
     async def post(self, url: str, body: bytes, signer: Signer, *, timeout: float | None = None,
-                   digest: str | None = None) -> Response:
+                   digest: str | None = None, headers: dict[str, str] | None = None) -> Response:
         """POST a signed activity; return the answer (body cut to 2 KiB). Network failures raise. `digest`:
-        the body's Digest header value when the caller computed it once for many inboxes."""
-        headers = await self._signed_headers("POST", url, body, signer, digest)
+        the body's Digest header value when the caller computed it once for many inboxes; `headers`: this
+        request's signed headers, made moments ago by `sign_posts`."""
+        if headers is None:
+            headers = await self._signed_headers("POST", url, body, signer, digest)
         limit = aiohttp.ClientTimeout(total=timeout) if timeout else None
         async with self.session.post(url, data=body, headers=headers, allow_redirects=False, timeout=limit,
                                      skip_auto_headers=("Content-Type",)) as resp:

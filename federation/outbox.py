@@ -68,11 +68,11 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
         if isinstance(inboxes, Followers):
             inline = fed.fanout_batch
             found = await follower_targets(inboxes.username, after=0, limit=inline + 1, connection=conn)
-            if len(found) > inline:  # a big audience: a worker writes the rows, batch by batch
+            if found.read > inline:  # a big audience: a worker writes the rows, batch by batch
                 await FanoutExpansion.create(activity_id=row.id, local=inboxes.username, using_db=conn)
                 many = []
             else:
-                many = sorted({inbox for _, inbox in found if allowed(inbox)})
+                many = sorted(i for i in found.inboxes if allowed(i))
         await insert_deliveries(conn, row.id, many, now)
         return row
 
