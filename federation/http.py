@@ -10,9 +10,11 @@ import asyncio
 import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 import aiohttp
+import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from federation.errors import (
@@ -102,6 +104,12 @@ class _GuardedConnector(aiohttp.TCPConnector):
         if not allowed:
             raise PrivateAddressError(f"{host} resolves only to non-public addresses")
         return allowed
+
+
+@lru_cache(maxsize=4096)
+def _parsed(url: str) -> yarl.URL:
+    """`url` parsed once for the inboxes a fan-out reaches story after story (aiohttp parses every str again)."""
+    return yarl.URL(url)
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,7 @@ class HttpClient:
         if headers is None:
             headers = await self._signed_headers("POST", url, body, signer, digest)
         limit = aiohttp.ClientTimeout(total=timeout) if timeout else None
-        async with self.session.post(url, data=body, headers=headers, allow_redirects=False, timeout=limit,
+        async with self.session.post(_parsed(url), data=body, headers=headers, allow_redirects=False, timeout=limit,
                                      skip_auto_headers=("Content-Type",)) as resp:
             snippet = await resp.content.read(2048)
             return Response(resp.status, dict(resp.headers), snippet)
