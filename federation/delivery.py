@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -62,7 +62,10 @@ class DeliveryWorker:
         self.lock_for = lock_for or self.claims.lock_for
         self._holding = 0  # batches in progress
         self._global = asyncio.Semaphore(concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+        # One semaphore per host while some delivery to it holds or awaits it: a fan-out to tens of thousands of
+        # hosts would otherwise keep one per host ever reached.
+        self._per_host_limit = per_host
+        self._per_host: weakref.WeakValueDictionary[str, asyncio.Semaphore] = weakref.WeakValueDictionary()
         # activity id -> (body bytes, digest header, sender): serialised and digested once per activity.
         self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
@@ -138,7 +141,10 @@ class DeliveryWorker:
         status: int | None = None
         retry_after: float | None = None
         error = ""
-        async with self._global, self._per_host[row.host]:
+        host_slots = self._per_host.get(row.host)
+        if host_slots is None:
+            host_slots = self._per_host[row.host] = asyncio.Semaphore(self._per_host_limit)
+        async with self._global, host_slots:
             headers = await signed if signed is not None else None
             if time.monotonic() - signed_at > _FRESH_SECONDS:
                 headers = None  # waited long for a slot (a slow host): sign afresh, with a current Date
