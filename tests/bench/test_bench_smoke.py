@@ -13,6 +13,7 @@ FIGURES = [
     "RSA-2048 signatures/s, one core",
     "RSA-2048 signatures/s, 2-thread pool",
     "(a) fan-out: deliveries/s",
+    "(a) fan-out: node CPU per delivery",
     "(b) inbox: signed Creates accepted, verified and stored/s, pre-signed",
     "(b) inbox: signed Creates accepted, verified and stored/s, the sender signing live",
     "(c) GET actor/s",
