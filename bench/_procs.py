@@ -1,6 +1,7 @@
 """The processes `bench/federation.py` starts beside the node, so none of them shares the node's event loop.
 
     python -m bench._procs receiver --port P --addresses 500     # inboxes on 127.0.x.y:P that verify signatures
+    python -m bench._procs hosts --port P --addresses 10000      # the same for many nodes' keys, timing each story
     python -m bench._procs bare --port P --doc actor=FILE ...     # a bare aiohttp JSON handler (the ceiling)
     python -m bench._procs sender --url U --keys FILE --count N  # signed Create activities, concurrently
     python -m bench._procs presign --url U --keys FILE --count N --out F  # the same, pre-signed, for wrk
@@ -17,7 +18,7 @@ import json
 import sys
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,6 +110,112 @@ async def _receiver(args: argparse.Namespace) -> None:
     for host in hosts:
         await web.TCPSite(runner, host, args.port, backlog=4096 if args.any_address else 1024).start()
     _emit({"ready": True, "port": args.port})
+    await asyncio.Event().wait()
+
+
+# --- the hosts: followers' servers for bench/network.py, which many nodes deliver to ---------------------------
+
+class _Hosts:
+    """Shared inboxes of many follower hosts (one loopback address each) that many agencies deliver to.
+
+    Each POST is verified with the key its keyId names (all the agencies' keys are given by /_setup); the time
+    each story's Create reached each inbox is recorded by the story's object id. /_setup also makes hosts down
+    (their address stops listening, so connections are refused) or slow (they answer after a delay). Every answer
+    closes its connection: one process cannot hold 10,000 listening sockets plus every node's idle keep-alive
+    connections within its file limit, and a node seldom sends to the same follower host twice within a
+    keep-alive period anyway."""
+
+    def __init__(self, runner: web.AppRunner, port: int, addresses: list[str]) -> None:
+        self.runner, self.port, self.addresses = runner, port, addresses
+        self.sites: dict[str, web.TCPSite] = {}
+        self.keys: dict[str, Any] = {}
+        self.slow: set[str] = set()
+        self.slow_seconds = 0.0
+        self.reset()
+
+    def reset(self) -> None:
+        self.arrivals: defaultdict[str, list[float]] = defaultdict(list)  # story object id -> 2xx times
+        self.seen: set[tuple[str, str]] = set()
+        self.ok = 0
+        self.other = 0  # verified activities that are not a Create (counted, not timed)
+        self.duplicates = 0
+        self.bad: Counter[str] = Counter()
+
+    async def listen(self, down: set[str]) -> None:
+        """Listen on every address but the down ones (a down address refuses connections)."""
+        for address in self.addresses:
+            site = self.sites.get(address)
+            if address in down and site is not None:
+                await site.stop()
+                del self.sites[address]
+            elif address not in down and site is None:
+                site = web.TCPSite(self.runner, address, self.port, backlog=128)
+                await site.start()
+                self.sites[address] = site
+
+    async def inbox(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        address = request.host.rsplit(":", 1)[0]
+        if address in self.slow:
+            await asyncio.sleep(self.slow_seconds)
+        try:
+            pending = inspect_request(request.method, request.raw_path, request.headers, body,
+                                      authority=request.host)
+            key = self.keys.get(pending.key_id)
+            valid = key is not None and pending.verify(key)
+            reason = f"{pending.scheme} signature does not verify" if key is not None else "unknown keyId"
+        except Exception as exc:  # noqa: BLE001 - every refusal is counted and reported by reason
+            valid, reason = False, str(exc)
+        if not valid:
+            self.bad[reason] += 1
+            response = web.Response(status=401)
+        else:
+            now = time.time()
+            doc = orjson.loads(body)
+            obj = doc.get("object")
+            object_id = obj.get("id") if isinstance(obj, dict) else obj
+            if doc.get("type") == "Create" and isinstance(object_id, str):
+                if (object_id, request.host) in self.seen:
+                    self.duplicates += 1
+                else:
+                    self.seen.add((object_id, request.host))
+                    self.arrivals[object_id].append(now)
+                    self.ok += 1
+            else:
+                self.other += 1
+            response = web.Response(status=202)
+        response.force_close()
+        return response
+
+    async def setup(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self.keys = {key_id: load_public_key(pem) for key_id, pem in data.get("keys", {}).items()}
+        self.slow = set(data.get("slow", []))
+        self.slow_seconds = float(data.get("slow_seconds", 0.0))
+        await self.listen(set(data.get("down", [])))
+        self.reset()
+        return web.json_response({"ok": True, "listening": len(self.sites)})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": self.ok, "other": self.other, "duplicates": self.duplicates,
+                                  "bad": dict(self.bad), "stories": len(self.arrivals)})
+
+    async def arrivals_doc(self, request: web.Request) -> web.Response:
+        return web.Response(body=orjson.dumps(self.arrivals), content_type="application/json")
+
+
+async def _hosts(args: argparse.Namespace) -> None:
+    app = web.Application(client_max_size=4 * 1024 * 1024)
+    runner = web.AppRunner(app, access_log=None)
+    hosts = _Hosts(runner, args.port, [inbox_address(i) for i in range(args.addresses)])
+    app.router.add_post("/inbox", hosts.inbox)
+    app.router.add_post("/_setup", hosts.setup)
+    app.router.add_get("/_stats", hosts.stats)
+    app.router.add_get("/_arrivals", hosts.arrivals_doc)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", args.port, backlog=1024).start()
+    await hosts.listen(set())
+    _emit({"ready": True, "port": args.port, "listening": len(hosts.sites)})
     await asyncio.Event().wait()
 
 
@@ -269,6 +376,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--addresses", type=int, default=500)
     p.add_argument("--any-address", action="store_true", help="listen on 0.0.0.0 (any 127.x.y.z host reaches it)")
+    p = sub.add_parser("hosts", help="many follower hosts' shared inboxes for several nodes, some down or slow")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--addresses", type=int, default=10000)
     p = sub.add_parser("bare", help="a bare aiohttp JSON handler")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--doc", action="append", default=[], help="NAME=FILE: serve FILE's JSON at /NAME")
@@ -292,7 +402,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
-    role = {"receiver": _receiver, "bare": _bare, "sender": _sender, "presign": _presign,
+    role = {"receiver": _receiver, "hosts": _hosts, "bare": _bare, "sender": _sender, "presign": _presign,
             "getload": _getload}[args.role]
     try:
         asyncio.run(role(args))

@@ -91,6 +91,11 @@ async def test_desk_endorse__editor_endorses_once_partners_count_it_and_the_with
             _, text, _ = await omar.get(view)
             assert "Endorsed in our agency&#39;s name." in text and "Our gauges at Aktau agree." in text
             assert 'class="ours"' in text and f'action="{endorse}"' not in text
+            _, listing, _ = await omar.get("/desk/factchecks")  # the list marks the checks we endorsed, only those
+            ours = listing.split(f'id="factcheck-{baku_row}"')[1].split("</li>")[0]
+            theirs = listing.split(f'id="factcheck-{ankara_row}"')[1].split("</li>")[0]
+            assert "Endorsed by our agency" in ours and "endorsed by 1 agency" in ours
+            assert "Endorsed by our agency" not in theirs
             assert f'action="/desk/factchecks/{baku_row}/unendorse"' in text
             [sent] = await _endorses(astana)
             assert sent["object"] == fc["url"] and sent["actor"] == astana.actor_id
@@ -112,6 +117,8 @@ async def test_desk_endorse__editor_endorses_once_partners_count_it_and_the_with
             assert status == 303 and headers["Location"] == view
             _, text, _ = await omar.get(view)
             assert "Our endorsement is withdrawn." in text and f'action="{endorse}"' in text
+            _, listing, _ = await omar.get("/desk/factchecks")
+            assert "Endorsed by our agency" not in listing
             assert "factcheck.unendorse" in [e.action for e in await astana.db(AuditEvent.filter(actor="omar").all)]
             await settle(baku, astana, ankara)
             assert await _endorsed_by(baku, f"/api/factchecks/{fc['id']}") == []
