@@ -110,8 +110,11 @@ class DeliveryWorker:
                     break
                 while self._waiting >= self._concurrency and not all(t.done() for t in sending):
                     self._room.clear()
-                    await asyncio.wait([asyncio.ensure_future(self._room.wait()), *sending],
-                                       return_when=asyncio.FIRST_COMPLETED)
+                    room = asyncio.ensure_future(self._room.wait())
+                    try:
+                        await asyncio.wait([room, *sending], return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        room.cancel()
         finally:
             if sending:  # every claimed row ends recorded (or its task's error is raised) before returning
                 results = await asyncio.gather(*sending, return_exceptions=True)
