@@ -114,8 +114,11 @@ async def _receiver(args: argparse.Namespace) -> None:
     app.router.add_route("*", "/_stats", rec.stats)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    for host in ["127.0.0.1", *(inbox_address(i) for i in range(args.addresses))]:
-        await web.TCPSite(runner, host, args.port, backlog=1024).start()
+    # --any-address: one socket on every address (the whole of 127.0.0.0/8 with it), for tens of thousands of
+    # hosts that one socket per address would exhaust the file descriptors for.
+    hosts = ["0.0.0.0"] if args.any_address else ["127.0.0.1", *(inbox_address(i) for i in range(args.addresses))]
+    for host in hosts:
+        await web.TCPSite(runner, host, args.port, backlog=4096 if args.any_address else 1024).start()
     _emit({"ready": True, "port": args.port})
     await asyncio.Event().wait()
 
@@ -382,6 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("receiver", help="shared inboxes on many loopback hosts that verify each signature")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--addresses", type=int, default=500)
+    p.add_argument("--any-address", action="store_true", help="listen on 0.0.0.0 (any 127.x.y.z host reaches it)")
     p = sub.add_parser("hosts", help="many follower hosts' shared inboxes for several nodes, some down or slow")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--addresses", type=int, default=10000)

@@ -57,6 +57,9 @@ class Federation:
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     delivery_claims: ClaimPolicy = field(default_factory=ClaimPolicy)
     inbox_claims: ClaimPolicy = field(default_factory=ClaimPolicy)
+    # Two-stage fan-out (`federation.expansion`): followers per batch, and the most an activity for all
+    # followers may have for its rows to be written while publishing rather than by a job.
+    fanout_batch: int = 500
 
     def local_username(self, actor_uri: str) -> str | None:
         """The local username an actor URI names, or None when it is not one of ours."""

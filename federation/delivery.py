@@ -5,26 +5,54 @@ Each 2xx is recorded as soon as it arrives (in the next shared write of the work
 the moment the previous one ends), and a request's concurrency slot is only given back once its outcome is on
 disk: so at any moment at most `concurrency` deliveries are answered but not yet recorded, and a crash resends no
 more than those (the requests in flight). `run_forever` keeps the claims' heartbeat (`federation.queue`).
+Before each claim it expands one batch of a big audience's followers into rows (`federation.expansion`), and it
+claims again while earlier claims are still being sent, once fewer rows wait for a slot than there are slots.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+import time
+import weakref
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import aiohttp
 
 from federation.context import Federation
 from federation.errors import PrivateAddressError
+from federation.expansion import expand
+from federation.outbox import deliverable
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim, run_claiming
+from federation.queue import SettleGroup, claim_columns, run_claiming
+from federation.sig.cavage import body_digest
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
 
 log = logging.getLogger("agency_node.delivery")
+
+# Signatures made ahead (`HttpClient.sign_posts`) are used only this soon: some servers accept a Date only within
+# a minute or so of their clock.
+_FRESH_SECONDS = 20.0
+
+# Claims one `run_once` may make one after another while earlier ones are being sent (each of `batch` rows).
+_CLAIMS_PER_RUN = 8
+
+# What a worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`).
+_CLAIMED = ("id", "activity_id", "inbox", "host", "attempts", "created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    activity_id: int
+    inbox: str
+    host: str
+    attempts: int
+    created_at: datetime
 
 
 class DeliveryWorker:
@@ -39,30 +67,83 @@ class DeliveryWorker:
         self.lock_for = lock_for or self.claims.lock_for
         self._holding = 0  # batches in progress
         self._global = asyncio.Semaphore(concurrency)
-        self._per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
-        self._bodies: dict[int, tuple[bytes, str]] = {}
+        self._concurrency = concurrency
+        self._waiting = 0  # claimed rows not yet holding a slot
+        self._room = asyncio.Event()
+        # One semaphore per host while some delivery to it holds or awaits it: a fan-out to tens of thousands of
+        # hosts would otherwise keep one per host ever reached.
+        self._per_host_limit = per_host
+        self._per_host: weakref.WeakValueDictionary[str, asyncio.Semaphore] = weakref.WeakValueDictionary()
+        # activity id -> (body bytes, digest header, sender): serialised and digested once per activity.
+        self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
         self._settle = SettleGroup(Delivery, from_state=S.SENDING)
+        self._allowed = deliverable(fed)
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
         self._holding += 1  # the heartbeat only beats while a batch holds claims
+        # A wake-up that comes while this batch runs (a story published meanwhile, its rows not yet committed
+        # when the claim looked) must not be lost: `idle_wait` clears the event before it sleeps, so an empty
+        # batch that was woken meanwhile counts as work and the loop looks again at once.
+        self.fed.delivery_wakeup.clear()
         try:
-            return await self._run_once(now)
+            handled = await self._run_once(now)
         finally:
             self._holding -= 1
+        return handled or int(self.fed.delivery_wakeup.is_set())
 
     async def _run_once(self, now: datetime | None = None) -> int:
+        # Claims follow one another while the requests of the earlier ones are still out: a new one as soon as
+        # fewer rows wait for a slot than there are slots, so the slots never run dry at the tail of a claim.
+        # Before each claim, one batch of a big audience's followers is turned into rows (two-stage fan-out,
+        # federation/expansion.py), so its first rows go out while the later ones are being written.
+        handled, sending = 0, []
+        try:
+            for _ in range(_CLAIMS_PER_RUN):
+                expanded, _ = await expand(self._allowed, batch=self.fed.fanout_batch)
+                claimed, task = await self._start_claim(now)
+                handled += expanded + claimed
+                if task is not None:
+                    sending.append(task)
+                if not expanded and not claimed:
+                    break
+                while self._waiting >= self._concurrency and not all(t.done() for t in sending):
+                    self._room.clear()
+                    room = asyncio.ensure_future(self._room.wait())
+                    try:
+                        await asyncio.wait([room, *sending], return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        room.cancel()
+        finally:
+            if sending:  # every claimed row ends recorded (or its task's error is raised) before returning
+                results = await asyncio.gather(*sending, return_exceptions=True)
+                for result in results:
+                    if isinstance(result, BaseException):
+                        raise result
+        return handled
+
+    async def _start_claim(self, now: datetime | None) -> tuple[int, asyncio.Future[Any] | None]:
+        """Claim due rows and start sending them; (rows claimed, the task sending them)."""
         now = now or datetime.now(timezone.utc)
         parked = sorted(await self.fed.parked.current())
-        token, rows = await claim(Delivery, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
-                                  owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
-        if not rows:
-            return 0
-        await self._load_bodies({r.activity_id for r in rows})  # type: ignore[attr-defined]
-        await asyncio.gather(*(self._deliver(token, row) for row in rows))
-        return len(rows)
+        token, found = await claim_columns(Delivery, _CLAIMED, now=now, limit=self.batch, lock_for=self.lock_for,
+                                           ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
+                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+        if not found:
+            return 0, None
+        rows = [_Claimed(**r) for r in found]
+        await self._load_bodies({r.activity_id for r in rows})
+        bodies = {r.id: self._bodies[r.activity_id] for r in rows}
+        # Signed ahead in the pool, in order and a chunk at a time, while the first requests go out.
+        sendable = [r for r in rows if self.fed.trust.allows_host(r.host)]
+        signed = dict(zip((r.id for r in sendable), self.fed.http.sign_posts(
+            [(r.inbox, bodies[r.id][0], self.fed.signers[bodies[r.id][2]], bodies[r.id][1]) for r in sendable])))
+        started = time.monotonic()
+        self._waiting += len(rows)
+        task = asyncio.ensure_future(asyncio.gather(
+            *(self._deliver(token, row, bodies[row.id], signed.get(row.id), started) for row in rows)))
+        return len(rows), task
 
     async def run_forever(self, stop: asyncio.Event, idle_poll: float = 5.0) -> None:
         """Deliver until `stop` is set; sleep on the wake-up event when idle (the rows stay the only truth).
@@ -77,38 +158,70 @@ class DeliveryWorker:
         missing = [i for i in activity_ids if i not in self._bodies]
         if missing:
             for act in await OutboxActivity.filter(id__in=missing).only("id", "body", "actor"):
-                self._bodies[act.id] = (act.body.encode("utf-8"), act.actor)
+                body = act.body.encode("utf-8")
+                self._bodies[act.id] = (body, body_digest(body), act.actor)
         if len(self._bodies) > 10_000:  # bounded: bodies are re-read from the rows when needed
             keep = {i: self._bodies[i] for i in activity_ids if i in self._bodies}
             self._bodies = keep
 
-    async def _deliver(self, token: str, row: Delivery) -> None:
+    async def _deliver(self, token: str, row: _Claimed, body_of: tuple[bytes, str, str],
+                       signed: asyncio.Future[dict[str, str] | None] | None, signed_at: float) -> None:
         if not self.fed.trust.allows_host(row.host):
             # Blocked after the row was queued: never send; the row says why.
+            self._took_slot()
             await self._record(token, row, Outcome.PERMANENT, None, "domain blocked by the trust policy", None)
             return
-        body, username = self._bodies[row.activity_id]  # type: ignore[attr-defined]
-        signer = self.fed.signers[username]
+        host_slots = self._per_host.get(row.host)
+        if host_slots is None:
+            host_slots = self._per_host[row.host] = asyncio.Semaphore(self._per_host_limit)
+        try:
+            await host_slots.acquire()
+            try:
+                await self._global.acquire()
+            except BaseException:
+                host_slots.release()
+                raise
+        finally:
+            self._took_slot()
+        try:
+            await self._send(token, row, body_of, signed, signed_at)
+        finally:
+            self._global.release()
+            host_slots.release()
+
+    def _took_slot(self) -> None:
+        """One claimed row less waits for a slot: the claiming loop may claim again when few are left."""
+        self._waiting -= 1
+        if self._waiting < self._concurrency:
+            self._room.set()
+
+    async def _send(self, token: str, row: _Claimed, body_of: tuple[bytes, str, str],
+                    signed: asyncio.Future[dict[str, str] | None] | None, signed_at: float) -> None:
+        """POST the row's activity and record the outcome, holding the row's slots throughout."""
+        body, digest, username = body_of
         status: int | None = None
         retry_after: float | None = None
         error = ""
-        async with self._global, self._per_host[row.host]:
-            try:
-                resp = await self.fed.http.post(row.inbox, body, signer, timeout=self.timeout)
-                status = resp.status
-                retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
-                outcome = classify_status(status)
-                if outcome is not Outcome.DONE:
-                    error = resp.body[:200].decode("utf-8", "replace")
-            except (PrivateAddressError, aiohttp.InvalidURL) as exc:
-                # Policy or a URL no one can fetch (a decimal host, say): trying again cannot help.
-                outcome, error = Outcome.PERMANENT, f"{type(exc).__name__}: {exc}"[:300]
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
-            # Recorded before the slot is given back: answered-but-unrecorded never exceeds the requests in flight.
-            await self._record(token, row, outcome, status, error, retry_after)
+        headers = await signed if signed is not None else None
+        if time.monotonic() - signed_at > _FRESH_SECONDS:
+            headers = None  # waited long for a slot (a slow host): sign afresh, with a current Date
+        try:
+            resp = await self.fed.http.post(row.inbox, body, self.fed.signers[username], timeout=self.timeout,
+                                            digest=digest, headers=headers)
+            status = resp.status
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"), datetime.now(timezone.utc))
+            outcome = classify_status(status)
+            if outcome is not Outcome.DONE:
+                error = resp.body[:200].decode("utf-8", "replace")
+        except (PrivateAddressError, aiohttp.InvalidURL) as exc:
+            # Policy or a URL no one can fetch (a decimal host, say): trying again cannot help.
+            outcome, error = Outcome.PERMANENT, f"{type(exc).__name__}: {exc}"[:300]
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
+        # Recorded before the slot is given back: answered-but-unrecorded never exceeds the requests in flight.
+        await self._record(token, row, outcome, status, error, retry_after)
 
-    async def _record(self, token: str, row: Delivery, outcome: Outcome, status: int | None, error: str,
+    async def _record(self, token: str, row: _Claimed, outcome: Outcome, status: int | None, error: str,
                       retry_after: float | None) -> None:
         now = datetime.now(timezone.utc)
         if outcome is Outcome.DONE:

@@ -1,6 +1,9 @@
 """Putting activities on the outbound queue: one stored activity, one delivery row per distinct inbox.
 
-The activity is serialised (and its digest computed) once here; workers send these bytes to every inbox.
+The activity is serialised (and its digest computed) once here; workers send these bytes to every inbox. An
+activity for all of an actor's followers (`Followers`) gets its rows here when they are few
+(`Federation.fanout_batch`), else one expansion job that a worker turns into rows in batches: the
+publishing transaction then costs the same whatever the audience.
 """
 
 from __future__ import annotations
@@ -8,16 +11,16 @@ from __future__ import annotations
 import uuid as uuidlib
 from datetime import datetime, timezone
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
 import orjson
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
+from federation.expansion import Followers, follower_targets, insert_deliveries
 from federation.proofs import sign_activity
 from federation.sig.cavage import body_digest
 from federation.vocab import activity as build_activity
-from federation.store.models import Delivery, OutboxActivity, RemoteActor
+from federation.store.models import FanoutExpansion, OutboxActivity, RemoteActor
 
 
 def new_uuid() -> str:
@@ -34,16 +37,25 @@ async def follower_inboxes(username: str) -> list[str]:
     return sorted({shared or inbox for shared, inbox in rows})
 
 
-async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], inboxes: Iterable[str],
+def deliverable(fed: Federation) -> Any:
+    """Whether an inbox gets a delivery row: not one of ours, on a domain the trust policy allows."""
+    ours = fed.urls.base_url + "/"
+    return lambda inbox: not inbox.startswith(ours) and fed.trust.allows_host(inbox)
+
+
+async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], inboxes: Iterable[str] | Followers,
                   subject_id: int | None = None, public: bool = False, connection: Any = None) -> OutboxActivity:
     """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker.
 
+    `inboxes` may be `Followers(name)`: every accepted follower of `name`, collapsed onto shared inboxes; beyond
+    `fed.fanout_batch` of them, an expansion job (`federation.expansion`) is stored instead of the rows.
     Create, Update, Delete and Announce are signed here with an object integrity proof (federation.proofs), on
     the final document; inboxes on domains the trust policy refuses get no row.
     """
     activity = sign_activity(fed, username, activity)
     body = orjson.dumps(activity)
-    targets = sorted({i for i in inboxes if not i.startswith(fed.urls.base_url + "/") and fed.trust.allows_host(i)})
+    allowed = deliverable(fed)
+    targets = [] if isinstance(inboxes, Followers) else sorted({i for i in inboxes if allowed(i)})
     now = datetime.now(timezone.utc)
 
     async def _write(conn: Any) -> OutboxActivity:
@@ -52,12 +64,16 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
             type=activity["type"], subject_id=subject_id, body=body.decode("utf-8"), digest=body_digest(body),
             public=public, using_db=conn,
         )
-        if targets:
-            await Delivery.bulk_create(
-                [Delivery(activity_id=row.id, inbox=t, host=urlsplit(t).netloc, state="queued",
-                          next_attempt_at=now) for t in targets],
-                batch_size=500, using_db=conn,
-            )
+        many = targets
+        if isinstance(inboxes, Followers):
+            inline = fed.fanout_batch
+            found = await follower_targets(inboxes.username, after=0, limit=inline + 1, connection=conn)
+            if found.read > inline:  # a big audience: a worker writes the rows, batch by batch
+                await FanoutExpansion.create(activity_id=row.id, local=inboxes.username, using_db=conn)
+                many = []
+            else:
+                many = sorted(i for i in found.inboxes if allowed(i))
+        await insert_deliveries(conn, row.id, many, now)
         return row
 
     if connection is not None:

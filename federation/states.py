@@ -30,6 +30,18 @@ class InboxState(StrEnum):
     FAILED = "failed"          # processing raised repeatedly; kept for the operator
 
 
+class ExpansionState(StrEnum):
+    EXPANDING = "expanding"    # followers left to turn into delivery rows (two-stage fan-out)
+    EXPANDED = "expanded"      # every follower has its row
+    CANCELLED = "cancelled"    # the activity was withdrawn (story killed) before the last batch
+
+
+_EXPANSION_EDGES: dict[ExpansionState, frozenset[ExpansionState]] = {
+    ExpansionState.EXPANDING: frozenset({ExpansionState.EXPANDED, ExpansionState.CANCELLED}),
+    ExpansionState.EXPANDED: frozenset(),
+    ExpansionState.CANCELLED: frozenset(),
+}
+
 _DELIVERY_EDGES: dict[DeliveryState, frozenset[DeliveryState]] = {
     DeliveryState.QUEUED: frozenset({DeliveryState.SENDING, DeliveryState.CANCELLED, DeliveryState.DEAD}),
     DeliveryState.SENDING: frozenset(
@@ -54,7 +66,7 @@ _INBOX_EDGES: dict[InboxState, frozenset[InboxState]] = {
 
 # The engine's own machines, then those an application declares for its queues (`declare`).
 _MACHINES: list[tuple[type[StrEnum], Mapping[Any, frozenset[Any]]]] = [
-    (DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES)]
+    (DeliveryState, _DELIVERY_EDGES), (InboxState, _INBOX_EDGES), (ExpansionState, _EXPANSION_EDGES)]
 
 
 def declare(states: type[StrEnum], edges: Mapping[Any, frozenset[Any]]) -> None:
@@ -64,10 +76,23 @@ def declare(states: type[StrEnum], edges: Mapping[Any, frozenset[Any]]) -> None:
     A pair of state names that an earlier machine also has is checked against the earlier one."""
     if not any(enum is states for enum, _ in _MACHINES):
         _MACHINES.append((states, edges))
+        _ALLOWED.clear()
+
+
+# Edges already found allowed: a fan-out checks the same one for every row it settles.
+_ALLOWED: set[tuple[str, str]] = set()
 
 
 def check_transition(current: str, new: str) -> None:
     """Raise `IllegalTransition` unless a delivery, inbox or declared queue row may go from `current` to `new`."""
+    key = (str(current), str(new))  # an enum member hashes by its name, not its value
+    if key in _ALLOWED:
+        return
+    _check(current, new)
+    _ALLOWED.add(key)
+
+
+def _check(current: str, new: str) -> None:
     for enum, edges in _MACHINES:  # type: ignore[assignment]
         if current in enum.__members__.values() and new in enum.__members__.values():
             if enum(new) in edges[enum(current)]:

@@ -98,6 +98,9 @@ class DeliverySection(_Section):
     inbox_lock_seconds = fields.Float(load_default=120.0, validate=validate.Range(min=1))
     # How often an idle worker looks for due rows anyway (retries coming due; a wake-up lost).
     idle_poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.05, max=3600))
+    # Two-stage fan-out: followers turned into delivery rows per batch; a story for more followers than this
+    # is expanded by the delivery worker instead of while publishing (federation/expansion.py).
+    fanout_batch = fields.Integer(load_default=500, validate=validate.Range(min=1, max=100_000))
 
     @validates_schema
     def _check_timing(self, data: dict[str, object], **_: object) -> None:

@@ -60,13 +60,15 @@ def sign_request(
     now: datetime | None = None,
     content_type: str = "application/activity+json",
     accept: str = _ACCEPT,
+    digest: str | None = None,
 ) -> dict[str, str]:
     """Sign a request the Mastodon way and return the headers to send with it.
 
     Host, Date and Signature always; for GET/HEAD also Accept (signed
     "(request-target) host date accept"); for any other method Digest and Content-Type
     (signed "(request-target) host date digest content-type", `body` None meaning empty).
-    `(request-target)` uses the path and query exactly as they appear in `url`.
+    `(request-target)` uses the path and query exactly as they appear in `url`. `digest`, when given, is
+    `body_digest(body)` computed once by a caller that sends the same body to many inboxes.
     """
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -74,7 +76,7 @@ def sign_request(
     if method.upper() in ("GET", "HEAD"):
         headers["Accept"] = accept
     else:
-        headers["Digest"] = body_digest(body or b"")
+        headers["Digest"] = digest or body_digest(body or b"")
         headers["Content-Type"] = content_type
     names = ["(request-target)", *(name.lower() for name in headers)]
     lines = [f"(request-target): {method.lower()} {target}", *(f"{k.lower()}: {v}" for k, v in headers.items())]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.store.models import (
-    Delivery, Follower, Following, HostHealth, InboxItem, OutboxActivity, RemoteActor,
+    Delivery, FanoutExpansion, Follower, Following, HostHealth, InboxItem, OutboxActivity, RemoteActor,
 )
 
 APP_LABEL = "federation"
@@ -22,5 +22,5 @@ def tortoise_app(connection: str) -> dict[str, Any]:
     return {"models": [MODELS_MODULE], "default_connection": connection, "migrations": MIGRATIONS_MODULE}
 
 
-__all__ = ["APP_LABEL", "Delivery", "Follower", "Following", "HostHealth", "InboxItem", "OutboxActivity",
+__all__ = ["APP_LABEL", "Delivery", "FanoutExpansion", "Follower", "Following", "HostHealth", "InboxItem", "OutboxActivity",
            "RemoteActor", "tortoise_app"]

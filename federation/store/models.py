@@ -170,5 +170,27 @@ class InboxItem(Model):
         table = "inbox_item"
 
 
+class FanoutExpansion(Model):
+    """An activity still to be turned into delivery rows for every follower of `local` (two-stage fan-out).
+
+    Written in the publishing transaction instead of the rows themselves; a worker turns followers into rows in
+    batches (`federation.expansion`), each batch in one transaction with the move of `after_follower` (the id of
+    the last follower done), so a crash resumes where the last committed batch ended."""
+
+    id = fields.IntField(primary_key=True)
+    activity: fields.ForeignKeyRelation[OutboxActivity] = fields.ForeignKeyField(
+        "federation.OutboxActivity", related_name="expansions", on_delete=fields.CASCADE, db_index=True
+    )
+    local = fields.CharField(max_length=64)  # whose followers
+    state = fields.CharField(max_length=16, default="expanding", db_index=True)  # federation.states
+    after_follower = fields.IntField(default=0)
+    rows = fields.IntField(default=0)  # inboxes handed to the queue so far (a batch done twice counts twice)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "fanout_expansion"
+
+
 # Listed so that tortoise registers exactly these models in this module's app.
-__models__ = [RemoteActor, Follower, Following, OutboxActivity, Delivery, HostHealth, InboxItem]
+__models__ = [RemoteActor, Follower, Following, OutboxActivity, Delivery, HostHealth, InboxItem, FanoutExpansion]

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from federation.context import Federation
-from federation.outbox import enqueue, follower_inboxes, new_uuid
+from federation.expansion import Followers
+from federation.outbox import enqueue, new_uuid
 from federation.store.models import Follower
 from federation.vocab import PUBLIC, activity
 from node.network.trust import is_partner
@@ -28,15 +29,18 @@ async def partner_inboxes(fed: Federation, username: str) -> list[str]:
     return sorted({f.actor.inbox for f in followers if await is_partner(fed, f.actor.uri)})
 
 
-async def audience(fed: Federation, username: str, story: Story) -> tuple[list[str], bool]:
-    """Where an activity about `story` goes, and whether it is public (listed in the outbox, fetchable)."""
+async def audience(fed: Federation, username: str, story: Story) -> tuple[list[str] | Followers, bool]:
+    """Where an activity about `story` goes, and whether it is public (listed in the outbox, fetchable).
+
+    Every follower is `Followers(username)`, never a list: the queue expands a big audience in batches
+    (federation/expansion.py), so publishing to a hundred thousand followers costs what publishing to ten does."""
     if story.state == "scheduled":
         return await partner_inboxes(fed, username), False
-    return await follower_inboxes(username), True
+    return Followers(username), True
 
 
 async def fan_out(fed: Federation, username: str, story: Story, type_: str, obj: Any, conn: Any, *,
-                  audience_: tuple[list[str], bool] | None = None, extra: Mapping[str, Any] | None = None) -> None:
+                  audience_: tuple[list[str] | Followers, bool] | None = None, extra: Mapping[str, Any] | None = None) -> None:
     """Queue an activity about `story` for its audience: every follower, or only trusted partners while the story
     is under embargo (then it is not public: not in the outbox, not fetchable)."""
     inboxes, public = audience_ or await audience(fed, username, story)

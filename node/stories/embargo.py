@@ -63,6 +63,7 @@ class EmbargoScheduler:
             # Every follower now, and every approved language on its channel.
             await fan_out_story(self.fed, self.username, story, "Create", conn,
                                 channel_languages=await revisions.story_languages(story, connection=conn))
+        self.fed.delivery_wakeup.set()  # again, now that the rows (or the expansion job) are committed
         log.info("embargo.released", extra={"story": story.uuid})
         return 1
 

@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
+from federation.expansion import cancel_expansions
 from federation.states import DeliveryState, check_transition, sources_of
 from federation.vocab import AS_CONTEXT, iso
 from federation.store.models import Delivery, OutboxActivity
@@ -47,6 +48,9 @@ async def cancel_deliveries(activity_ids: list[int], why: str, connection: Any =
         check_transition(src, DeliveryState.CANCELLED)
     if not activity_ids:
         return 0
+    # First the expansions still adding rows (two-stage fan-out), then the rows: on PostgreSQL stopping a job
+    # waits for a batch being written, whose rows are then there to cancel.
+    await cancel_expansions(list(activity_ids), connection)
     return await Delivery.filter(activity_id__in=list(activity_ids), state__in=list(sources)).using_db(
         connection).update(state=DeliveryState.CANCELLED.value, locked_until=None, claim_token=None,
                            last_error=f"cancelled: {why}")
@@ -82,4 +86,5 @@ async def kill(fed: Federation, username: str, uuid: str, reason: str | None = N
         if public:  # the language channels posted it (never while under embargo): withdraw every language
             await channels.retract(fed, username, story, await revisions.story_languages(story, connection=conn),
                                    conn)
+    fed.delivery_wakeup.set()  # again, now that the rows (or the expansion job) are committed
     return story

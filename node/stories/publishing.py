@@ -120,6 +120,9 @@ async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Se
         await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
         for hook in hooks:
             await hook(story, conn)
+    # Again, now that the rows (or the expansion job) are committed: the worker woken by `enqueue`, inside the
+    # transaction, may have looked before the commit and gone back to sleep.
+    fed.delivery_wakeup.set()
     return story
 
 
@@ -158,4 +161,5 @@ async def update(fed: Federation, username: str, uuid: str, data: StoryInput, *,
         await fan_out_story(fed, username, story, "Update", conn, channel_languages=[story.language])
         for hook in hooks:
             await hook(story, conn)
+    fed.delivery_wakeup.set()  # again, now that the rows (or the expansion job) are committed
     return story

@@ -13,6 +13,7 @@ FIGURES = [
     "RSA-2048 signatures/s, one core",
     "RSA-2048 signatures/s, 2-thread pool",
     "(a) fan-out: deliveries/s",
+    "(a) fan-out: node CPU per delivery",
     "(b) inbox: signed Creates accepted, verified and stored/s, pre-signed",
     "(b) inbox: signed Creates accepted, verified and stored/s, the sender signing live",
     "(b) inbox: processed into wire stories/s, first POST to empty backlog, pre-signed",
@@ -20,6 +21,9 @@ FIGURES = [
     "(c) GET actor/s",
     "(c) GET story object/s",
     "(d) node RSS growth per 1,000 queued delivery rows",
+    "(e) big fan-out: publish call",
+    "(e) big fan-out: deliveries/s",
+    "(e) big fan-out: node RSS growth",
 ]
 WITH_CEILING = [f for f in FIGURES if f[:3] in ("(a)", "(b)", "(c)")]
 # The inbox worker's figures: a duration or a CPU time per activity, each with its target.
@@ -30,7 +34,7 @@ INBOX_WORKER = {
     "(b) inbox: node CPU per activity, accepted and processed (worker included), the sender signing live":
         r"^\d+\.\d\d ms$",
 }
-_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB)?$")
+_NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?( KiB| MiB| ms)?$")
 
 
 def test_bench__quick_run_prints_every_figure_with_its_ceiling_and_ratio():

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "crash-suite-token-not-secret"
 HANDLE = "crashnews"
 CONCURRENCY = 64  # delivery.concurrency: the requests in flight, the bound on duplicates per crash
+FANOUT_BATCH = 8  # delivery.fanout_batch: followers per expansion batch (tens of hosts: several batches a story)
 
 
 def free_port() -> int:
@@ -74,6 +75,9 @@ base_delay_seconds = 0.2
 max_delay_seconds = 2
 heartbeat_seconds = 0.5
 stale_claim_seconds = {stale_seconds}
+# A story reaches its followers through a two-stage fan-out (federation/expansion.py) of several batches, so
+# the kills also land while followers are being expanded into delivery rows.
+fanout_batch = {FANOUT_BATCH}
 [media]
 dir = "{workdir / 'media'}"
 fetch_timeout_seconds = 5
@@ -171,8 +175,10 @@ class Database:
         from node.stories.models import Story
 
         due = await Story.filter(state="scheduled", embargoed_until__lte=datetime.now(timezone.utc)).exists()
-        return (not due and not await self.pending_deliveries() and not await self.pending_inbox()
-                and not await pending_jobs())
+        # Expansions first: a job that finishes after this check wrote its last rows before the deliveries are
+        # looked at, so those rows are seen as pending.
+        return (not due and not await pending_expansions() and not await self.pending_deliveries()
+                and not await self.pending_inbox() and not await pending_jobs())
 
     async def stories(self) -> dict[str, list[tuple[str, int, int]]]:
         """uuid -> [(Create activity id, delivery rows, delivered rows)] for every stored story: one Create when
@@ -210,6 +216,13 @@ class Database:
         times = await InboxItem.filter(id__in=item_ids, processed_at__isnull=False).values_list("processed_at",
                                                                                                  flat=True)
         return [t.replace(tzinfo=t.tzinfo or timezone.utc).timestamp() for t in times]
+
+
+async def pending_expansions() -> bool:
+    """Whether a story's followers are still being expanded into delivery rows (federation/expansion.py)."""
+    from federation.store.models import FanoutExpansion
+
+    return await FanoutExpansion.filter(state="expanding").exists()
 
 
 async def seed(db_url: str, receiver: Receiver, agency: Agency) -> None:

@@ -49,3 +49,29 @@ async def test_crashes__postgres_node_takes_over_a_dead_owners_claims_after_its_
     _assert_promises(figures, kinds)
     recoveries = figures.delivery_recovery + figures.inbox_recovery
     assert recoveries and max(recoveries) < max(figures.startup) + 2 + 5
+
+
+def _assert_fanout_promises(figures: Figures, rounds: int) -> None:
+    print("\n" + "\n".join(figures.lines()))
+    assert figures.rounds == rounds and figures.faults >= rounds
+    assert figures.stories > 0 and figures.deliveries > 0
+    assert figures.lost == {"stories": 0, "deliveries": 0, "activities": 0}
+    assert figures.max_duplicates <= CONCURRENCY
+    assert not figures.problems
+
+
+async def test_crashes__sqlite_fanout_killed_mid_expansion_loses_no_inbox() -> None:
+    """The fan-out kill point alone, three times, on SQLite: each story's followers are expanded into delivery
+    rows in batches (`delivery.fanout_batch` 8, 30 hosts) while they are sent, and the node is killed at a random
+    share of them: every story answered 201 reaches every inbox, duplicates within the requests in flight."""
+    figures = await run(3, hosts=30, seed=13, quick=True, kinds=("fanout",))
+    _assert_fanout_promises(figures, 3)
+
+
+@pytest.mark.skipif(not os.environ.get(POSTGRES_ENV), reason=f"set {POSTGRES_ENV} to run on PostgreSQL")
+async def test_crashes__postgres_fanout_killed_mid_expansion_loses_no_inbox() -> None:
+    """The same on PostgreSQL, where the batch being written when the node dies rolls back and its job row's lock
+    goes with the dead connection."""
+    async with _postgres(os.environ[POSTGRES_ENV]) as url:
+        figures = await run(3, database_url=url, hosts=30, seed=13, quick=True, kinds=("fanout",))
+    _assert_fanout_promises(figures, 3)

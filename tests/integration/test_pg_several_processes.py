@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from federation.store.models import Follower, RemoteActor
+from federation.store.models import FanoutExpansion, Follower, RemoteActor
 from node.config import load_config
 from node.notify import CHANNELS, QueueListener, connect_args
 from node.runtime import Node
@@ -96,9 +96,9 @@ async def _listeners(url: str) -> list[int]:
         await conn.close()
 
 
-def _config(tmp_path: Path, url: str) -> tuple[Path, object]:
+def _config(tmp_path: Path, url: str, **delivery: object) -> tuple[Path, object]:
     data = node_config_data(tmp_path, "almaty", database_url=url,
-                            sections={"delivery": {"idle_poll_seconds": LONG_POLL}})
+                            sections={"delivery": {"idle_poll_seconds": LONG_POLL, **delivery}})
     path = write_config(tmp_path / "node.toml", data)
     return path, load_config(path, environ={})
 
@@ -117,7 +117,7 @@ async def test_queue_notify__sent_on_commit_only(tmp_path):
             assert {"delivery_notify_insert", "inbox_item_notify_insert", "translation_job_notify_insert",
                     "translation_job_notify_requeue", "wire_media_notify_insert",
                     "wire_media_notify_requeue", "story_notify_scheduled_insert",
-                    "story_notify_scheduled_update"} <= triggers
+                    "story_notify_scheduled_update", "fanout_expansion_notify_insert"} <= triggers
             heard.clear()  # the wake-up of every worker when the listener starts
             insert = ("INSERT INTO inbox_item (activity_id, actor_uri, type, body, signature, key_id, state, attempts, "
                       "next_attempt_at, received_at) VALUES ($1, 'https://a.example/u', 'Create', '{}', "
@@ -153,11 +153,14 @@ async def _true(value: bool) -> bool:
     return value
 
 
-async def test_worker_process__woken_by_notify_not_by_poll(tmp_path):
-    """Stories published by a web-only node reach an `agency-node worker` process polling only every 10 minutes."""
+@pytest.mark.parametrize("fanout_batch", [500, 2], ids=["rows-at-publish", "two-stage"])
+async def test_worker_process__woken_by_notify_not_by_poll(tmp_path, fanout_batch):
+    """Stories published by a web-only node reach an `agency-node worker` process polling only every 10 minutes,
+    whether they are stored with their delivery rows or (more followers than `fanout_batch`) with an expansion job
+    that the worker turns into rows."""
     followers = 5
     async with postgres_database(migrated=True) as url, Receiver() as receiver:
-        cfg_path, config = _config(tmp_path, url)
+        cfg_path, config = _config(tmp_path, url, fanout_batch=fanout_batch)
         async with running_node(tmp_path, "almaty", config=config) as node:  # HTTP only: it runs no workers
             await _add_followers(node, receiver, followers)
             worker = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(cfg_path), "worker"],
@@ -173,6 +176,8 @@ async def test_worker_process__woken_by_notify_not_by_poll(tmp_path):
             finally:
                 worker.send_signal(signal.SIGTERM)
                 assert worker.wait(30) == 0, worker.stderr.read().decode() if worker.stderr else ""
+            expanded = await node.db(FanoutExpansion.filter(state="expanded").count)
+            assert expanded == (3 if fanout_batch < followers else 0)  # the path the parameter names was taken
         assert len(receiver.posts) == followers and set(receiver.posts.values()) == {3}, receiver.posts
 
 

@@ -1,0 +1,147 @@
+"""Two-stage fan-out: an activity for every follower is stored with one `FanoutExpansion` row, and this module
+turns followers into delivery rows in batches, so publishing costs the same for ten followers or a million.
+
+One batch is one short transaction: read the next `batch` followers after the job's cursor (by follower id, an
+index range, never the whole list), insert a delivery row for each distinct inbox (shared inboxes collapsed)
+that is not there yet, and move the cursor, only if no one moved it meanwhile. So:
+
+- a crash loses nothing: the job row is durable and the cursor only moves with the rows of its batch;
+- no inbox is served twice: `delivery` is unique per (activity, inbox) and the insert skips existing rows, so a
+  batch done twice (two workers, or a retry) adds nothing;
+- several processes on PostgreSQL do not expand the same batch twice: the job row is locked for the batch
+  (`FOR UPDATE SKIP LOCKED`: another worker skips to another job), and the cursor is compared before it is set.
+
+Followers that accept after the job started are reached when their id is past the cursor (ids only grow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from federation.states import ExpansionState as E, check_transition
+from federation.store.models import Delivery, FanoutExpansion, Follower, RemoteActor
+
+__all__ = ["Batch", "Followers", "INLINE_FOLLOWERS", "cancel_expansions", "expand_once", "follower_targets",
+           "insert_deliveries"]
+
+# Up to this many followers (`Federation.fanout_batch`, the default), publishing writes the rows itself (one
+# query more than before, no job); beyond it, a job. A batch of the job is the same size, so publishing never
+# does more than one batch's work.
+INLINE_FOLLOWERS = 500
+
+
+@dataclass(frozen=True)
+class Followers:
+    """An audience: every accepted follower of the local actor `username`, collapsed onto shared inboxes."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The next followers of an actor: how many were read, the last one's id, and the distinct inboxes they
+    collapse onto (shared inboxes where there are)."""
+
+    read: int
+    last_id: int
+    inboxes: list[str]
+
+
+_TARGETS: dict[str, str] = {}
+
+
+async def follower_targets(username: str, *, after: int, limit: int, connection: Any = None) -> Batch:
+    """The next `limit` accepted followers of `username` with an id above `after` (in id order), collapsed onto
+    their inboxes in the database: a batch of thousands of followers on a few hundred shared inboxes comes back
+    as a few hundred rows."""
+    conn = connection or Follower._meta.db
+    dialect = conn.capabilities.dialect
+    if dialect not in _TARGETS:
+        f, a = Follower._meta.db_table, RemoteActor._meta.db_table
+        m = [f"${i}" for i in range(1, 4)] if dialect == "postgres" else ["?"] * 3
+        _TARGETS[dialect] = (
+            f"SELECT target, MAX(id), COUNT(*) FROM (SELECT f.id AS id, COALESCE(a.shared_inbox, a.inbox) AS target "
+            f'FROM "{f}" f JOIN "{a}" a ON a.id = f.actor_id WHERE f.local = {m[0]} AND f.state = \'accepted\' '
+            f"AND a.deleted_at IS NULL AND f.id > {m[1]} ORDER BY f.id LIMIT {m[2]}) AS batch GROUP BY target")
+    _, rows = await conn.execute_query(_TARGETS[dialect], [username, after, limit])
+    rows = [tuple(r) for r in rows]
+    return Batch(read=sum(r[2] for r in rows), last_id=max((r[1] for r in rows), default=after),
+                 inboxes=[r[0] for r in rows])
+
+
+_INSERTS: dict[str, str] = {}
+
+
+async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str], now: datetime) -> None:
+    """Queue a delivery of `activity_id` to each inbox that has none yet, in one statement batch (no model
+    objects: building them cost more than writing the rows)."""
+    if not inboxes:
+        return
+    meta = Delivery._meta
+    dialect = connection.capabilities.dialect
+    if dialect not in _INSERTS:
+        marks = [f"${i}" for i in range(1, 6)] if dialect == "postgres" else ["?"] * 5
+        _INSERTS[dialect] = (
+            f'INSERT INTO "{meta.db_table}" (activity_id, inbox, host, state, attempts, next_attempt_at, created_at) '
+            f"VALUES ({marks[0]}, {marks[1]}, {marks[2]}, 'queued', 0, {marks[3]}, {marks[4]}) ON CONFLICT DO NOTHING")
+    when = meta.fields_map["next_attempt_at"].to_db_value(now, Delivery)
+    created = meta.fields_map["created_at"].to_db_value(now, Delivery)
+    await connection.execute_many(_INSERTS[dialect],
+                                  [[activity_id, i, urlsplit(i).netloc, when, created] for i in inboxes])
+
+
+async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOLLOWERS,
+                      now: datetime | None = None) -> tuple[int, int]:
+    """Expand one batch of the oldest unfinished job that no other worker holds; return (jobs advanced, inboxes
+    queued): (0, 0) when there was nothing to expand, (1, 0) for the last, empty batch that finishes a job.
+    `allowed(inbox)` filters targets (our own base URL, the trust policy), as when the inboxes are given at
+    publishing."""
+    now = now or datetime.now(timezone.utc)
+    async with in_transaction() as conn:
+        job = await FanoutExpansion.filter(state=E.EXPANDING.value).order_by("id").limit(1).select_for_update(
+            skip_locked=True).using_db(conn).first()
+        if job is None:
+            return 0, 0
+        found = await follower_targets(job.local, after=job.after_follower, limit=batch, connection=conn)
+        # Collapsed within the batch by the query, across batches by the table's (activity, inbox) uniqueness.
+        targets = sorted(i for i in found.inboxes if allowed(i))
+        await insert_deliveries(conn, job.activity_id, targets, now)  # type: ignore[attr-defined]
+        finished = found.read < batch
+        moves: dict[str, Any] = {"after_follower": found.last_id, "rows": job.rows + len(targets)}
+        if finished:
+            check_transition(E.EXPANDING, E.EXPANDED)
+            moves.update(state=E.EXPANDED.value, finished_at=now)
+        moved = await FanoutExpansion.filter(id=job.id, state=E.EXPANDING.value,
+                                             after_follower=job.after_follower).using_db(conn).update(**moves)
+        if not moved:  # another worker did this batch meanwhile: ours adds nothing (the rows were skipped)
+            raise _Raced()
+    return 1, len(targets)
+
+
+class _Raced(Exception):
+    """Rolls back a batch another worker already did (never escapes: see `expand`)."""
+
+
+async def expand(allowed: Callable[[str], bool], *, batch: int = INLINE_FOLLOWERS) -> tuple[int, int]:
+    """`expand_once`, where a batch another worker did meanwhile counts as progress (0 inboxes queued)."""
+    try:
+        return await expand_once(allowed, batch=batch)
+    except _Raced:
+        return 1, 0
+
+
+async def cancel_expansions(activity_ids: list[int], connection: Any = None) -> int:
+    """Stop expanding these activities (withdrawn before every follower had a row); return how many jobs.
+
+    Call it before cancelling the activities' delivery rows, in the same transaction: on PostgreSQL it waits for
+    a batch being written to commit, so the rows that batch adds are there to be cancelled."""
+    if not activity_ids:
+        return 0
+    check_transition(E.EXPANDING, E.CANCELLED)
+    return await FanoutExpansion.filter(activity_id__in=list(activity_ids), state=E.EXPANDING.value).using_db(
+        connection).update(state=E.CANCELLED.value, finished_at=datetime.now(timezone.utc))
