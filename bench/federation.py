@@ -185,27 +185,16 @@ def _http(method: str, url: str, body: Any = None, headers: dict[str, str] | Non
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
-# --- the node -----------------------------------------------------------------------------------------------------
+def node_config(port: int, database_url: str) -> str:
+    """The config every bench node runs with: loopback on `port`, `database_url`, quiet logs, the bench's API
+    token, private addresses allowed (everything is on loopback), no rate limits."""
+    from node.config import hash_token
 
-class NodeProcess:
-    """`agency-node run` on a SQLite file, started and stopped as a real operator would."""
-
-    def __init__(self, workdir: Path, profile: Path | None = None) -> None:
-        self.workdir = workdir
-        self.profile_base = profile
-        self.profile: Path | None = None
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.db_file = workdir / "bench.sqlite3"
-        self.config_path = workdir / "node.toml"
-        self.proc: subprocess.Popen | None = None
-        from node.config import hash_token
-
-        self.config_path.write_text(f"""
+    return f"""
 [node]
-base_url = "{self.base_url}"
-listen_port = {self.port}
-database_url = "sqlite://{self.db_file}"
+base_url = "http://127.0.0.1:{port}"
+listen_port = {port}
+database_url = "{database_url}"
 log_level = "WARNING"
 
 [agency]
@@ -224,7 +213,24 @@ allow_private_addresses = true
 inbox_host_burst = 0
 inbox_key_burst = 0
 api_burst = 0
-""", encoding="utf-8")
+"""
+
+
+# --- the node -----------------------------------------------------------------------------------------------------
+
+class NodeProcess:
+    """`agency-node run` on a SQLite file, started and stopped as a real operator would."""
+
+    def __init__(self, workdir: Path, profile: Path | None = None) -> None:
+        self.workdir = workdir
+        self.profile_base = profile
+        self.profile: Path | None = None
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.db_file = workdir / "bench.sqlite3"
+        self.config_path = workdir / "node.toml"
+        self.proc: subprocess.Popen | None = None
+        self.config_path.write_text(node_config(self.port, f"sqlite://{self.db_file}"), encoding="utf-8")
 
     def migrate(self) -> None:
         subprocess.run([sys.executable, "-m", "node.cli", "-c", str(self.config_path), "migrate"], cwd=ROOT,

@@ -50,7 +50,7 @@ from typing import Any  # noqa: E402
 
 from bench._procs import inbox_address  # noqa: E402
 from bench.federation import (  # noqa: E402
-    AP_JSON, HANDLE, STORY, TOKEN, Child, Report, _free_port, _http, _log, _spawn_role, cpu_seconds,
+    AP_JSON, HANDLE, STORY, TOKEN, Child, Report, _free_port, _http, _log, _spawn_role, cpu_seconds, node_config,
 )
 
 POSTGRES_ENV = "AGENCY_NODE_TEST_POSTGRES_URL"
@@ -109,8 +109,6 @@ class Processes:
     """The web process (`run`, with or without workers) and `worker` processes on one PostgreSQL database."""
 
     def __init__(self, workdir: Path, database_url: str) -> None:
-        from node.config import hash_token
-
         self.workdir = workdir
         self.database_url = database_url
         self.port = _free_port()
@@ -119,29 +117,7 @@ class Processes:
         self.web: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
         self.outputs: list[Path] = []
-        self.config_path.write_text(f"""
-[node]
-base_url = "{self.base_url}"
-listen_port = {self.port}
-database_url = "{database_url}"
-log_level = "WARNING"
-
-[agency]
-handle = "{HANDLE}"
-name = "Bench News Agency"
-summary = "A node under load."
-
-[api]
-token_sha256 = "{hash_token(TOKEN)}"
-
-[federation]
-allow_private_addresses = true
-
-[limits]
-inbox_host_burst = 0
-inbox_key_burst = 0
-api_burst = 0
-""", encoding="utf-8")
+        self.config_path.write_text(node_config(self.port, database_url), encoding="utf-8")
 
     def _spawn(self, *command: str) -> subprocess.Popen:
         out = self.workdir / f"{command[0]}-{len(self.outputs)}.log"

@@ -77,9 +77,10 @@ async def follower_targets(username: str, *, after: int, limit: int, connection:
 _INSERTS: dict[str, str] = {}
 
 
-async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str], now: datetime) -> None:
+async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str], now: datetime,
+                            due: datetime | None = None) -> None:
     """Queue a delivery of `activity_id` to each inbox that has none yet, in one statement batch (no model
-    objects: building them cost more than writing the rows)."""
+    objects: building them cost more than writing the rows), due at `due` (default: `now`)."""
     if not inboxes:
         return
     meta = Delivery._meta
@@ -89,7 +90,7 @@ async def insert_deliveries(connection: Any, activity_id: int, inboxes: list[str
         _INSERTS[dialect] = (
             f'INSERT INTO "{meta.db_table}" (activity_id, inbox, host, state, attempts, next_attempt_at, created_at) '
             f"VALUES ({marks[0]}, {marks[1]}, {marks[2]}, 'queued', 0, {marks[3]}, {marks[4]}) ON CONFLICT DO NOTHING")
-    when = meta.fields_map["next_attempt_at"].to_db_value(now, Delivery)
+    when = meta.fields_map["next_attempt_at"].to_db_value(due or now, Delivery)
     created = meta.fields_map["created_at"].to_db_value(now, Delivery)
     await connection.execute_many(_INSERTS[dialect],
                                   [[activity_id, i, urlsplit(i).netloc, when, created] for i in inboxes])
@@ -110,7 +111,11 @@ async def expand_once(allowed: Callable[[str], bool], *, batch: int = INLINE_FOL
         found = await follower_targets(job.local, after=job.after_follower, limit=batch, connection=conn)
         # Collapsed within the batch by the query, across batches by the table's (activity, inbox) uniqueness.
         targets = sorted(i for i in found.inboxes if allowed(i))
-        await insert_deliveries(conn, job.activity_id, targets, now)  # type: ignore[attr-defined]
+        # Due since the story was published, as rows written while publishing are: a batch expanded later takes
+        # its place in the queue by publication, and a clock that jumped back since (or forward at publishing)
+        # never leaves fresh rows waiting for it to come round again.
+        due = min(job.created_at, now) if job.created_at else now
+        await insert_deliveries(conn, job.activity_id, targets, now, due)  # type: ignore[attr-defined]
         finished = found.read < batch
         moves: dict[str, Any] = {"after_follower": found.last_id, "rows": job.rows + len(targets)}
         if finished:

@@ -65,7 +65,26 @@ async def _publish(crash: CrashRun, session: aiohttp.ClientSession, doc: dict) -
 
 
 async def _drained(crash: CrashRun) -> None:
-    await _until(crash.db.drained, "the queues to drain")
+    try:
+        await _until(crash.db.drained, "the queues to drain")
+    except AssertionError as exc:  # say what is left, and when it is due
+        raise AssertionError(f"{exc}: {await _pending(crash)}") from None
+
+
+async def _pending(crash: CrashRun) -> dict:
+    from federation.store.models import Delivery, FanoutExpansion, InboxItem
+    from node.translation.models import TranslationJob
+
+    def rows(model, states, *fields):
+        return model.filter(state__in=states).values_list("state", *fields)
+
+    return {"now": datetime.now(timezone.utc).isoformat(),
+            "expansions": await rows(FanoutExpansion, ["expanding"], "id"),
+            "deliveries": await rows(Delivery, ["queued", "sending"], "next_attempt_at", "locked_until",
+                                     "heartbeat_at", "attempts", "last_error"),
+            "inbox": await rows(InboxItem, ["received", "processing"], "next_attempt_at", "locked_until"),
+            "jobs": await rows(TranslationJob, ["pending", "translating"], "next_attempt_at", "locked_until",
+                               "attempts", "last_error")}
 
 
 async def test_clock_jumps__windows_claims_retries_and_embargo_follow_the_readme():

@@ -205,3 +205,31 @@ async def test_fanout_expansion__a_kill_stops_the_expansion(tmp_path, database_u
         states = await baku.db(lambda: FanoutExpansion.all().order_by("id").values_list("state", flat=True))
         assert states == ["cancelled", "expanded"]  # the Create's job, then the Delete's
         assert await _rows(baku) == {"cancelled": BATCH}
+
+
+@pytest.mark.postgres
+async def test_fanout_expansion__rows_are_due_from_publication_whatever_the_clock_did(tmp_path, database_url):
+    """Rows a batch writes later are due since the story was published (they queue by publication), and never
+    later than the moment they are written: a clock that went back since publishing (or was ahead then) does not
+    leave fresh rows waiting for it to come round again."""
+    from datetime import timedelta
+
+    async with node_on(tmp_path, "baku", database_url) as baku, _remotes(1) as remotes:
+        baku.node.fed.fanout_batch = BATCH
+        await _seed_followers(baku, remotes, personal=3 * BATCH, shared=0)
+        status, _ = await baku.api("POST", "/api/stories", STORY)
+        assert status == 201
+        allowed = lambda inbox: True  # noqa: E731
+
+        async def expand_at(now: datetime) -> set[datetime]:
+            before = set(await Delivery.all().values_list("id", flat=True))
+            assert await expansion.expand_once(allowed, batch=BATCH, now=now) == (1, BATCH)
+            return set(await Delivery.exclude(id__in=list(before)).values_list("next_attempt_at", flat=True))
+
+        async def run() -> None:
+            published = (await FanoutExpansion.get()).created_at
+            assert await expand_at(published + timedelta(minutes=40)) == {published}  # expanded later
+            back = published - timedelta(minutes=40)
+            assert await expand_at(back) == {back}  # the clock went back since publishing
+
+        await baku.db(run)
