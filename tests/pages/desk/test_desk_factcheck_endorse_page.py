@@ -18,6 +18,11 @@ FACTCHECK = {
               "language": "en", "urls": ["https://rumours.example/posts/1234"]},
     "verdict": "false", "explanation": {"en": "Gauges at Baku show the level fell by 30 cm in 2026."},
 }
+# The list's mark of our own endorsement, by the browser's language.
+ENDORSED_BY_US = {"en-GB": "Endorsed by our agency", "az-AZ": "Agentliyimiz dəstəkləyib",
+                  "kk-KZ": "Біздің агенттік қолдады", "ru-RU": "Поддержано нашим агентством",
+                  "tr-TR": "Ajansımız destekledi", "uz-UZ": "Agentligimiz qo‘llab-quvvatlagan",
+                  "zh-CN": "本机构已认可"}
 ANKARA_CHECK = {**FACTCHECK, "verdict": "misleading",
                 "explanation": {"en": "The port did flood, from a storm surge; the sea level did not rise."}}
 
@@ -65,4 +70,17 @@ async def test_desk_factcheck_endorse_page__editor_endorses_beside_a_disagreeing
             async with page.expect_navigation():
                 await page.click("section.factcheck-compare >> text=Open on the desk")
             assert "The port did flood" in await page.inner_text("article")
+            # The list marks the check we endorsed, in every language of the desk.
+            for locale, words in ENDORSED_BY_US.items():
+                listing = page if locale == "en-GB" else await new_desk_page(browser, locale=locale)
+                if listing is not page:
+                    await login(listing, astana.base_url, "omar", next_path="/desk/factchecks")
+                else:
+                    await page.goto(f"{astana.base_url}/desk/factchecks")
+                marks = listing.locator(".endorsed-by-us")
+                assert await marks.count() == 1
+                assert await marks.inner_text() == words
+                assert await listing.locator("li.wire-item.verdict-false .endorsed-by-us").count() == 1
+                await assert_accessible(listing)
+                await shoot(listing, f"factchecks-endorsed-{locale}")
         assert await astana.db(lambda: OutboxActivity.filter(type="Endorse").count()) == 1
