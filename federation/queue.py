@@ -104,6 +104,19 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
                 stale_seconds: float | None = None) -> tuple[str, list[M]]:
     """Claim up to `limit` due rows of `model`: ready ones, busy ones whose lock expired and, with
     `stale_seconds`, busy ones whose owner stopped beating that long ago. `owner` is stamped on the rows."""
+    if model._meta.db.capabilities.dialect == "postgres":
+        # One UPDATE of rows picked FOR UPDATE SKIP LOCKED (`claim_columns`), then the rows it won as instances.
+        token, won = await claim_columns(model, ("id",), now=now, limit=limit, lock_for=lock_for,
+                                         ready_state=ready_state, busy_state=busy_state,
+                                         exclude_hosts=exclude_hosts, owner=owner, stale_seconds=stale_seconds)
+        if not won:
+            return "", []
+        counts = CLAIMS[model._meta.db_table]
+        started = time.perf_counter()
+        counts.statements += 1
+        rows = await model.filter(id__in=[r["id"] for r in won]).order_by("id")
+        counts.seconds += time.perf_counter() - started
+        return token, rows
     check_transition(ready_state, busy_state)
     due = Q(state=ready_state, next_attempt_at__lte=now) | Q(state=busy_state, locked_until__lt=now)
     owned = _owned(model)
@@ -115,14 +128,6 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
     stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
     counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
     started = time.perf_counter()
-    if model._meta.db.capabilities.dialect == "postgres":
-        try:
-            return await _claim_skip_locked(model, counts, now=now, limit=limit, lock_for=lock_for,
-                                            ready_state=ready_state, busy_state=busy_state,
-                                            exclude_hosts=exclude_hosts, stamp=stamp,
-                                            stale_seconds=stale_seconds if owned else None)
-        finally:
-            counts.seconds += time.perf_counter() - started
     try:
         counts.statements += 1
         ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
@@ -142,43 +147,6 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
         return token, rows
     finally:
         counts.seconds += time.perf_counter() - started
-
-
-async def _claim_skip_locked(model: type[M], counts: "ClaimCounts", *, now: datetime, limit: int,
-                             lock_for: timedelta, ready_state: str, busy_state: str, exclude_hosts: list[str] | None,
-                             stamp: dict[str, Any], stale_seconds: float | None) -> tuple[str, list[M]]:
-    """`claim` on PostgreSQL: one UPDATE of the due rows picked `FOR UPDATE SKIP LOCKED`, so workers claiming at
-    the same moment (all woken by one notification) take different rows instead of fighting over the same ones."""
-    meta = model._meta
-    params: list[Any] = [busy_state, None, now + lock_for, ready_state, now]
-    sets = ['state = $1', 'claim_token = $2', 'locked_until = $3', 'attempts = attempts + 1']
-    for column, value in stamp.items():
-        params.append(value)
-        sets.append(f'"{column}" = ${len(params)}')
-    due = ["(state = $4 AND next_attempt_at <= $5)", "(state = $1 AND locked_until < $5)"]
-    if stale_seconds is not None:
-        params.append(now - timedelta(seconds=stale_seconds))
-        due.append(f"(state = $1 AND heartbeat_at < ${len(params)})")
-    where = f"({' OR '.join(due)})"
-    if exclude_hosts:
-        params.append(list(exclude_hosts))
-        where += f" AND NOT (host = ANY(${len(params)}::text[]))"
-    params.append(limit)
-    table = meta.db_table
-    sql = (f'UPDATE "{table}" SET {", ".join(sets)} WHERE id IN (SELECT id FROM "{table}" WHERE {where} '
-           f"ORDER BY next_attempt_at, id LIMIT ${len(params)} FOR UPDATE SKIP LOCKED)")
-    token = str(uuid.uuid4())
-    params[1] = token
-    counts.statements += 1
-    updated, _ = await meta.db.execute_query(sql, params)
-    if not updated:
-        counts.empty += 1
-        return "", []
-    counts.statements += 1
-    rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
-    counts.claims += 1
-    counts.rows += len(rows)
-    return token, rows
 
 
 @dataclass
@@ -242,9 +210,12 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
         inner += " AND host NOT IN (" + ", ".join(mark(h) for h in exclude_hosts) + ")"
     table = meta.db_table
     names = ", ".join(f'"{meta.fields_db_projection[c]}"' for c in columns)
-    skip_locked = " FOR UPDATE SKIP LOCKED" if pg else ""
-    sql = (f'UPDATE "{table}" SET {", ".join(sets)} WHERE id IN (SELECT id FROM "{table}" WHERE {inner} '
-           f"ORDER BY next_attempt_at, id LIMIT {int(limit)}{skip_locked}) AND {due()} RETURNING {names}")
+    pick = f'SELECT id FROM "{table}" WHERE {inner} ORDER BY next_attempt_at, id LIMIT {int(limit)}'
+    # PostgreSQL: the picked ids are an array computed once (an InitPlan). As `id IN (subquery)` beside the outer
+    # re-check, the planner may run the subquery again for each row it scans, and since the rows it has just
+    # claimed are no longer due, every run picks `limit` more: one claim took every due row.
+    picked = f"id = ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))" if pg else f"id IN ({pick})"
+    sql = f'UPDATE "{table}" SET {", ".join(sets)} WHERE {picked} AND {due()} RETURNING {names}'
     counts = CLAIMS.setdefault(table, ClaimCounts())
     started = time.perf_counter()
     try:
