@@ -27,7 +27,6 @@ from federation.expansion import expand
 from federation.outbox import deliverable
 from federation.hosts import record_failure, record_success
 from federation.queue import SettleGroup, claim_columns, run_claiming
-from federation.sig.cavage import body_digest
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -74,7 +73,7 @@ class DeliveryWorker:
         # hosts would otherwise keep one per host ever reached.
         self._per_host_limit = per_host
         self._per_host: weakref.WeakValueDictionary[str, asyncio.Semaphore] = weakref.WeakValueDictionary()
-        # activity id -> (body bytes, digest header, sender): serialised and digested once per activity.
+        # activity id -> (body bytes, digest header, sender): read once per activity.
         self._bodies: dict[int, tuple[bytes, str, str]] = {}
         self._failing_hosts: set[str] = set()
         self._settle = SettleGroup(Delivery, from_state=S.SENDING)
@@ -157,9 +156,9 @@ class DeliveryWorker:
     async def _load_bodies(self, activity_ids: set[int]) -> None:
         missing = [i for i in activity_ids if i not in self._bodies]
         if missing:
-            for act in await OutboxActivity.filter(id__in=missing).only("id", "body", "actor"):
-                body = act.body.encode("utf-8")
-                self._bodies[act.id] = (body, body_digest(body), act.actor)
+            for act in await OutboxActivity.filter(id__in=missing).only("id", "body", "digest", "actor"):
+                # The digest stored with the activity (`federation.outbox.enqueue`, of these very bytes).
+                self._bodies[act.id] = (act.body.encode("utf-8"), act.digest, act.actor)
         if len(self._bodies) > 10_000:  # bounded: bodies are re-read from the rows when needed
             keep = {i: self._bodies[i] for i in activity_ids if i in self._bodies}
             self._bodies = keep
