@@ -82,15 +82,10 @@ class DeliveryWorker:
     async def run_once(self, now: datetime | None = None) -> int:
         """Claim and send one batch of due deliveries; return how many were handled (0: nothing due)."""
         self._holding += 1  # the heartbeat only beats while a batch holds claims
-        # A wake-up that comes while this batch runs (a story published meanwhile, its rows not yet committed
-        # when the claim looked) must not be lost: `idle_wait` clears the event before it sleeps, so an empty
-        # batch that was woken meanwhile counts as work and the loop looks again at once.
-        self.fed.delivery_wakeup.clear()
         try:
-            handled = await self._run_once(now)
+            return await self._run_once(now)
         finally:
             self._holding -= 1
-        return handled or int(self.fed.delivery_wakeup.is_set())
 
     async def _run_once(self, now: datetime | None = None) -> int:
         # Claims follow one another while the requests of the earlier ones are still out: a new one as soon as
