@@ -185,6 +185,16 @@ def _http(method: str, url: str, body: Any = None, headers: dict[str, str] | Non
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
+def start_receiver(inboxes: int, children: list[Child]) -> tuple[Child, int, str]:
+    """The verifying receiver with `inboxes` shared inboxes, one loopback address each, added to `children` (to be
+    stopped with them); returns it, its port and its control URL."""
+    port = _free_port()
+    _log(f"receiver: {inboxes} shared inboxes on 127.0.x.y:{port}")
+    receiver = _spawn_role("receiver", "--port", str(port), "--addresses", str(inboxes))
+    children.append(receiver)
+    return receiver, port, f"http://127.0.0.1:{port}"
+
+
 def node_config(port: int, database_url: str) -> str:
     """The config every bench node runs with: loopback on `port`, `database_url`, quiet logs, the bench's API
     token, private addresses allowed (everything is on loopback), no rate limits."""
@@ -670,11 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     node = NodeProcess(workdir, profile=args.profile_node.resolve() if args.profile_node else None)
     generator = ""
     try:
-        receiver_port = _free_port()
-        _log(f"receiver: {sizes.inboxes} shared inboxes on 127.0.x.y:{receiver_port}")
-        receiver = _spawn_role("receiver", "--port", str(receiver_port), "--addresses", str(sizes.inboxes))
-        children.append(receiver)
-        control = f"http://127.0.0.1:{receiver_port}"
+        receiver, receiver_port, control = start_receiver(sizes.inboxes, children)
 
         _log(f"node: migrate, {sizes.followers} followers, {sizes.senders} followed sender agencies")
         senders = []

@@ -276,11 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     node = fed.NodeProcess(workdir, profile=args.profile_node.resolve() if args.profile_node else None)
     results: dict[str, Any] = {}
     try:
-        receiver_port, bare_port = fed._free_port(), fed._free_port()
-        _log(f"receiver: {sizes.inboxes} shared inboxes; {sizes.senders} sender agencies on 127.0.0.1:{bare_port}")
-        receiver = fed._spawn_role("receiver", "--port", str(receiver_port), "--addresses", str(sizes.inboxes))
-        children.append(receiver)
-        control = f"http://127.0.0.1:{receiver_port}"
+        receiver, receiver_port, control = fed.start_receiver(sizes.inboxes, children)
+        bare_port = fed._free_port()
+        _log(f"{sizes.senders} sender agencies on 127.0.0.1:{bare_port}")
         senders, docs = make_senders(sizes.senders, f"http://127.0.0.1:{bare_port}", workdir)
         children.append(fed._spawn_role("bare", "--port", str(bare_port), *docs))
         keys_file = workdir / "senders.json"

@@ -50,7 +50,8 @@ from typing import Any  # noqa: E402
 
 from bench._procs import inbox_address  # noqa: E402
 from bench.federation import (  # noqa: E402
-    AP_JSON, HANDLE, STORY, TOKEN, Child, Report, _free_port, _http, _log, _spawn_role, cpu_seconds, node_config,
+    AP_JSON, HANDLE, STORY, TOKEN, Child, Report, _free_port, _http, _log, cpu_seconds, node_config,
+    start_receiver,
 )
 
 POSTGRES_ENV = "AGENCY_NODE_TEST_POSTGRES_URL"
@@ -372,11 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     procs = Processes(workdir, db_url)
     results: list[Result] = []
     try:
-        receiver_port = _free_port()
-        _log(f"receiver: {sizes.inboxes} shared inboxes on 127.0.x.y:{receiver_port}")
-        receiver = _spawn_role("receiver", "--port", str(receiver_port), "--addresses", str(sizes.inboxes))
-        children.append(receiver)
-        control = f"http://127.0.0.1:{receiver_port}"
+        _, receiver_port, control = start_receiver(sizes.inboxes, children)
         _log(f"database {name}: migrate, {sizes.followers} followers")
         procs.migrate()
         _seed(db_url, receiver_port, sizes)
