@@ -11,19 +11,18 @@ import os
 import signal
 import subprocess
 import sys
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 import asyncpg
 import pytest
-from aiohttp import web
 
-from federation.store.models import FanoutExpansion, Follower, RemoteActor
+from federation.store.models import FanoutExpansion
 from node.config import load_config
 from node.notify import CHANNELS, QueueListener, connect_args
 from node.runtime import Node
-from tests.nodes import POSTGRES_ENV, free_port, node_config_data, postgres_database, running_node, write_config
+from tests.integration.inboxes import Receiver, add_followers
+from tests.nodes import POSTGRES_ENV, node_config_data, postgres_database, running_node, write_config
 
 pytestmark = pytest.mark.skipif(not os.environ.get(POSTGRES_ENV),
                                 reason=f"PostgreSQL tests need {POSTGRES_ENV} (set by .ci/run)")
@@ -34,46 +33,6 @@ LISTENER = "agency-node listener"
 STORY = {"headline": "Grain exports rise", "body": "<p>Grain exports rose in Almaty.</p>", "language": "kk"}
 
 
-class Receiver:
-    """Inboxes on one loopback port that answer 202 and count POSTs per path."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.posts: Counter[str] = Counter()
-        self._runner: web.AppRunner | None = None
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    async def _post(self, request: web.Request) -> web.Response:
-        await request.read()
-        self.posts[request.path] += 1
-        return web.Response(status=202)
-
-    async def __aenter__(self) -> "Receiver":
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", self._post)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._runner
-        await self._runner.cleanup()
-
-
-async def _add_followers(node, receiver: Receiver, count: int) -> None:
-    async def _insert() -> None:
-        now = datetime.now(timezone.utc)
-        host = f"127.0.0.1:{receiver.port}"
-        await RemoteActor.bulk_create([
-            RemoteActor(uri=receiver.url(f"/users/u{i}"), host=host, inbox=receiver.url(f"/users/u{i}/inbox"),
-                        preferred_username=f"u{i}", fetched_at=now) for i in range(count)])
-        ids = await RemoteActor.all().order_by("id").values_list("id", flat=True)
-        await Follower.bulk_create([Follower(actor_id=i, local=node.config.agency.handle, state="accepted",
-                                             follow_activity_id=f"{receiver.url('/f')}/{i}") for i in ids])
-    await node.db(_insert)
 
 
 async def _wait(predicate, what: str, timeout: float = BOUND) -> None:
@@ -162,7 +121,7 @@ async def test_worker_process__woken_by_notify_not_by_poll(tmp_path, fanout_batc
     async with postgres_database(migrated=True) as url, Receiver() as receiver:
         cfg_path, config = _config(tmp_path, url, fanout_batch=fanout_batch)
         async with running_node(tmp_path, "almaty", config=config) as node:  # HTTP only: it runs no workers
-            await _add_followers(node, receiver, followers)
+            await add_followers(node, receiver, followers)
             worker = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(cfg_path), "worker"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                       cwd=Path(__file__).resolve().parents[2])
@@ -191,7 +150,7 @@ async def test_listener__reconnects_after_its_connection_is_terminated(tmp_path)
     async with postgres_database(migrated=True) as url, Receiver() as receiver:
         _, config = _config(tmp_path, url)
         async with running_node(tmp_path, "almaty", config=config) as node:
-            await _add_followers(node, receiver, followers)
+            await add_followers(node, receiver, followers)
             worker = Node(config)  # a second node on the database, as another process would be: nothing shared
             await asyncio.create_task(worker.start())  # its own task: its database stays out of this one
             try:

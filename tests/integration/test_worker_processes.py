@@ -9,69 +9,17 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from node.config import load_config
-from federation.store.models import Follower, RemoteActor
-from tests.nodes import POSTGRES_ENV, free_port, node_config_data, postgres_database, running_node, write_config
+from tests.integration.inboxes import Receiver, add_followers
+from tests.nodes import POSTGRES_ENV, node_config_data, postgres_database, running_node, write_config
 
 STORY = {"headline": "Markets open higher", "body": "<p>Markets opened higher in Tashkent.</p>", "language": "uz"}
 
 
-class Receiver:
-    """Inboxes on one loopback port: counts POSTs per path; can answer the first N and hang the rest."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.posts: Counter[str] = Counter()
-        self.answered: Counter[str] = Counter()
-        self.answer_limit: int | None = None
-        self.release = asyncio.Event()
-        self.hanging = 0
-        self._runner: web.AppRunner | None = None
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    async def _post(self, request: web.Request) -> web.Response:
-        await request.read()
-        self.posts[request.path] += 1
-        if self.answer_limit is not None and sum(self.answered.values()) >= self.answer_limit:
-            self.hanging += 1
-            await self.release.wait()  # the worker is killed while we hold its request
-            raise web.HTTPServiceUnavailable()
-        self.answered[request.path] += 1
-        return web.Response(status=202)
-
-    async def __aenter__(self) -> "Receiver":
-        app = web.Application()
-        app.router.add_post("/{tail:.*}", self._post)
-        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.release.set()
-        assert self._runner
-        await self._runner.cleanup()
-
-
-async def _add_followers(node, receiver: Receiver, count: int) -> None:
-    async def _insert() -> None:
-        now = datetime.now(timezone.utc)
-        host = f"127.0.0.1:{receiver.port}"
-        actors = [RemoteActor(uri=receiver.url(f"/users/u{i}"), host=host, inbox=receiver.url(f"/users/u{i}/inbox"),
-                              preferred_username=f"u{i}", fetched_at=now) for i in range(count)]
-        await RemoteActor.bulk_create(actors)
-        ids = await RemoteActor.all().order_by("id").values_list("id", flat=True)
-        await Follower.bulk_create([Follower(actor_id=i, local=node.config.agency.handle, state="accepted",
-                                             follow_activity_id=f"{receiver.url('/f')}/{i}") for i in ids])
-    await node.db(_insert)
 
 
 def _worker(config_path: Path) -> subprocess.Popen:
@@ -104,7 +52,7 @@ async def test_worker_processes__kill_mid_fan_out_loses_nothing(tmp_path):
     db_file = Path(config.database_url.split("://", 1)[1].split("?", 1)[0])
     async with Receiver() as receiver:
         async with running_node(tmp_path, "tashkent", config=config) as node:
-            await _add_followers(node, receiver, followers)
+            await add_followers(node, receiver, followers)
             status, _ = await node.api("POST", "/api/stories", STORY)
             assert status == 201
         assert _states(db_file) == {"queued": followers}
@@ -144,7 +92,7 @@ async def test_worker_processes__two_workers_share_one_fan_out_on_postgres(tmp_p
         cfg_path = write_config(tmp_path / "node.toml", data)
         config = load_config(cfg_path, environ={})
         async with running_node(tmp_path, "beijing", config=config) as node:
-            await _add_followers(node, receiver, followers)
+            await add_followers(node, receiver, followers)
             await node.api("POST", "/api/stories", {**STORY, "language": "zh-Hans"})
         workers = [_worker(cfg_path), _worker(cfg_path)]
         try:
