@@ -135,6 +135,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def proc_kib(pid: int, name: str) -> int:
+    """A /proc/PID/status figure in KiB (VmRSS, VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {name}")
+
+
 # --- child processes --------------------------------------------------------------------------------------------
 
 @dataclass
@@ -283,10 +291,7 @@ class NodeProcess:
 
     def rss_kib(self) -> int:
         assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
+        return proc_kib(self.proc.pid, "VmRSS")
 
     def publish(self) -> dict[str, Any]:
         status, doc = _http("POST", f"{self.base_url}/api/stories", STORY,

@@ -43,7 +43,7 @@ from urllib.parse import urlsplit  # noqa: E402
 
 import aiohttp  # noqa: E402
 
-from bench.federation import AP_JSON, HANDLE, TOKEN, NodeProcess, _log, _mark  # noqa: E402
+from bench.federation import AP_JSON, HANDLE, TOKEN, NodeProcess, _log, _mark, proc_kib  # noqa: E402
 
 MiB = 1024 * 1024
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -144,14 +144,6 @@ def disk_write(folder: Path, mib: int) -> float:
     elapsed = time.perf_counter() - start
     path.unlink()
     return mib / elapsed
-
-
-def proc_kib(pid: int, name: str) -> int:
-    """A /proc/PID/status figure in KiB (VmRSS, VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(name + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {name}")
 
 
 async def _post(session: aiohttp.ClientSession, url: str, data: Any, **params: str) -> tuple[int, Any]:

@@ -48,6 +48,7 @@ from datetime import datetime, timezone  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench import federation as fed  # noqa: E402
+from bench.federation import _log  # noqa: E402
 from bench._procs import inbox_address  # noqa: E402
 from federation.keys import generate_rsa_pem  # noqa: E402
 
@@ -75,10 +76,6 @@ QUICK = Sizes(nodes=4, hosts=200, stories_per_agency=2.0, window_seconds=10.0, s
 ZIPF_EXPONENT = 0.8
 MAX_FOLLOWS = 5
 SCENARIOS = ("healthy", "impaired")
-
-
-def _log(msg: str) -> None:
-    fed._log(msg)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -225,10 +222,10 @@ def _cpu(pid: int) -> float:
 
 
 def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    try:
+        return fed.proc_kib(pid, "VmRSS") / 1024
+    except RuntimeError:  # no VmRSS: the process is exiting
+        return 0.0
 
 
 # --- one scenario -------------------------------------------------------------------------------------------------
