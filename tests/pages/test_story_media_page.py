@@ -53,6 +53,11 @@ async def test_story_media_page__lead_image_and_every_other_item_load_in_chromiu
                                               viewport={"width": 1280, "height": 4000})
                 response = await page.goto(story["url"], wait_until="load")
                 assert response is not None and response.status == 200
+                # Lazy images need not hold back the load event: wait (bounded) until every one is decoded; a
+                # picture that never loads fails here by timeout.
+                await page.wait_for_function(
+                    "() => [...document.querySelectorAll('article img')].every(e => e.complete && e.naturalWidth > 0)",
+                    timeout=15_000)
                 images = await page.eval_on_selector_all(
                     "article img", "els => els.map(e => [e.alt, e.currentSrc, e.naturalWidth])")
                 captions = await page.eval_on_selector_all("article figcaption", "els => els.map(e => e.textContent)")
