@@ -111,6 +111,10 @@ async def test_public_pages__story_profile_and_gone_page_in_chromium(tmp_path):
 
                 response = await page.goto(baku.actor_id, wait_until="load")
                 assert response is not None and response.status == 200
+                # The list's pictures are lazy: the load event need not wait for them (bounded wait, fails on timeout).
+                await page.wait_for_function(
+                    "() => [...document.querySelectorAll('ol.stories img, img.logo')]"
+                    ".every(e => e.complete && e.naturalWidth > 0)", timeout=15_000)
                 profile_meta, profile_ld = await page.evaluate(META), await page.evaluate(JSON_LD)
                 listed = await page.eval_on_selector_all(
                     "ol.stories li", "els => els.map(e => [e.querySelector('a').href, e.querySelector('a').textContent,"
