@@ -144,7 +144,7 @@ class FedifyPeer:
         first_knock: str = "draft-cavage",
         require_http_signature: bool = False,
         ed25519: bool = True,
-        startup_timeout: float = 30.0,
+        startup_timeout: float = 90.0,  # Node starting under a loaded CI machine took over 30 s once
         request_timeout: float = 30.0,
         env: dict[str, str] | None = None,
     ) -> None:
