@@ -17,7 +17,7 @@ import orjson
 
 from federation.context import Federation
 from federation.errors import FetchError
-from federation.listeners import Ignored
+from federation.listeners import BatchListener, Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
@@ -67,8 +67,23 @@ class InboxWorker:
         # The senders' follow state in one query for the batch, not one per item.
         with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
             try:
-                for row in rows:  # in order: a Follow must be handled before its Undo
-                    await self._process(token, row)
+                activities = [await self._parse(token, row) for row in rows]
+                i = 0
+                while i < len(rows):  # in order: a Follow must be handled before its Undo
+                    activity = activities[i]
+                    together = self.fed.listeners.batch_listener(activity["type"]) if activity else None
+                    if together is None:
+                        if activity is not None:
+                            await self._process(token, rows[i], activity)
+                        i += 1
+                        continue
+                    # A run of this type (rows that did not parse are settled already and do not break it).
+                    j = i + 1
+                    while j < len(rows) and (activities[j] is None or activities[j]["type"] == activity["type"]):
+                        j += 1
+                    await self._process_run(token, [(rows[k], activities[k]) for k in range(i, j) if activities[k]],
+                                            together)
+                    i = j
             finally:
                 # Each outcome was written while the next item was processed; wait for the last writes.
                 settling, self._settling = self._settling, []
@@ -83,32 +98,67 @@ class InboxWorker:
                            busy_state=S.PROCESSING, run_once=self.run_once, wakeup=self.fed.inbox_wakeup, stop=stop,
                            idle_poll=idle_poll, log=log, name="inbox", holding=lambda: self._holding > 0)
 
-    async def _process(self, token: str, row: InboxItem) -> None:
-        now = datetime.now(timezone.utc)
+    async def _parse(self, token: str, row: InboxItem) -> ReceivedActivity | None:
+        """The row's activity, normalised; None when it cannot be read (the row is then settled)."""
         try:
             raw = orjson.loads(row.body)
             check_depth(raw)
             activity = ReceivedActivity(parse_activity(raw))
-            activity.raw = raw
+        except Exception as exc:
+            await self._failed(token, row, exc)
+            return None
+        activity.raw = raw
+        return activity
+
+    async def _process(self, token: str, row: InboxItem, activity: ReceivedActivity) -> None:
+        try:
             note = await self.fed.listeners.dispatch(self.fed, activity, row.signature, DEFAULTS)
-        except Ignored as exc:
+        except Exception as exc:
+            await self._failed(token, row, exc)
+            return
+        self._done(token, row, note)
+
+    async def _process_run(self, token: str, run: list[tuple[InboxItem, ReceivedActivity]],
+                           together: BatchListener) -> None:
+        """Hand a run of activities of one type to the type's batch listener; the ones it did not take go down
+        the single chain afterwards, in their order."""
+        try:
+            outcomes = await together(self.fed, [(activity, row.signature) for row, activity in run])
+            if len(outcomes) != len(run):
+                raise RuntimeError(f"the batch listener answered {len(outcomes)} of {len(run)} activities")
+        except Exception:
+            # Nothing of the batch was kept (its listener commits all of it or nothing): each goes on its own.
+            log.exception("inbox.batch_failed", extra={"activity_type": run[0][1]["type"], "count": len(run)})
+            outcomes = [None] * len(run)
+        for (row, activity), outcome in zip(run, outcomes):
+            if outcome is None:
+                await self._process(token, row, activity)
+            elif isinstance(outcome, BaseException):
+                await self._failed(token, row, outcome)
+            else:
+                self._done(token, row, outcome)
+
+    def _done(self, token: str, row: InboxItem, note: str | None) -> None:
+        self._settle(row.id, token, to_state=S.PROCESSED, note=(note or "")[:300],
+                     processed_at=datetime.now(timezone.utc))
+
+    async def _failed(self, token: str, row: InboxItem, exc: BaseException) -> None:
+        """Settle a row whose handling raised `exc`: ignored with the reason, retried later, or failed."""
+        now = datetime.now(timezone.utc)
+        if isinstance(exc, Ignored):
             self._settle(row.id, token, to_state=S.IGNORED, note=str(exc)[:300], processed_at=now)
             return
-        except Exception as exc:
-            reason = unusable_reason(exc)
-            if reason is not None:
-                if not isinstance(exc, (*PAYLOAD_ERRORS, FetchError)):
-                    # A handler met a shape it did not expect: the row is settled, but a developer should look.
-                    log.warning("inbox.handler_unusable", exc_info=True, extra={"activity_type": row.type})
-                self._settle(row.id, token, to_state=S.IGNORED, note=reason[:300], processed_at=now)
-                return
-            if not isinstance(exc, (FetchError, *TRANSIENT_ERRORS)) and row.attempts <= 1:
-                # Unknown trouble: the traceback once, not on every retry.
-                log.exception("inbox.handler_failed", extra={"activity_type": row.type})
-            await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
+        reason = unusable_reason(exc)
+        if reason is not None:
+            if not isinstance(exc, (*PAYLOAD_ERRORS, FetchError)):
+                # A handler met a shape it did not expect: the row is settled, but a developer should look.
+                log.warning("inbox.handler_unusable", exc_info=exc, extra={"activity_type": row.type})
+            self._settle(row.id, token, to_state=S.IGNORED, note=reason[:300], processed_at=now)
             return
-        self._settle(row.id, token, to_state=S.PROCESSED,
-                     note=(note or "")[:300], processed_at=now)
+        if not isinstance(exc, (FetchError, *TRANSIENT_ERRORS)) and row.attempts <= 1:
+            # Unknown trouble: the traceback once, not on every retry.
+            log.error("inbox.handler_failed", exc_info=exc, extra={"activity_type": row.type})
+        await self._retry_or_fail(token, row, f"{type(exc).__name__}: {exc}")
 
     def _settle(self, row_id: int, token: str, *, to_state: str, **values: object) -> None:
         """Record an item's outcome in the next shared write, without waiting for it (see `run_once`)."""
