@@ -193,10 +193,40 @@ def parse_activity(data: object) -> dict:
     ``marshmallow.ValidationError`` whose ``messages`` maps field names to problems.
     """
     raw = _require_dict(data, "An activity")
+    fast = _plain(raw)
+    if fast is not None:
+        return fast
     loaded = _ACTIVITY_SCHEMA.load(raw)
     out = dict(raw)
     for key in ("id", "type", "actor", "to", "cc"):
         out[key] = loaded[key]
+    return out
+
+
+def _audience(raw: dict, key: str) -> list[str] | None | bool:
+    if key not in raw:
+        return []
+    value = raw[key]
+    if value is None or isinstance(value, str):
+        return value if value is None else [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return False
+
+
+def _plain(raw: dict) -> dict | None:
+    """`parse_activity`'s answer for the shape nearly every peer sends (string id, type and actor; an id or an
+    embedded object; audiences as strings), without the schema; None for anything else, which the schema reads
+    (and refuses with its messages). Every inbound activity is parsed twice (at the inbox and in its worker)."""
+    ident, type_, actor, obj = raw.get("id"), raw.get("type"), raw.get("actor"), raw.get("object")
+    if not (isinstance(type_, str) and type_ and is_http_url(ident) and is_http_url(actor)
+            and (obj is None or isinstance(obj, (str, dict)))):
+        return None
+    to, cc = _audience(raw, "to"), _audience(raw, "cc")
+    if to is False or cc is False:
+        return None
+    out = dict(raw)
+    out["to"], out["cc"] = to, cc
     return out
 
 
