@@ -121,9 +121,12 @@ async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]],
         row = WireStory(**story.rows)
         row._saved_in_db = True
         row.arrived_new = True  # type: ignore[attr-defined]
-        await hooks.stored(fed, row)  # fact-check matches first: the desk's live row shows them
-        await story_changed(fed, "stored", row, current=True)
         outcomes[story.index] = f"stored {story.uri} (proof {story.verdict.status})"
+        try:
+            await hooks.stored(fed, row)  # fact-check matches first: the desk's live row shows them
+            await story_changed(fed, "stored", row, current=True)
+        except Exception:  # the story is committed: its thread and pages are set again on its next change
+            log.exception("wire.batch_hooks_failed", extra={"story": story.uri})
     return outcomes
 
 
