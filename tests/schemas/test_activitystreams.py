@@ -415,3 +415,23 @@ def test_parse_activity__shapes_the_shortcut_leaves_still_refused(members):
     raw = {"id": "https://a.example/activities/1", "type": "Create", "actor": "https://a.example/users/x", **members}
     with pytest.raises(ValidationError):
         parse_activity(raw)
+
+
+@pytest.mark.parametrize("url", [
+    "http://a.example/x", "https://A.Example/users/x#main-key", "http://a.example", "http://a.example?x",
+    "http://a_b.example/x y", "http://a.example/\u00a0x", "http://a.example:80/x", "HTTP://a.example/x", "http://./x",
+    "http://a.example/x\ty", "http://a.example/x\n", "ftp://a/x", "http:///x", "http://a.example/\x00",
+    "https://a.b/c?d#e f", "http://a~b/x", "http://user@a.example/x", "http://a.example:99999/x"])
+def test_url_checks__the_plain_form_read_as_urlsplit_reads_it(url):
+    """The one-match reading of plain URLs agrees with urlsplit's on validity and on the origin."""
+    from urllib.parse import urlsplit
+
+    from schemas.activitystreams import _cached_origin, _origin, is_http_url
+
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:
+        valid = False
+    assert is_http_url(url) == (valid and not any(c.isspace() for c in url))
+    assert _origin(url) == _cached_origin(url)
