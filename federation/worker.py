@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -21,7 +22,7 @@ from federation.listeners import BatchListener, Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import SettleGroup, claim, run_claiming
+from federation.queue import SettleGroup, claim_columns, run_claiming
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from federation.store.models import InboxItem
@@ -30,6 +31,22 @@ from schemas.activitystreams import parse_activity
 log = logging.getLogger("agency_node.inbox_worker")
 
 MAX_ATTEMPTS = 8
+
+
+# What the worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`),
+# not as model instances (their datetimes parsed, their fields set one by one).
+_CLAIMED = ("id", "actor_uri", "type", "body", "signature", "attempts", "received_at")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    actor_uri: str
+    type: str
+    body: str
+    signature: str
+    attempts: int
+    received_at: datetime
 
 
 class ReceivedActivity(dict):
@@ -61,9 +78,10 @@ class InboxWorker:
 
     async def _run_once(self, now: datetime | None = None) -> int:
         now = now or datetime.now(timezone.utc)
-        token, rows = await claim(InboxItem, now=now, limit=self.batch, lock_for=self.lock_for,
-                                  ready_state=S.RECEIVED, busy_state=S.PROCESSING,
-                                  owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+        token, found = await claim_columns(InboxItem, _CLAIMED, now=now, limit=self.batch, lock_for=self.lock_for,
+                                           ready_state=S.RECEIVED, busy_state=S.PROCESSING,
+                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+        rows = [_Claimed(**r) for r in found]
         # The senders' follow state in one query for the batch, not one per item.
         with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
             try:
@@ -98,7 +116,7 @@ class InboxWorker:
                            busy_state=S.PROCESSING, run_once=self.run_once, wakeup=self.fed.inbox_wakeup, stop=stop,
                            idle_poll=idle_poll, log=log, name="inbox", holding=lambda: self._holding > 0)
 
-    async def _parse(self, token: str, row: InboxItem) -> ReceivedActivity | None:
+    async def _parse(self, token: str, row: _Claimed) -> ReceivedActivity | None:
         """The row's activity, normalised; None when it cannot be read (the row is then settled)."""
         try:
             raw = orjson.loads(row.body)
@@ -110,7 +128,7 @@ class InboxWorker:
         activity.raw = raw
         return activity
 
-    async def _process(self, token: str, row: InboxItem, activity: ReceivedActivity) -> None:
+    async def _process(self, token: str, row: _Claimed, activity: ReceivedActivity) -> None:
         try:
             note = await self.fed.listeners.dispatch(self.fed, activity, row.signature, DEFAULTS)
         except Exception as exc:
@@ -118,7 +136,7 @@ class InboxWorker:
             return
         self._done(token, row, note)
 
-    async def _process_run(self, token: str, run: list[tuple[InboxItem, ReceivedActivity]],
+    async def _process_run(self, token: str, run: list[tuple[_Claimed, ReceivedActivity]],
                            together: BatchListener) -> None:
         """Hand a run of activities of one type to the type's batch listener; the ones it did not take go down
         the single chain afterwards, in their order."""
@@ -138,11 +156,11 @@ class InboxWorker:
             else:
                 self._done(token, row, outcome)
 
-    def _done(self, token: str, row: InboxItem, note: str | None) -> None:
+    def _done(self, token: str, row: _Claimed, note: str | None) -> None:
         self._settle(row.id, token, to_state=S.PROCESSED, note=(note or "")[:300],
                      processed_at=datetime.now(timezone.utc))
 
-    async def _failed(self, token: str, row: InboxItem, exc: BaseException) -> None:
+    async def _failed(self, token: str, row: _Claimed, exc: BaseException) -> None:
         """Settle a row whose handling raised `exc`: ignored with the reason, retried later, or failed."""
         now = datetime.now(timezone.utc)
         if isinstance(exc, Ignored):
@@ -167,7 +185,7 @@ class InboxWorker:
         self._settling.append(asyncio.ensure_future(
             self._settle_group.settle(row_id, token, to_state=to_state, **values)))
 
-    async def _retry_or_fail(self, token: str, row: InboxItem, error: str) -> None:
+    async def _retry_or_fail(self, token: str, row: _Claimed, error: str) -> None:
         now = datetime.now(timezone.utc)
         received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=timezone.utc)
         horizon = (now - received).total_seconds() >= self.fed.retry.give_up_after
