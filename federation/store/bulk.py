@@ -71,6 +71,12 @@ class BulkInsert:
                                   f"VALUES ({marks(dialect, len(self.columns))}) {self.suffix}").rstrip()
         return self._sql[dialect]
 
+    def position(self, name: str) -> int:
+        """Where the value of field `name` is in a row (to fill in a key known only after an insert)."""
+        if not self._built:
+            self._build()
+        return [n for n, _, _ in self._plan].index(name)
+
     def row(self, values: dict[str, Any], now: datetime) -> list[Any]:
         """The parameters for one row: `values` by field name (a foreign key as ``<name>_id``), the fields' own
         defaults for the rest; `now` for automatic times. Raises `TooLong`, or KeyError for a missing value."""

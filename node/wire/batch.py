@@ -153,11 +153,11 @@ async def _prepare(fed: Any, index: int, uri: str, activity: dict[str, Any], sig
     story.document = document_of(columns["headline"], columns["summary"], columns["content_html"], columns["object"])
     story.topics = topics_of(columns["subjects"])
     story.media = bool(attachments_of(obj))
-    # The other tables' rows are checked now too, so that a value too long fails here, not in the transaction.
-    _REVISIONS.row(dict(story.revision, wire_story_id=0), now)
-    _PROOFS.row(dict(story.proof, story_id=0), now)
-    for language in story.languages:
-        _LANGUAGES.row(dict(language, story_id=0), now)
+    # The other tables' rows are made now too (their story's id is filled in once it is inserted), so that a
+    # value too long fails here, not in the transaction.
+    story.revision = _REVISIONS.row(dict(story.revision, wire_story_id=0), now)
+    story.proof = _PROOFS.row(dict(story.proof, story_id=0), now)
+    story.languages = [_LANGUAGES.row(dict(language, story_id=0), now) for language in story.languages]
     return story
 
 
@@ -170,10 +170,15 @@ async def _insert(tx: Any, new: list[_New], now: datetime) -> None:
     ids = {row["uri"]: row["id"] for row in rows}
     for story in new:
         story.rows["id"] = ids[story.uri]
-    await _REVISIONS.run(tx, (_REVISIONS.row(dict(s.revision, wire_story_id=s.rows["id"]), now) for s in new))
-    await _LANGUAGES.run(tx, (_LANGUAGES.row(dict(language, story_id=s.rows["id"]), now)
-                              for s in new for language in s.languages))
-    await _PROOFS.run(tx, (_PROOFS.row(dict(s.proof, story_id=s.rows["id"]), now) for s in new))
+    revision_key, proof_key, language_key = (
+        _REVISIONS.position("wire_story_id"), _PROOFS.position("story_id"), _LANGUAGES.position("story_id"))
+    for story in new:
+        story.revision[revision_key] = story.proof[proof_key] = story.rows["id"]
+        for language in story.languages:
+            language[language_key] = story.rows["id"]
+    await _REVISIONS.run(tx, (s.revision for s in new))
+    await _LANGUAGES.run(tx, (language for s in new for language in s.languages))
+    await _PROOFS.run(tx, (s.proof for s in new))
     await tx.execute_many(index_sql(dialect), [[s.rows["id"], s.document] for s in new])
     await _TOPICS.run(tx, (_TOPICS.row({"story_id": s.rows["id"], "code": code, "name": name}, now)
                            for s in new for code, name in s.topics.items()))
