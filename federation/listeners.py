@@ -13,7 +13,9 @@ run of consecutive activities of that type in a claimed batch, and it answers fo
 it would not (an exception, recorded as the single listeners' would be) or None: not taken, so the activity goes
 down the single chain after the batch, in its order. A batch listener takes only activities that the single chain
 would treat the same way and that do not depend on each other (new objects, each once), so that handling them
-together, in one transaction, is the same as handling them one after the other.
+together, in one transaction, is the same as handling them one after the other. In that transaction it records the
+activities it stored as processed (with the `Settle` it is given), so that a crash leaves each either stored and
+processed or neither; a note it answers for an activity it did not settle that way is settled after it returns.
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 if TYPE_CHECKING:
     from federation.store.models import RemoteActor
 
-__all__ = ["ActorGone", "BatchListener", "Ignored", "InboxListeners", "Listener", "Unusable"]
+__all__ = ["ActorGone", "BatchListener", "Ignored", "InboxListeners", "Listener", "Settle", "Unusable"]
 
 # (the node's `federation.context.Federation`, the activity, how its request was signed) -> what was done, or
 # None: not mine, ask the next one
 Listener = Callable[[Any, dict[str, Any], str], Awaitable["str | None"]]
-# (the node's Federation, [(activity, how its request was signed)...]) -> for each: a note, an exception, or None
-BatchListener = Callable[[Any, list[tuple[dict[str, Any], str]]], Awaitable[list["str | BaseException | None"]]]
+# Records activities of a batch (by their index in it, with their notes) as processed, in the caller's transaction.
+Settle = Callable[[dict[int, str]], Awaitable[None]]
+# (the node's Federation, [(activity, how its request was signed)...], Settle) -> for each: a note, an exception,
+# or None
+BatchListener = Callable[[Any, list[tuple[dict[str, Any], str]], Settle],
+                         Awaitable[list["str | BaseException | None"]]]
 # Told when a remote actor deleted itself, before the engine forgets it and its follows.
 ActorGone = Callable[["RemoteActor"], Awaitable[None]]
 

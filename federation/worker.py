@@ -22,7 +22,7 @@ from federation.listeners import BatchListener, Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import SettleGroup, claim_columns, run_claiming
+from federation.queue import Move, SettleGroup, claim_columns, run_claiming, settle_many
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from federation.store.models import InboxItem
@@ -140,16 +140,28 @@ class InboxWorker:
                            together: BatchListener) -> None:
         """Hand a run of activities of one type to the type's batch listener; the ones it did not take go down
         the single chain afterwards, in their order."""
+        settled: set[int] = set()
+        now = datetime.now(timezone.utc)
+
+        async def settle_in_transaction(notes: dict[int, str]) -> None:
+            await settle_many(InboxItem, [Move(run[i][0].id, token, S.PROCESSED,
+                                               {"note": note[:300], "processed_at": now}) for i, note in notes.items()],
+                              from_state=S.PROCESSING)
+            settled.update(notes)
+
         try:
-            outcomes = await together(self.fed, [(activity, row.signature) for row, activity in run])
+            outcomes = await together(self.fed, [(activity, row.signature) for row, activity in run],
+                                      settle_in_transaction)
             if len(outcomes) != len(run):
                 raise RuntimeError(f"the batch listener answered {len(outcomes)} of {len(run)} activities")
         except Exception:
             # Nothing of the batch was kept (its listener commits all of it or nothing): each goes on its own.
             log.exception("inbox.batch_failed", extra={"activity_type": run[0][1]["type"], "count": len(run)})
             outcomes = [None] * len(run)
-        for (row, activity), outcome in zip(run, outcomes):
-            if outcome is None:
+        for index, ((row, activity), outcome) in enumerate(zip(run, outcomes)):
+            if isinstance(outcome, str) and index in settled:
+                self.fed.observer.inbox(str(S.PROCESSED))  # settled with its story, in the listener's transaction
+            elif outcome is None:
                 await self._process(token, row, activity)
             elif isinstance(outcome, BaseException):
                 await self._failed(token, row, outcome)

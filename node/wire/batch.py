@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from federation import provenance
 from federation.handlers.base import followed_actor
-from federation.listeners import BatchListener, Ignored
+from federation.listeners import BatchListener, Ignored, Settle
 from federation.payload import ID_MAX
 from federation.store.bulk import BulkInsert, TooLong, marks
 from node.media.receiving import attachments_of, queue_story_media
@@ -65,14 +65,15 @@ def creates(leave: Callable[[dict[str, Any]], bool]) -> BatchListener:
     """The batch listener for Create; `leave(obj)` says which objects a listener before the wire's takes (they
     go down the single chain)."""
 
-    async def listener(fed: Any, items: list[tuple[dict[str, Any], str]]) -> list[str | BaseException | None]:
-        return await _creates(fed, items, leave)
+    async def listener(fed: Any, items: list[tuple[dict[str, Any], str]],
+                       settle: Settle) -> list[str | BaseException | None]:
+        return await _creates(fed, items, leave, settle)
 
     return listener
 
 
-async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]],
-                   leave: Callable[[dict[str, Any]], bool]) -> list[str | BaseException | None]:
+async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]], leave: Callable[[dict[str, Any]], bool],
+                   settle: Settle) -> list[str | BaseException | None]:
     outcomes: list[str | BaseException | None] = [None] * len(items)
     candidates: dict[str, tuple[int, Any]] = {}
     for index, (activity, _) in enumerate(items):
@@ -112,6 +113,8 @@ async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]],
     try:
         async with in_transaction() as tx:
             await _insert(tx, new, now)
+            # The inbox rows are processed in the same commit as their stories: a crash leaves both or neither.
+            await settle({story.index: _note(story) for story in new})
     except Exception:
         # Nothing of the batch was kept: each of its stories goes down the single path, which stores the good
         # ones and records the bad one with its reason.
@@ -121,13 +124,17 @@ async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]],
         row = WireStory(**story.rows)
         row._saved_in_db = True
         row.arrived_new = True  # type: ignore[attr-defined]
-        outcomes[story.index] = f"stored {story.uri} (proof {story.verdict.status})"
+        outcomes[story.index] = _note(story)
         try:
             await hooks.stored(fed, row)  # fact-check matches first: the desk's live row shows them
             await story_changed(fed, "stored", row, current=True)
         except Exception:  # the story is committed: its thread and pages are set again on its next change
             log.exception("wire.batch_hooks_failed", extra={"story": story.uri})
     return outcomes
+
+
+def _note(story: _New) -> str:
+    return f"stored {story.uri} (proof {story.verdict.status})"
 
 
 async def _prepare(fed: Any, index: int, uri: str, activity: dict[str, Any], signature: str, actor_id: int,

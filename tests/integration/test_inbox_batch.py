@@ -2,16 +2,18 @@
 
 One claimed batch of signed Creates from a followed agency, over real loopback HTTP: a bad item in the middle is
 recorded with its own reason and the others are stored; a batch whose transaction fails is stored item by item;
-a batch committed by a process that died before settling its rows is neither lost nor doubled; a Create followed
+a worker killed inside a batch's transaction or after its commit loses and doubles nothing; a Create followed
 by its Update and Delete in the same batch ends as the single path would leave it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
+from federation import worker as worker_module
 from federation.store.models import Following, InboxItem
 from node.translation.models import WireTranslation
 from node.wire import batch as wire_batch
@@ -108,25 +110,48 @@ async def test_inbox_batch__a_failed_transaction_falls_back_to_one_by_one(tmp_pa
         assert await _counts(node) == (4, 4, 4, 8)
 
 
+class _Killed(BaseException):
+    """The worker process dying at this point (nothing after it runs, nothing catches it)."""
+
+
 @pytest.mark.postgres
-async def test_inbox_batch__a_batch_committed_by_a_dead_worker_is_not_lost_or_doubled(tmp_path, database_url):
-    """A worker that committed a batch's stories and died before settling its rows: the next run takes the rows
-    again and settles them as processed, with each story, its proof and its languages stored once."""
+@pytest.mark.parametrize("moment", ["in_the_transaction", "after_the_commit"])
+async def test_inbox_batch__a_worker_killed_mid_batch_loses_and_doubles_nothing(tmp_path, database_url, moment,
+                                                                                monkeypatch):
+    """A worker killed inside the batch's transaction leaves no story and its rows claimed (taken again once the
+    claim expires); killed after the commit, it leaves the stories with their rows already processed (nothing to
+    do again). Either way each story ends stored once, with one revision, one proof verdict, its two languages."""
+    real_settle = worker_module.settle_many
+
+    async def settle_then_die(*args, **kwargs):  # the stories inserted and their rows settled, not committed
+        await real_settle(*args, **kwargs)
+        raise _Killed()
+
+    async def die(*args, **kwargs):
+        raise _Killed()
+
+    if moment == "in_the_transaction":
+        monkeypatch.setattr(worker_module, "settle_many", settle_then_die)
+    else:
+        monkeypatch.setattr(wire_batch, "story_changed", die)
     async with node_and_remote(tmp_path, database_url) as (node, remote):
         await _follow_alice(node, remote)
         activities = [_create(remote, n) for n in range(1, 4)]
         await _post_all(node, remote, activities)
-        fed = node.node.fed
-        rows = await node.db(lambda: InboxItem.all().order_by("id"))
-        # What a worker killed right after the batch's commit leaves: the stories, and its rows unsettled.
-        outcomes = await node.db(fed.listeners.batch_listener("Create"), fed,
-                                 [(activity, row.signature) for activity, row in zip(activities, rows)])
-        assert all(isinstance(o, str) and o.startswith("stored") for o in outcomes), outcomes
-        assert {state for state, _ in (await _states(node)).values()} == {"received"}
-        assert await node.node.process_inbox_once() == 3
+        with pytest.raises(_Killed):
+            await node.node.process_inbox_once()
+        states = {state for state, _ in (await _states(node)).values()}
+        if moment == "in_the_transaction":
+            assert states == {"processing"} and await _counts(node) == (0, 0, 0, 0)
+            past = datetime.now(timezone.utc) - timedelta(minutes=1)
+            await node.db(lambda: InboxItem.all().update(locked_until=past))  # the dead worker's claim expired
+            monkeypatch.setattr(worker_module, "settle_many", real_settle)
+            assert await node.node.process_inbox_once() == 3
+        else:
+            assert states == {"processed"}
+            assert await node.node.process_inbox_once() == 0
         assert {state for state, _ in (await _states(node)).values()} == {"processed"}
-        stories, _, proofs, languages = await _counts(node)
-        assert (stories, proofs, languages) == (3, 3, 6)
+        assert await _counts(node) == (3, 3, 3, 6)
 
 
 @pytest.mark.postgres
