@@ -5,6 +5,10 @@ final state or back in the queue with its reason (`federation.payload` says whic
 activity we cannot use (a bad shape, too long, too deep, a permanent fetch refusal) is ignored with the reason; a
 transient failure (the database busy, a peer unreachable) is retried with back-off, then marked failed for the
 operator after `MAX_ATTEMPTS` or the retry horizon, never swallowed silently.
+
+A run of consecutive activities of a type the application handles in batches (`InboxListeners.on_batch`: the wire's
+new stories) goes to that batch listener first, which settles what it stored in its own transaction; what it does
+not take goes down the single chain afterwards, in order.
 """
 
 from __future__ import annotations
