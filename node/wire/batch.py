@@ -121,11 +121,11 @@ async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]], leave: Cal
         log.warning("wire.batch_fallback", exc_info=True, extra={"count": len(new)})
         return outcomes
     for story in new:
-        row = WireStory(**story.rows)
-        row._saved_in_db = True
-        row.arrived_new = True  # type: ignore[attr-defined]
         outcomes[story.index] = _note(story)
         try:
+            row = WireStory(**story.rows)  # the story as inserted (not read back)
+            row._saved_in_db = True
+            row.arrived_new = True  # type: ignore[attr-defined]
             await hooks.stored(fed, row)  # fact-check matches first: the desk's live row shows them
             await story_changed(fed, "stored", row, current=True)
         except Exception:  # the story is committed: its thread and pages are set again on its next change
