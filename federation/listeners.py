@@ -7,6 +7,15 @@ application's listeners are tried in the order they were registered, then the en
 what it did (a short note for the inbox row) ends the chain, and None passes the activity on. A listener that
 knows the activity but will not act on it raises `Ignored` with the reason. An activity nobody takes is recorded
 as ignored, never as an error.
+
+For a busy type the application may also register one batch listener (`on_batch`): the inbox worker hands it each
+run of consecutive activities of that type in a claimed batch, and it answers for each what it did (a note), why
+it would not (an exception, recorded as the single listeners' would be) or None: not taken, so the activity goes
+down the single chain after the batch, in its order. A batch listener takes only activities that the single chain
+would treat the same way and that do not depend on each other (new objects, each once), so that handling them
+together, in one transaction, is the same as handling them one after the other. In that transaction it records the
+activities it stored as processed (with the `Settle` it is given), so that a crash leaves each either stored and
+processed or neither; a note it answers for an activity it did not settle that way is settled after it returns.
 """
 
 from __future__ import annotations
@@ -16,11 +25,17 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 if TYPE_CHECKING:
     from federation.store.models import RemoteActor
 
-__all__ = ["ActorGone", "Ignored", "InboxListeners", "Listener", "Unusable"]
+__all__ = ["ActorGone", "BatchListener", "Ignored", "InboxListeners", "Listener", "Settle", "Unusable"]
 
 # (the node's `federation.context.Federation`, the activity, how its request was signed) -> what was done, or
 # None: not mine, ask the next one
 Listener = Callable[[Any, dict[str, Any], str], Awaitable["str | None"]]
+# Records activities of a batch (by their index in it, with their notes) as processed, in the caller's transaction.
+Settle = Callable[[dict[int, str]], Awaitable[None]]
+# (the node's Federation, [(activity, how its request was signed)...], Settle) -> for each: a note, an exception,
+# or None
+BatchListener = Callable[[Any, list[tuple[dict[str, Any], str]], Settle],
+                         Awaitable[list["str | BaseException | None"]]]
 # Told when a remote actor deleted itself, before the engine forgets it and its follows.
 ActorGone = Callable[["RemoteActor"], Awaitable[None]]
 
@@ -40,11 +55,21 @@ class InboxListeners:
     def __init__(self) -> None:
         self._app: dict[str, list[Listener]] = {}
         self._actor_gone: list[ActorGone] = []
+        self._batch: dict[str, BatchListener] = {}
 
     def on(self, type_: str, listener: Listener) -> "InboxListeners":
         """Let `listener` handle activities of `type_` (before the engine's own); returns self for chaining."""
         self._app.setdefault(type_, []).append(listener)
         return self
+
+    def on_batch(self, type_: str, listener: BatchListener) -> "InboxListeners":
+        """Let `listener` take runs of activities of `type_` together (see the module docstring); returns self."""
+        self._batch[type_] = listener
+        return self
+
+    def batch_listener(self, type_: str) -> BatchListener | None:
+        """The batch listener of `type_`, if the application registered one."""
+        return self._batch.get(type_)
 
     def on_actor_gone(self, callback: ActorGone) -> "InboxListeners":
         """Call `callback` when a remote actor we know deletes itself (to retire what the application holds of it)."""

@@ -13,6 +13,7 @@ Partners are actor URIs or ``user@host`` handles; a partner is always allowed, e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 __all__ = ["TrustPolicy", "host_of"]
@@ -22,6 +23,11 @@ MODES = ("blocklist", "allowlist")
 
 def host_of(url_or_host: str) -> str:
     """The lower-case ``host[:port]`` of a URL, a ``user@host`` handle or a bare host."""
+    return _host_of(url_or_host)
+
+
+@lru_cache(maxsize=4096)  # every inbox request asks for its actor's and its key's host: the same few senders
+def _host_of(url_or_host: str) -> str:
     text = url_or_host.strip()
     if "://" in text:
         return urlsplit(text).netloc.lower().rsplit("@", 1)[-1]
@@ -45,6 +51,7 @@ class TrustPolicy:
     partners: tuple[str, ...] = ()
     _partner_uris: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _partner_handles: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _partner_host_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -55,9 +62,11 @@ class TrustPolicy:
                             if "://" not in p and "@" in p)
         object.__setattr__(self, "_partner_uris", uris)
         object.__setattr__(self, "_partner_handles", handles)
+        object.__setattr__(self, "_partner_host_set", frozenset(
+            {host_of(p) for p in uris} | {h.rsplit("@", 1)[-1] for h in handles}))
 
-    def _partner_hosts(self) -> set[str]:
-        return {host_of(p) for p in self._partner_uris} | {h.rsplit("@", 1)[-1] for h in self._partner_handles}
+    def _partner_hosts(self) -> frozenset[str]:
+        return self._partner_host_set
 
     def is_partner_host(self, host_or_url: str) -> bool:
         """Whether a domain is a partner agency's (a listed partner's host, or a subdomain of it)."""

@@ -82,8 +82,11 @@ def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment: tags stripped (script/style with their content), block
     boundaries turned into spaces, entities unescaped, whitespace collapsed. The result is text,
     not HTML: escape it again before putting it into markup."""
+    if not html or ("<" not in html and "&" not in html):
+        # No tags and no entities (most headlines and summaries): the parser would hand the text back as it is.
+        return _WS.sub(" ", html or "").strip()
     parser = _TextExtractor()
-    parser.feed(html or "")
+    parser.feed(html)
     parser.close()
     return _WS.sub(" ", "".join(parser.parts)).strip()
 

@@ -11,9 +11,14 @@ from federation.listeners import InboxListeners
 from node.factchecks import listeners as factchecks
 from node.factchecks.matching import on_wire_story, wire_story_extra
 from node.translation import offer_listeners as offers
-from node.wire import hooks as wire_hooks, listeners as wire
+from node.wire import batch as wire_batch, hooks as wire_hooks, listeners as wire
+from schemas.provenance import translation_of
 
 __all__ = ["register"]
+
+
+def _not_a_plain_story(obj: dict) -> bool:
+    return factchecks.is_factcheck(obj) or bool(translation_of(obj))
 
 
 def register(listeners: InboxListeners) -> InboxListeners:
@@ -27,6 +32,9 @@ def register(listeners: InboxListeners) -> InboxListeners:
         .on("Create", factchecks.on_create)  # a fact-check is an Article too: before the wire takes it as a story
         .on("Create", offers.on_create)
         .on("Create", wire.handle_create)
+        # Runs of Creates of new stories are stored together; what the two listeners before the wire's take
+        # (fact-checks, translation offers) goes down the chain one by one.
+        .on_batch("Create", wire_batch.creates(_not_a_plain_story))
         .on("Update", factchecks.on_update)
         .on("Update", offers.on_create)  # an offer edited by its translator is offered again
         .on("Update", wire.handle_update)

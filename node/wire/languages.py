@@ -20,7 +20,7 @@ from node.translation.models import WireTranslation
 from schemas.languages import normalize_tag
 from schemas.provenance import parse_provenance
 
-__all__ = ["merge_languages", "original_language_of"]
+__all__ = ["merge_languages", "new_story_languages", "original_language_of"]
 
 
 def _map(obj: dict[str, Any], key: str) -> dict[str, str]:
@@ -63,18 +63,8 @@ async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_origin
     original = known_original or original_language_of(obj) or story.language
     names, summaries, contents = _map(obj, "nameMap"), _map(obj, "summaryMap"), _map(obj, "contentMap")
     provenance = parse_provenance(obj.get("languageProvenance"))
-    rows: list[WireTranslation] = []
-    for tag in dict.fromkeys([*contents, *names]):
-        record = provenance.get(tag, {})
-        if tag == original:
-            continue  # the original comes from the origin's plain fields below, never from a translation entry
-        rows.append(WireTranslation(
-            story_id=story.id, language=tag, headline=html_to_text(names.get(tag, ""))[:2000],
-            summary=html_to_text(summaries.get(tag, "")), content_html=contents.get(tag, ""), kind="translation",
-            source_language=record.get("source_language", ""), method=record.get("method", ""),
-            engine=record.get("engine", ""), translated_by=record.get("translated_by", ""),
-            translator=record.get("translator", ""), reviewed_by=record.get("reviewed_by", ""),
-            updated=_time(record.get("updated", ""))))
+    rows = [WireTranslation(story_id=story.id, **row)
+            for row in _translations(original, names, summaries, contents, provenance)]
     own = provenance.get(original, {})
     if new:  # already in the caller's transaction, which inserted the story: no savepoint, nothing to replace
         await _store(story, rows, original, own, names, summaries, contents, None, new=True)
@@ -82,6 +72,43 @@ async def merge_languages(story: WireStory, obj: dict[str, Any], *, known_origin
         async with in_transaction() as conn:
             await _store(story, rows, original, own, names, summaries, contents, conn, new=False)
     return [r.language for r in rows]
+
+
+def new_story_languages(story: dict[str, Any], obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The languages of a story arriving for the first time, as `WireTranslation` columns (no ``story_id``), the
+    original last; `story` holds the story's columns (`node.wire.listeners.wire_fields`) and is changed as
+    `merge_languages` would change the stored story (its original's text when the object's first language is not
+    its original). The batch path's twin of `merge_languages(new=True)`, without model objects."""
+    original = original_language_of(obj) or story["language"]
+    names, summaries, contents = _map(obj, "nameMap"), _map(obj, "summaryMap"), _map(obj, "contentMap")
+    provenance = parse_provenance(obj.get("languageProvenance"))
+    rows = _translations(original, names, summaries, contents, provenance)
+    if original and story["language"] != original:
+        story.update(language=original, headline=html_to_text(names.get(original) or story["headline"]),
+                     summary=html_to_text(summaries.get(original) or story["summary"]),
+                     content_html=contents.get(original) or story["content_html"])
+    own = provenance.get(original, {})
+    rows.append(dict(language=original, headline=story["headline"], summary=story["summary"],
+                     content_html=story["content_html"], kind="original", translated_by=own.get("translated_by", ""),
+                     updated=_time(own.get("updated", "")) or story["updated_at"] or story["published_at"]))
+    return rows
+
+
+def _translations(original: str, names: dict[str, str], summaries: dict[str, str], contents: dict[str, str],
+                  provenance: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for tag in dict.fromkeys([*contents, *names]):
+        record = provenance.get(tag, {})
+        if tag == original:
+            continue  # the original comes from the origin's plain fields below, never from a translation entry
+        rows.append(dict(
+            language=tag, headline=html_to_text(names.get(tag, ""))[:2000],
+            summary=html_to_text(summaries.get(tag, "")), content_html=contents.get(tag, ""), kind="translation",
+            source_language=record.get("source_language", ""), method=record.get("method", ""),
+            engine=record.get("engine", ""), translated_by=record.get("translated_by", ""),
+            translator=record.get("translator", ""), reviewed_by=record.get("reviewed_by", ""),
+            updated=_time(record.get("updated", ""))))
+    return rows
 
 
 async def _store(story: WireStory, rows: list[WireTranslation], original: str, own: dict[str, Any],

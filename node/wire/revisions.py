@@ -19,27 +19,34 @@ def wire_columns(obj: Mapping[str, Any]) -> dict[str, Any]:
             "embargoed_until": terms["embargoed_until"]}
 
 
+def revision_values(obj: Mapping[str, Any], verdict: ProofVerdict | None = None
+                    ) -> tuple[int | None, dict[str, Any]]:
+    """The revision number an object declares (None: it counts by arrival) and the other columns of its
+    `WireRevision`, with the proof verdict it came with."""
+    terms = received_terms(obj)
+    when = parse_time(obj.get("updated")) or parse_time(obj.get("published"))
+    headline = obj.get("name") if isinstance(obj.get("name"), str) else ""
+    proof_status = verdict.status if verdict else ""
+    return terms["revision"], {
+        "content_hash": terms["content_hash"], "headline": str(headline)[:500], "correction": terms["correction"],
+        "correction_note": terms["correction_note"], "updated_at": when, "proof_status": proof_status[:16],
+        "proof_key_id": (verdict.key_id if verdict else "")[:512]}
+
+
 async def record_wire_revision(story: WireStory, obj: Mapping[str, Any],
                                verdict: ProofVerdict | None = None, *, new: bool = False) -> WireRevision | None:
     """Keep the revision this object represents (once per number), with the proof verdict it came with; objects
     without our terms count by arrival. A revision first seen unproven and later verified (a forwarded copy
     with its proof) keeps the better verdict. `new`: the story was inserted in this transaction (it has no
     revisions yet, so nothing is looked up)."""
-    terms = received_terms(obj)
-    number = terms["revision"]
+    number, defaults = revision_values(obj, verdict)
     if number is None:
         number = 1 if new else await WireRevision.filter(wire_story_id=story.id).count() + 1
-    when = parse_time(obj.get("updated")) or parse_time(obj.get("published"))
-    headline = obj.get("name") if isinstance(obj.get("name"), str) else ""
-    proof_status = verdict.status if verdict else ""
-    proof = {"proof_status": proof_status[:16], "proof_key_id": (verdict.key_id if verdict else "")[:512]}
-    defaults = {"content_hash": terms["content_hash"], "headline": str(headline)[:500],
-                "correction": terms["correction"], "correction_note": terms["correction_note"], "updated_at": when,
-                **proof}
+    proof = {"proof_status": defaults["proof_status"], "proof_key_id": defaults["proof_key_id"]}
     if new:
         return await WireRevision.create(wire_story_id=story.id, number=number, **defaults)
     row, created = await WireRevision.get_or_create(wire_story_id=story.id, number=number, defaults=defaults)
-    if not created and proof_status == "verified" and row.proof_status != "verified":
+    if not created and proof["proof_status"] == "verified" and row.proof_status != "verified":
         await WireRevision.filter(id=row.id).update(**proof)
         await row.refresh_from_db()
     return row

@@ -16,7 +16,8 @@ from federation.sanitize import html_to_text
 from node.media.search_index import FTS5_TOKENIZER, _runs, fold, fts5_query, tsquery, words
 from node.wire.models import WireStory, WireTopic
 
-__all__ = ["FTS5_TOKENIZER", "document_of", "fold", "fts5_query", "index_story", "matches", "reindex", "tsquery"]
+__all__ = ["FTS5_TOKENIZER", "document_of", "fold", "fts5_query", "index_sql", "index_story", "matches", "reindex",
+           "topics_of", "tsquery"]
 
 
 def _texts(headline: str, summary: str, content_html: str, obj: Any) -> list[str]:
@@ -53,22 +54,30 @@ async def index_story(story: WireStory, connection: Any = None, *, new: bool = F
     now, whose topics are written for the first time)."""
     conn = connection or WireStory._meta.db
     doc = document_of(story.headline, story.summary, story.content_html, story.object)
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_query(
-            "INSERT INTO wire_search (story_id, document) VALUES ($1, to_tsvector('simple', $2)) "
-            "ON CONFLICT (story_id) DO UPDATE SET document = EXCLUDED.document", [story.id, doc])
-    else:
-        await conn.execute_query("INSERT OR REPLACE INTO wire_search (rowid, document) VALUES (?, ?)",
-                                 [story.id, doc])
+    await conn.execute_query(index_sql(conn.capabilities.dialect), [story.id, doc])
     await _topics(story.id, story.subjects or [], conn, new=new)
     return doc
 
 
-async def _topics(story_id: int, subjects: Iterable[Any], conn: Any, *, new: bool = False) -> None:
-    wanted = {}
-    for s in subjects:
+def topics_of(subjects: Iterable[Any] | None) -> dict[str, str]:
+    """A story's IPTC Media Topics (code -> name as the origin named it) from its subjects."""
+    wanted: dict[str, str] = {}
+    for s in subjects or ():
         if isinstance(s, dict) and str(s.get("code", "")).startswith("medtop:"):
             wanted.setdefault(str(s["code"])[:20], str(s.get("name") or "")[:200])
+    return wanted
+
+
+def index_sql(dialect: str) -> str:
+    """The statement that writes (or rewrites) a story's index row (parameters: its id, its `document_of`)."""
+    if dialect == "postgres":
+        return ("INSERT INTO wire_search (story_id, document) VALUES ($1, to_tsvector('simple', $2)) "
+                "ON CONFLICT (story_id) DO UPDATE SET document = EXCLUDED.document")
+    return "INSERT OR REPLACE INTO wire_search (rowid, document) VALUES (?, ?)"
+
+
+async def _topics(story_id: int, subjects: Iterable[Any], conn: Any, *, new: bool = False) -> None:
+    wanted = topics_of(subjects)
     if not new:
         await WireTopic.filter(story_id=story_id).using_db(conn).delete()
     if wanted:

@@ -123,3 +123,15 @@ def test_render_body__formats():
     assert render_body("*x*", "markdown") == "<p><em>x</em></p>\n"
     with pytest.raises(ValueError):
         render_body("x", "rst")
+
+
+@pytest.mark.parametrize("text", ["Grain prices", "  two\n\tlines  ", "", "a > b", "\u00a0nbsp\u2003em space",
+                                  "quote \"x\" and 'y'", "\r\n"])
+def test_html_to_text__plain_text_read_as_the_parser_reads_it(text):
+    """Text without tags or entities comes back as the HTML parser would give it (the shortcut's promise)."""
+    from federation.sanitize import _WS, _TextExtractor
+
+    parser = _TextExtractor()
+    parser.feed(text)
+    parser.close()
+    assert html_to_text(text) == _WS.sub(" ", "".join(parser.parts)).strip()

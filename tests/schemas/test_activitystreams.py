@@ -385,3 +385,53 @@ def test_parse_public_key_doc__actor_without_requested_key_rejected():
     """An actor that does not hold the requested key is refused."""
     with pytest.raises(ValidationError):
         parse_public_key_doc(_actor(), "https://remote.test/users/alice#other-key")
+
+
+@pytest.mark.parametrize("members", [
+    {"object": {"id": "https://a.example/notes/1"}, "to": "https://www.w3.org/ns/activitystreams#Public"},
+    {"object": None, "to": None, "cc": ["https://a.example/followers", "https://b.example/users/y"]},
+    {},
+    {"object": "https://a.example/notes/1", "to": [], "cc": []},
+    {"type": ["Create", "Activity"]},
+    {"actor": {"id": "https://a.example/users/x", "type": "Person"}},
+    {"to": [{"id": "https://a.example/followers"}]},
+])
+def test_parse_activity__plain_shapes_read_as_the_schema_reads_them(members):
+    """The shortcut for the common shape gives exactly what the schema gives, for every shape it takes."""
+    from schemas.activitystreams import _ACTIVITY_SCHEMA, _plain
+
+    raw = {"id": "https://a.example/activities/1", "type": "Create", "actor": "https://a.example/users/x",
+           "@context": "https://www.w3.org/ns/activitystreams", **members}
+    loaded = _ACTIVITY_SCHEMA.load(raw)
+    expected = {**raw, **{key: loaded[key] for key in ("id", "type", "actor", "to", "cc")}}
+    assert parse_activity(raw) == expected
+    assert _plain(raw) in (None, expected)
+
+
+@pytest.mark.parametrize("members", [{"type": ""}, {"id": "ftp://a.example/1"}, {"object": 5},
+                                     {"actor": "https://a b.example/users/x"}, {"to": [3]}])
+def test_parse_activity__shapes_the_shortcut_leaves_still_refused(members):
+    """What the shortcut does not take goes to the schema, which refuses it with its messages."""
+    raw = {"id": "https://a.example/activities/1", "type": "Create", "actor": "https://a.example/users/x", **members}
+    with pytest.raises(ValidationError):
+        parse_activity(raw)
+
+
+@pytest.mark.parametrize("url", [
+    "http://a.example/x", "https://A.Example/users/x#main-key", "http://a.example", "http://a.example?x",
+    "http://a_b.example/x y", "http://a.example/\u00a0x", "http://a.example:80/x", "HTTP://a.example/x", "http://./x",
+    "http://a.example/x\ty", "http://a.example/x\n", "ftp://a/x", "http:///x", "http://a.example/\x00",
+    "https://a.b/c?d#e f", "http://a~b/x", "http://user@a.example/x", "http://a.example:99999/x"])
+def test_url_checks__the_plain_form_read_as_urlsplit_reads_it(url):
+    """The one-match reading of plain URLs agrees with urlsplit's on validity and on the origin."""
+    from urllib.parse import urlsplit
+
+    from schemas.activitystreams import _cached_origin, _origin, is_http_url
+
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:
+        valid = False
+    assert is_http_url(url) == (valid and not any(c.isspace() for c in url))
+    assert _origin(url) == _cached_origin(url)
