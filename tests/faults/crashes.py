@@ -323,12 +323,23 @@ class CrashRun:
         self.answered_activities |= await asyncio.wait_for(task, 30)
 
     async def _inbox_processing(self) -> None:
-        """A burst received while the worker is busy; killed while it turns the burst into wire stories."""
+        """A burst stored while the node runs without workers, then the node restarted with them and killed while
+        its inbox worker turns the burst into wire stories (some done, some not): the worker is faster than any
+        sender here, so a burst sent to a working node would be done before the kill."""
         assert self.agency is not None
-        answered = await send_creates(f"{self.node.base_url}/inbox", self.agency,
-                                      self._tags(150 if self.quick else 300), concurrency=16)
+        self.node.stop()
+        await self.node.start("--no-workers")
+        tags = self._tags(600 if self.quick else 1500)
+        answered = await send_creates(f"{self.node.base_url}/inbox", self.agency, tags, concurrency=16)
         self.answered_activities |= answered
-        await asyncio.sleep(self.rng.uniform(0.0, 0.4))
+        self.node.stop()
+        await self.node.start()
+        deadline = time.monotonic() + 30
+        while len(await self.db.pending_inbox()) >= len(answered):  # until the worker has begun
+            if time.monotonic() > deadline:
+                raise AssertionError("the inbox worker did not begin within 30 s")
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(self.rng.uniform(0.0, 0.03))  # a batch takes about 0.05 s: killed inside the burst
         self.node.kill()
 
     async def _drain(self, timeout: float = 150.0) -> None:  # PostgreSQL media fetches: their lock, 70 s

@@ -103,14 +103,16 @@ lock_seconds = {translation_lock_seconds}
         if out.returncode != 0:
             raise RuntimeError(f"migrate failed: {err.decode()[-2000:]}")
 
-    async def start(self) -> None:
-        """Spawn the node and wait until it answers HTTP; `started_at` is the spawn time."""
+    async def start(self, *run_args: str) -> None:
+        """Spawn the node (`run` with `run_args`, e.g. `--no-workers`) and wait until it answers HTTP;
+        `started_at` is the spawn time."""
         self.started_at = time.time()
         self.log = open(self.workdir / "node.log", "ab")
         # An installed node keeps its bytecode cache; a machine that sets PYTHONDONTWRITEBYTECODE (CI here does)
         # would make every restart recompile the whole project and measure the compiler, not the recovery.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), "run"], cwd=ROOT,
+        self.proc = subprocess.Popen([sys.executable, "-m", "node.cli", "-c", str(self.config), "run", *run_args],
+                                     cwd=ROOT,
                                      stdout=self.log, stderr=self.log, env={**env, **self.env})
         deadline = time.monotonic() + 60
         async with aiohttp.ClientSession() as session:
