@@ -84,10 +84,13 @@ class NodeMetrics(Observer):
                 return await handler(request)
             finally:
                 resource = request.match_info.route.resource
-                route = (resource.canonical if resource is not None else "") or "unmatched"
-                series = self._latency_of.get((request.method, route))
-                if series is None:
-                    series = self._latency_of[(request.method, route)] = self.latency.labels(
-                        method=request.method, route=route)
-                series.observe(time.perf_counter() - started)
+                self.observe(request.method, (resource.canonical if resource is not None else "") or "unmatched",
+                             time.perf_counter() - started)
         return _timed
+
+    def observe(self, method: str, route: str, seconds: float) -> None:
+        """Count one request of `method` on `route` (a route template) that took `seconds`."""
+        series = self._latency_of.get((method, route))
+        if series is None:
+            series = self._latency_of[(method, route)] = self.latency.labels(method=method, route=route)
+        series.observe(seconds)
