@@ -10,6 +10,7 @@ from aiohttp.test_utils import make_mocked_request
 from prometheus_client.parser import text_string_to_metric_families
 
 from node.stories.models import Story
+from node.web import activitypub
 from node.web.doccache import DocumentCache
 from node.web.keys import DOCUMENTS
 from node.web.negotiation import AP_JSON
@@ -191,6 +192,21 @@ def test_keep_for_replay__only_what_the_cache_holds_and_only_gets():
     body = cache.put("a", b"doc")
     cache.keep_for_replay(_request("/stories/a", AP_JSON, method="HEAD"), "a", body, 1)
     assert cache.replay("/stories/a", AP_JSON, 1) is None
+
+
+async def test_replayed_gets__answered_without_the_route(tmp_path, monkeypatch):
+    """Through the node's server, a repeated GET of an actor is answered with the kept document without running
+    the route (whose negotiation would now fail), while a request with another Accept still reaches it."""
+    async with running_node(tmp_path, "baku") as baku:
+        first = await baku.get("/actors/baku")
+        assert first[0] == 200
+
+        def broken(request):
+            raise RuntimeError("the route ran")
+
+        monkeypatch.setattr(activitypub, "wants_html", broken)
+        assert await baku.get("/actors/baku") == first
+        assert (await baku.get("/actors/baku", accept="application/ld+json"))[0] == 500
 
 
 async def test_replayed_gets__same_answer_other_representations_untouched_and_timed(tmp_path):
