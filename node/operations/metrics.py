@@ -1,15 +1,13 @@
 """The node's Prometheus metrics: one registry per app (never the global default, so several nodes in one process
-keep their own counts), fed by the engine's observer hook and a latency middleware, with queue depths read from
-the database at scrape time."""
+keep their own counts), fed by the engine's observer hook and the app's middleware (request times), with queue
+depths read from the database at scrape time."""
 
 from __future__ import annotations
 
-import time
 from bisect import bisect_left
 from itertools import accumulate
-from typing import Awaitable, Callable, Iterator
+from typing import Iterator
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import HistogramMetricFamily
@@ -76,23 +74,9 @@ class NodeMetrics(Observer):
         await self.read_queues()
         return generate_latest(self.registry)
 
-    def middleware(self) -> Callable[..., Awaitable[web.StreamResponse]]:
-        """An aiohttp middleware timing every request under its route template (never the raw path: the
-        number of label values must stay bounded)."""
-        @web.middleware
-        async def _timed(request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-            started = time.perf_counter()
-            try:
-                return await handler(request)
-            finally:
-                resource = request.match_info.route.resource
-                self.observe(request.method, (resource.canonical if resource is not None else "") or "unmatched",
-                             time.perf_counter() - started)
-        return _timed
-
     def observe(self, method: str, route: str, seconds: float) -> None:
-        """Count one request of `method` on `route` (a route template) that took `seconds`."""
+        """Count one request of `method` on `route` that took `seconds`. `route` is a route template, never a raw
+        path: the number of label values must stay bounded."""
         self.latency.observe(method, route, seconds)
 
 
