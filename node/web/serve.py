@@ -36,6 +36,8 @@ async def listen(runner: web.AppRunner, sock: socket.socket) -> asyncio.Abstract
     if METRICS in app:
         limit.on_refused = app[METRICS].connection_refused
     assert runner.server is not None, "runner.setup() first"
+    # aiohttp's low-level Server hands each request to its `request_handler` (the app's, read by every new
+    # connection): replays come first, everything else goes on to the app as before.
     runner.server.request_handler = replaying(app, runner.server.request_handler)
     loop = asyncio.get_running_loop()
     return await loop.create_server(limit.protocol_factory(runner.server), sock=sock, backlog=BACKLOG)
