@@ -29,10 +29,9 @@ _DB_TIMEOUT = 2.0  # seconds: a database that takes longer than this to answer S
 
 
 def install(app: web.Application) -> None:
-    """Give the app its own metrics registry, time its requests, and let the engine report to it once the node
-    has started (call after the node's lifecycle is in `app.cleanup_ctx`)."""
+    """Give the app its own metrics registry and let the engine report to it once the node has started (call
+    after the node's lifecycle is in `app.cleanup_ctx`). The app's middleware times its requests into it."""
     metrics = app[METRICS] = NodeMetrics()
-    app.middlewares.insert(0, metrics.middleware())  # outermost: problems and the gate's refusals are timed too
 
     async def _observe(app: web.Application) -> AsyncIterator[None]:
         fed = app[NODE].fed

@@ -78,6 +78,7 @@ async def actor(request: web.Request) -> web.Response:
         body = cache.get(key)
         if body is None:
             body = cache.put(key, orjson.dumps(_actor_doc(node, username)))
+        cache.keep_for_replay(request, key, body, node.key_generation)
         return ap_bytes_response(body)
     if username == node.agency:
         return await profile_response(request, node)
@@ -88,10 +89,12 @@ async def actor(request: web.Request) -> web.Response:
 
 
 async def instance_actor(request: web.Request) -> web.Response:
-    cache = request.app[DOCUMENTS]
-    body = cache.get(("actor", INSTANCE_ACTOR))
+    cache, node = request.app[DOCUMENTS], request.app[NODE]
+    key = ("actor", INSTANCE_ACTOR, node.key_generation)
+    body = cache.get(key)
     if body is None:
-        body = cache.put(("actor", INSTANCE_ACTOR), orjson.dumps(_actor_doc(request.app[NODE], INSTANCE_ACTOR)))
+        body = cache.put(key, orjson.dumps(_actor_doc(node, INSTANCE_ACTOR)))
+    cache.keep_for_replay(request, key, body, node.key_generation)
     return ap_bytes_response(body)
 
 
@@ -164,9 +167,10 @@ async def story(request: web.Request) -> web.Response:
     ninjs_wanted = (bool(request.query_string) and request.query.get("format") == "ninjs") \
         or ninjs.MEDIA_TYPE in request.headers.get("Accept", "")
     if not html_wanted and not ninjs_wanted:
-        status, body = await request.app[DOCUMENTS].get_or_build(
-            ("story", request.match_info["uuid"], node.key_generation),
-            lambda: _story_json(node, request.match_info["uuid"]))
+        cache, key = request.app[DOCUMENTS], ("story", request.match_info["uuid"], node.key_generation)
+        status, body = await cache.get_or_build(key, lambda: _story_json(node, request.match_info["uuid"]))
+        if status == 200:
+            cache.keep_for_replay(request, key, body, node.key_generation)
         return ap_bytes_response(body, status=status)
     row = await _servable_story(request.match_info["uuid"])
     if ninjs_wanted:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
@@ -15,13 +16,15 @@ from node.factchecks import routes as factcheck_routes
 from node.media import routes as media_routes
 from node.network import routes as network_routes
 from node import desk, operations
+from node.operations.metrics import NodeMetrics
+from node.operations.routes import METRICS
 from node.stories import routes as story_routes
 from node.translation import job_routes, routes as translation_routes
 from node.web import activitypub, api, feeds, openapi, wellknown
 from node.wire import routes as wire_routes
 from node.web.doccache import DocumentCache, cache_middleware
 from node.web.keys import DOCUMENTS, NODE
-from node.web.problems import problem_middleware
+from node.web.problems import problem_for
 from node.web.limits import LIMITS, Limits
 
 
@@ -29,27 +32,42 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _DOCUMENTS_CLEARED = cache_middleware(DOCUMENTS)
 
 
-@web.middleware
-async def _node_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Each request works in its own node's database (several nodes may share a process); then, for the desk and
-    the editor API only, the desk's gate, the API's gate and the document cache's emptying after a write, in that
-    order. Every other path (ActivityPub documents, the inbox, public pages) passes none of the three, each of
-    which would let it through untouched: peers fetch actors and stories by the thousand, and each middleware
-    layer costs every request a call."""
-    activate(request.app[NODE].db)
-    path = request.path
-    if path.startswith(("/api/", "/desk/")) or path == "/desk":
-        return await desk.desk_middleware(
-            request, lambda r: api.auth_middleware(r, lambda r2: _DOCUMENTS_CLEARED(r2, handler)))
-    return await handler(request)
+def _node_middleware(metrics: NodeMetrics) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """The app's one middleware (each middleware layer costs every request a call, and peers fetch documents and
+    post to the inbox by the thousand), doing in this order what would be separate layers:
+
+    - time the request under its route template (`metrics`), problems and refusals included;
+    - answer every failure with a problem document (node/web/problems.py);
+    - work in the request's node's database (several nodes may share a process);
+    - for the desk and the editor API only: the desk's gate, the API's gate and the document cache's emptying
+      after a write. Every other path (ActivityPub documents, the inbox, public pages) passes none of the three,
+      each of which would let it through untouched.
+    """
+    clock = time.perf_counter
+
+    @web.middleware
+    async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = clock()
+        try:
+            activate(request.app[NODE].db)
+            path = request.path
+            if path.startswith(("/api/", "/desk/")) or path == "/desk":
+                return await desk.desk_middleware(
+                    request, lambda r: api.auth_middleware(r, lambda r2: _DOCUMENTS_CLEARED(r2, handler)))
+            return await handler(request)
+        except Exception as exc:
+            return problem_for(request, exc)
+        finally:
+            resource = request.match_info.route.resource
+            metrics.observe(request.method, (resource.canonical if resource is not None else "") or "unmatched",
+                            clock() - started)
+
+    return _middleware
 
 
 def create_app(config: Config, *, run_workers: bool = True, node: Node | None = None) -> web.Application:
     """A ready-to-run application. With `run_workers`, delivery and inbox workers run in the same process."""
-    app = web.Application(
-        middlewares=[problem_middleware, _node_middleware],
-        client_max_size=int(config.federation["max_body_bytes"]) + 1,
-    )
+    app = web.Application(client_max_size=int(config.federation["max_body_bytes"]) + 1)
     app[NODE] = node or Node(config)
     app[DOCUMENTS] = DocumentCache()
     accounts_guard.install(app)
@@ -68,6 +86,7 @@ def create_app(config: Config, *, run_workers: bool = True, node: Node | None = 
 
     app.cleanup_ctx.append(_lifecycle)
     operations.install(app)  # after the lifecycle: the engine's observer is set once the node has started
+    app.middlewares.append(_node_middleware(app[METRICS]))
     app.add_routes(wellknown.routes() + activitypub.routes() + feeds.routes() + operations.routes() + openapi.routes())
     # Each domain's routes: the editor API (/api/, auth_middleware guards them all) and public files (/media/).
     for domain in (job_routes, story_routes, wire_routes, identity_routes, network_routes, translation_routes,

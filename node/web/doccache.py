@@ -9,6 +9,13 @@ within `ttl`.
 A document whose building awaits the database (a story) is built once however many requests ask for it while it
 expires (`get_or_build`): without that, the 64 connections of a busy peer all miss at the same moment and each
 rebuilds and re-signs the same story.
+
+A route that serves a cached document to a GET may also keep it for replay (`keep_for_replay`): the next GETs of
+the same raw path with the same Accept header, while that document stays cached, are answered with it by the
+server before any routing or middleware (`replay`, called from node/web/serve.py). The route's own code decided
+the representation once (content negotiation included); a replay gives the very same answer. Peers fetch an actor
+or a fresh story thousands of times a second, and routing plus the middleware layers cost each fetch more than the
+document itself.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ class DocumentCache:
         self._entries: dict[Hashable, tuple[float, bytes]] = {}
         self._building: dict[Hashable, asyncio.Future[tuple[int, bytes]]] = {}
         self._generation = 0  # bumped by clear(): a build started before a write is not kept after it
+        # (raw path, Accept header) -> (the document's entry, its key generation, the route template)
+        self._replays: dict[tuple[str, str | None], tuple[tuple[float, bytes], int, str]] = {}
 
     def get(self, key: Hashable) -> bytes | None:
         """The cached body for `key`, or None when absent or expired."""
@@ -84,9 +93,34 @@ class DocumentCache:
         future.set_result((status, body))
         return status, body
 
+    def keep_for_replay(self, request: web.Request, key: Hashable, body: bytes, generation: int) -> None:
+        """Let later GETs of `request`'s raw path with its Accept header be answered with `body` (an ActivityPub
+        document, 200) for as long as the cache holds it under `key` and the node's key generation is still
+        `generation`. Does nothing when `body` is not what the cache holds under `key` (a write emptied the cache
+        while it was built) or `request` is not a GET."""
+        entry = self._entries.get(key)
+        if entry is None or entry[1] is not body or request.method != "GET":
+            return
+        if len(self._replays) >= self.max_entries:
+            self._replays.clear()
+        route = request.match_info.route.resource
+        self._replays[(request.raw_path, request.headers.get("Accept"))] = (
+            entry, generation, (route.canonical if route is not None else "") or "unmatched")
+
+    def replay(self, raw_path: str, accept: str | None, generation: int) -> tuple[bytes, str] | None:
+        """(body, route template) kept for a GET of `raw_path` with this Accept header, or None."""
+        found = self._replays.get((raw_path, accept))
+        if found is None:
+            return None
+        entry, kept_generation, route = found
+        if kept_generation != generation or entry[0] <= time.monotonic():
+            return None
+        return entry[1], route
+
     def clear(self) -> None:
         """Forget everything (after a write that may change any document)."""
         self._entries.clear()
+        self._replays.clear()
         self._building.clear()  # requests after the write start a fresh build
         self._generation += 1
 

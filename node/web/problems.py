@@ -1,10 +1,11 @@
-"""RFC 9457 problem documents for every HTTP error, and a middleware that guarantees them."""
+"""RFC 9457 problem documents for every HTTP error (the app's middleware, node/web/app.py, answers every
+failure with one)."""
 
 from __future__ import annotations
 
 import errno
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from aiohttp import web
@@ -84,27 +85,25 @@ class ProblemError(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
-@web.middleware
-async def problem_middleware(request: web.Request,
-                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-    """Turn aiohttp's HTTP errors and our ProblemErrors into problem documents; hide unexpected crashes."""
-    try:
-        return await handler(request)
-    except ProblemError as exc:
+def problem_for(request: web.Request, exc: Exception) -> web.Response:
+    """The problem document answering a request whose handling raised `exc`: a ProblemError's own, an aiohttp HTTP
+    error's status, 507 for a full disk, 503 for a database that is passingly unavailable, else a 500 that hides the
+    crash (logged). An aiohttp redirect or other non-error HTTPException is raised again."""
+    if isinstance(exc, ProblemError):
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         return problem(exc.status, exc.reason, exc.text if exc.text and not exc.text.startswith(str(exc.status))
                        else "")
-    except Exception as exc:
-        if disk_full(exc):
-            log.error("web.disk_full", extra={"path": request.path})
-            return problem(507, "Insufficient storage", "the node's disk (or database) is full: nothing was "
-                           "stored; try again once the operator has freed space")
-        if database_unavailable(exc):
-            log.error("web.database_unavailable", extra={"path": request.path, "error": str(exc)[:200]})
-            return problem(503, "Service Unavailable", "the node's database is locked, read-only or restarting: "
-                           "nothing was stored; try again shortly", retry_after=RETRY_AFTER_SECONDS)
-        log.exception("web.unhandled", extra={"path": request.path})
-        return problem(500, "Internal Server Error", "the node failed to handle this request; it was logged")
+    if disk_full(exc):
+        log.error("web.disk_full", extra={"path": request.path})
+        return problem(507, "Insufficient storage", "the node's disk (or database) is full: nothing was "
+                       "stored; try again once the operator has freed space")
+    if database_unavailable(exc):
+        log.error("web.database_unavailable", extra={"path": request.path, "error": str(exc)[:200]})
+        return problem(503, "Service Unavailable", "the node's database is locked, read-only or restarting: "
+                       "nothing was stored; try again shortly", retry_after=RETRY_AFTER_SECONDS)
+    log.error("web.unhandled", extra={"path": request.path}, exc_info=exc)
+    return problem(500, "Internal Server Error", "the node failed to handle this request; it was logged")
+

@@ -11,13 +11,19 @@ import asyncio
 import logging
 import signal
 import socket
+import time
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
 from node.operations.routes import METRICS
+from node.web.keys import DOCUMENTS, NODE
 from node.web.limits import LIMITS
+from node.web.negotiation import ap_bytes_response
 
-__all__ = ["listen", "serve"]
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+__all__ = ["listen", "replaying", "serve"]
 
 BACKLOG = 128
 
@@ -30,8 +36,32 @@ async def listen(runner: web.AppRunner, sock: socket.socket) -> asyncio.Abstract
     if METRICS in app:
         limit.on_refused = app[METRICS].connection_refused
     assert runner.server is not None, "runner.setup() first"
+    # aiohttp's low-level Server hands each request to its `request_handler` (the app's, read by every new
+    # connection): replays come first, everything else goes on to the app as before.
+    runner.server.request_handler = replaying(app, runner.server.request_handler)
     loop = asyncio.get_running_loop()
     return await loop.create_server(limit.protocol_factory(runner.server), sock=sock, backlog=BACKLOG)
+
+
+def replaying(app: web.Application, handle: Handler) -> Handler:
+    """The server's request handler: a GET that the app's document cache keeps an answer for (see
+    node/web/doccache.py) is answered from it at once, timed in the metrics under its route as any request;
+    everything else goes to `handle` (the app: routing, middlewares, the route)."""
+    cache, node, metrics = app[DOCUMENTS], app[NODE], app.get(METRICS)
+    clock = time.perf_counter
+
+    async def _handler(request: web.BaseRequest) -> web.StreamResponse:
+        if request.method == "GET":
+            started = clock()
+            kept = cache.replay(request.raw_path, request.headers.get("Accept"), node.key_generation)
+            if kept is not None:
+                response = ap_bytes_response(kept[0])
+                if metrics is not None:
+                    metrics.observe("GET", kept[1], clock() - started)
+                return response
+        return await handle(request)  # type: ignore[arg-type]
+
+    return _handler
 
 
 async def serve(app: web.Application, sock: socket.socket, *, keepalive_timeout: float,
