@@ -19,6 +19,11 @@ __all__ = ["TrustPolicy", "host_of"]
 
 MODES = ("blocklist", "allowlist")
 
+# Verdicts remembered per policy (`allows_host`): a fan-out asks about every inbox of every story, several times.
+# Bounded in number and in key length, so URLs a peer makes up cannot fill memory.
+_VERDICTS_KEPT = 16384
+_VERDICT_KEY_CHARS = 256
+
 
 def host_of(url_or_host: str) -> str:
     """The lower-case ``host[:port]`` of a URL, a ``user@host`` handle or a bare host."""
@@ -45,6 +50,8 @@ class TrustPolicy:
     partners: tuple[str, ...] = ()
     _partner_uris: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _partner_handles: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _partner_host_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _verdicts: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -55,9 +62,11 @@ class TrustPolicy:
                             if "://" not in p and "@" in p)
         object.__setattr__(self, "_partner_uris", uris)
         object.__setattr__(self, "_partner_handles", handles)
+        object.__setattr__(self, "_partner_host_set", frozenset(
+            {host_of(p) for p in uris} | {h.rsplit("@", 1)[-1] for h in handles}))
 
-    def _partner_hosts(self) -> set[str]:
-        return {host_of(p) for p in self._partner_uris} | {h.rsplit("@", 1)[-1] for h in self._partner_handles}
+    def _partner_hosts(self) -> frozenset[str]:
+        return self._partner_host_set
 
     def is_partner_host(self, host_or_url: str) -> bool:
         """Whether a domain is a partner agency's (a listed partner's host, or a subdomain of it)."""
@@ -66,7 +75,17 @@ class TrustPolicy:
 
     def allows_host(self, host_or_url: str) -> bool:
         """Whether a domain may federate with us (deliveries to it, posts from it)."""
-        host = host_of(host_or_url)
+        # Remembered per policy (a policy never changes: a new one replaces it), a bounded number of them.
+        verdict = self._verdicts.get(host_or_url)
+        if verdict is None:
+            verdict = self._allows(host_of(host_or_url))
+            if len(host_or_url) <= _VERDICT_KEY_CHARS:
+                if len(self._verdicts) >= _VERDICTS_KEPT:
+                    self._verdicts.clear()
+                self._verdicts[host_or_url] = verdict
+        return verdict
+
+    def _allows(self, host: str) -> bool:
         if any(_matches(host, p) for p in self._partner_hosts()):
             return True
         listed = any(_matches(host, d) for d in self.domains)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import logging
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, TypeVar
@@ -58,6 +59,16 @@ def claim_report() -> list[str]:
 
     return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} lost={c.lost} "
             f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]
+
+
+def freeze_startup_heap() -> None:
+    """Put what start-up built (modules, the app, models, keys, config) out of the garbage collector's sight.
+
+    A long-running process never frees these, yet every full collection walks them all: in a fan-out, whose
+    requests make many short-lived objects, that was a few percent of the CPU per delivery. Called once the node
+    has started, before it serves (Python's advice for a process that has finished loading: `gc.freeze`)."""
+    gc.collect()
+    gc.freeze()
 
 
 async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:
