@@ -19,10 +19,11 @@ __all__ = ["TrustPolicy", "host_of"]
 
 MODES = ("blocklist", "allowlist")
 
-# Verdicts remembered per policy (`allows_host`): a fan-out asks about every inbox of every story, several times.
-# Bounded in number and in key length, so URLs a peer makes up cannot fill memory.
-_VERDICTS_KEPT = 16384
-_VERDICT_KEY_CHARS = 256
+# Verdicts remembered per policy (`allows_host`): a fan-out asks about every inbox of every story, several times
+# (by inbox URL and by host: two entries per host, 40,000 for a fan-out to 20,000 hosts). Bounded in number and in
+# key length (at most about 20 MiB), so URLs a peer makes up cannot fill memory.
+_VERDICTS_KEPT = 65536
+_VERDICT_KEY_CHARS = 200
 
 
 def host_of(url_or_host: str) -> str:
