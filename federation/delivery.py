@@ -53,7 +53,11 @@ class _Claimed:
     inbox: str
     host: str
     attempts: int
-    created_at: datetime
+    created_at: Any  # as the driver returns it: only a retry needs it (`first_attempt_at`), converted then
+
+    @property
+    def first_attempt_at(self) -> datetime:
+        return Delivery._meta.fields_map["created_at"].to_python_value(self.created_at)
 
 
 class DeliveryWorker:
@@ -138,7 +142,8 @@ class DeliveryWorker:
         parked = sorted(await self.fed.parked.current())
         token, found = await claim_columns(Delivery, _CLAIMED, now=now, limit=limit, lock_for=self.lock_for,
                                            ready_state=S.QUEUED, busy_state=S.SENDING, exclude_hosts=parked,
-                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds,
+                                           raw=("created_at",))  # parsing it for every row cost 2% of a fan-out
         if not found:
             return 0, None
         rows = [_Claimed(**r) for r in found]
@@ -246,7 +251,7 @@ class DeliveryWorker:
         if outcome is Outcome.RETRY:
             self._failing_hosts.add(row.host)
             parked = await record_failure(row.host, self.fed.retry)
-            when = schedule_retry(attempts=row.attempts, first_attempt_at=row.created_at, now=now,
+            when = schedule_retry(attempts=row.attempts, first_attempt_at=row.first_attempt_at, now=now,
                                   policy=self.fed.retry, retry_after=retry_after)
             if when is not None:
                 await self._settle.settle(row.id, token, to_state=S.QUEUED, next_attempt_at=when,
