@@ -237,3 +237,25 @@ async def test_fanout_expansion__rows_are_due_from_publication_whatever_the_cloc
             assert await expand_at(back) == {back}  # the clock went back since publishing
 
         await baku.db(run)
+
+
+@pytest.mark.postgres
+async def test_fanout_expansion__follower_targets_leaves_out_inboxes_already_queued(tmp_path, database_url):
+    """With the activity given, a batch's inboxes that already have a row of it (a shared inbox an earlier batch
+    reached) are left out, while every follower read still counts for the cursor."""
+    async with node_on(tmp_path, "baku", database_url) as baku, _remotes(2) as remotes:
+        baku.node.fed.fanout_batch = BATCH
+        await _seed_followers(baku, remotes, personal=0, shared=20)  # 20 followers behind 2 shared inboxes
+        await baku.api("POST", "/api/stories", STORY)  # writes the first followers' rows: both shared inboxes
+
+        async def targets() -> tuple[expansion.Batch, expansion.Batch]:
+            job = await FanoutExpansion.get()
+            known = await expansion.follower_targets("baku", after=job.after_follower, limit=BATCH,
+                                                     activity_id=job.activity_id)  # type: ignore[attr-defined]
+            every = await expansion.follower_targets("baku", after=job.after_follower, limit=BATCH)
+            return known, every
+
+        known, every = await baku.db(targets)
+        assert sorted(every.inboxes) == sorted(r.url("/inbox") for r in remotes)
+        assert known.inboxes == []
+        assert (known.read, known.last_id) == (every.read, every.last_id) == (BATCH, known.last_id)
