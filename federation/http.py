@@ -11,7 +11,7 @@ import ipaddress
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import aiohttp
 import yarl
@@ -112,10 +112,28 @@ def _parsed(url: str) -> yarl.URL:
     return yarl.URL(url)
 
 
+@lru_cache(maxsize=16)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    """One (immutable) timeout object per value, not one per request of a fan-out."""
+    return aiohttp.ClientTimeout(total=seconds)
+
+
+def _chunks(total: int, chunk: int) -> list[int]:
+    """Sizes of the signing tasks for `total` posts: 1, 1, 2, 4, ... doubling up to `chunk`, then `chunk`."""
+    sizes, size, left = [], 1, total
+    while left > 0:
+        take = min(size, chunk, left)
+        sizes.append(take)
+        left -= take
+        if len(sizes) > 1:
+            size *= 2
+    return sizes
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # the answer's headers, looked up case-insensitively
     body: bytes
 
 
@@ -177,12 +195,14 @@ class HttpClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def sign_posts(self, posts: Sequence[tuple[str, bytes, Signer, str | None]], *, chunk: int = 16
-                   ) -> list[asyncio.Future[dict[str, str] | None]]:
+    def sign_posts(self, posts: Sequence[tuple[str, bytes, Signer, str | None]], *, chunk: int = 16,
+                   at_once: int = 0) -> list[asyncio.Future[dict[str, str] | None]]:
         """Sign many POSTs (url, body, signer, digest) in the signing pool, `chunk` to a task; one future per
         post, in order, resolving to its headers (None where signing failed: `post` then signs it itself and
         raises as it would). One pool task per signature cost about a fifth of the signature itself in thread
-        hand-offs on the event loop."""
+        hand-offs on the event loop. The first tasks are smaller (1, 1, 2, 4, ... up to `chunk`), so the first
+        requests wait for one signature, not for a whole chunk of them; the first `at_once` are signed right here,
+        on the calling thread (no hand-off at all, for a request that should leave at once)."""
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[dict[str, str] | None]] = [loop.create_future() for _ in posts]
 
@@ -196,15 +216,19 @@ class HttpClient:
                     out.append(None)
             return out
 
-        def resolve(start: int, done: asyncio.Future[list[dict[str, str] | None]]) -> None:
+        def resolve(start: int, size: int, done: asyncio.Future[list[dict[str, str] | None]]) -> None:
             results = None if done.cancelled() or done.exception() is not None else done.result()
-            for i, future in enumerate(futures[start:start + chunk]):
+            for i, future in enumerate(futures[start:start + size]):
                 if not future.done():
                     future.set_result(results[i] if results is not None else None)
 
-        for start in range(0, len(posts), chunk):
-            task = loop.run_in_executor(self._pool, sign_part, posts[start:start + chunk])
-            task.add_done_callback(lambda done, start=start: resolve(start, done))
+        here = start = min(at_once, len(posts))
+        for size in _chunks(len(posts) - here, chunk):  # the pool starts on these first
+            task = loop.run_in_executor(self._pool, sign_part, posts[start:start + size])
+            task.add_done_callback(lambda done, start=start, size=size: resolve(start, size, done))
+            start += size
+        for future, headers in zip(futures[:here], sign_part(posts[:here])):
+            future.set_result(headers)
         return futures
 
     async def post(self, url: str, body: bytes, signer: Signer, *, timeout: float | None = None,
@@ -214,11 +238,11 @@ class HttpClient:
         request's signed headers, made moments ago by `sign_posts`."""
         if headers is None:
             headers = await self._signed_headers("POST", url, body, signer, digest)
-        limit = aiohttp.ClientTimeout(total=timeout) if timeout else None
-        async with self.session.post(_parsed(url), data=body, headers=headers, allow_redirects=False, timeout=limit,
-                                     skip_auto_headers=("Content-Type",)) as resp:
+        # The signed headers carry the Content-Type (aiohttp adds none of its own then).
+        async with self.session.post(_parsed(url), data=body, headers=headers, allow_redirects=False,
+                                     timeout=_timeout(timeout) if timeout else None) as resp:
             snippet = await resp.content.read(2048)
-            return Response(resp.status, dict(resp.headers), snippet)
+            return Response(resp.status, resp.headers, snippet)
 
     async def get_json(self, url: str, signer: Signer | None, *, accept: str = _ACCEPT) -> Any:
         """GET a JSON document (signed when a signer is given: authorized fetch). Raises FetchError kinds."""

@@ -16,7 +16,7 @@ import orjson
 from tortoise.transactions import in_transaction
 
 from federation.context import Federation
-from federation.expansion import Followers, follower_targets, insert_deliveries
+from federation.expansion import FIRST_BATCH, Followers, follower_targets, insert_deliveries
 from federation.proofs import sign_activity
 from federation.sig.cavage import body_digest
 from federation.vocab import activity as build_activity
@@ -48,7 +48,8 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
     """Store `activity` and a delivery row for each inbox, atomically; wake the delivery worker.
 
     `inboxes` may be `Followers(name)`: every accepted follower of `name`, collapsed onto shared inboxes; beyond
-    `fed.fanout_batch` of them, an expansion job (`federation.expansion`) is stored instead of the rows.
+    `fed.fanout_batch` of them, only the first followers' rows (`expansion.FIRST_BATCH`) and an expansion job for
+    the rest (`federation.expansion`) are stored.
     Create, Update, Delete and Announce are signed here with an object integrity proof (federation.proofs), on
     the final document; inboxes on domains the trust policy refuses get no row.
     """
@@ -66,13 +67,22 @@ async def enqueue(fed: Federation, *, username: str, activity: dict[str, Any], i
         )
         many = targets
         if isinstance(inboxes, Followers):
-            inline = fed.fanout_batch
-            found = await follower_targets(inboxes.username, after=0, limit=inline + 1, connection=conn)
-            if found.read > inline:  # a big audience: a worker writes the rows, batch by batch
-                await FanoutExpansion.create(activity_id=row.id, local=inboxes.username, using_db=conn)
-                many = []
-            else:
-                many = sorted(i for i in found.inboxes if allowed(i))
+            # The rows of the first followers are written here whatever the audience: they go out as soon as this
+            # commits. Past `fanout_batch` followers, the rest are a job's (a worker writes their rows batch by
+            # batch, from where these end).
+            inline, name = fed.fanout_batch, inboxes.username
+            head = min(FIRST_BATCH, inline)
+            first = await follower_targets(name, after=0, limit=head, connection=conn)
+            found, big = set(first.inboxes), False
+            if first.read == head:  # there may be more
+                rest = await follower_targets(name, after=first.last_id, limit=inline - head + 1, connection=conn)
+                big = head + rest.read > inline
+                if not big:
+                    found.update(rest.inboxes)
+            many = sorted(i for i in found if allowed(i))
+            if big:
+                await FanoutExpansion.create(activity_id=row.id, local=name, after_follower=first.last_id,
+                                             rows=len(many), using_db=conn)
         await insert_deliveries(conn, row.id, many, now)
         return row
 

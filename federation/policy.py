@@ -20,6 +20,12 @@ __all__ = ["TrustPolicy", "host_of"]
 
 MODES = ("blocklist", "allowlist")
 
+# Verdicts remembered per policy (`allows_host`): a fan-out asks about every inbox of every story, several times
+# (by inbox URL and by host: two entries per host, 40,000 for a fan-out to 20,000 hosts). Bounded in number and in
+# key length (at most about 20 MiB), so URLs a peer makes up cannot fill memory.
+_VERDICTS_KEPT = 65536
+_VERDICT_KEY_CHARS = 200
+
 
 def host_of(url_or_host: str) -> str:
     """The lower-case ``host[:port]`` of a URL, a ``user@host`` handle or a bare host."""
@@ -52,6 +58,7 @@ class TrustPolicy:
     _partner_uris: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _partner_handles: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _partner_host_set: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _verdicts: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -75,7 +82,17 @@ class TrustPolicy:
 
     def allows_host(self, host_or_url: str) -> bool:
         """Whether a domain may federate with us (deliveries to it, posts from it)."""
-        host = host_of(host_or_url)
+        # Remembered per policy (a policy never changes: a new one replaces it), a bounded number of them.
+        verdict = self._verdicts.get(host_or_url)
+        if verdict is None:
+            verdict = self._allows(host_of(host_or_url))
+            if len(host_or_url) <= _VERDICT_KEY_CHARS:
+                if len(self._verdicts) >= _VERDICTS_KEPT:
+                    self._verdicts.clear()
+                self._verdicts[host_or_url] = verdict
+        return verdict
+
+    def _allows(self, host: str) -> bool:
         if any(_matches(host, p) for p in self._partner_hosts()):
             return True
         listed = any(_matches(host, d) for d in self.domains)

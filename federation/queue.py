@@ -170,9 +170,11 @@ CLAIMS: dict[str, ClaimCounts] = {}
 async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: datetime, limit: int,
                         lock_for: timedelta, ready_state: str, busy_state: str,
                         exclude_hosts: list[str] | None = None, owner: str | None = None,
-                        stale_seconds: float | None = None) -> tuple[str, list[dict[str, Any]]]:
+                        stale_seconds: float | None = None, raw: tuple[str, ...] = ()
+                        ) -> tuple[str, list[dict[str, Any]]]:
     """`claim` in one round trip: the same rows under the same conditions, claimed by one
-    `UPDATE ... RETURNING` that hands back only `columns` (as plain values converted by the model's fields).
+    `UPDATE ... RETURNING` that hands back only `columns` (as plain values converted by the model's fields; those
+    named in `raw` as the driver returns them, for the caller to convert if it ever needs them).
 
     For the hot queues, where turning every claimed row into a model instance and running three statements
     cost more than the claim itself. The re-check of the due condition in the outer WHERE is what keeps two
@@ -220,17 +222,19 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
     started = time.perf_counter()
     try:
         counts.statements += 1
-        raw = await db.execute_query_dict(sql, params)
+        found = await db.execute_query_dict(sql, params)
     finally:
         counts.seconds += time.perf_counter() - started
-    if not raw:
+    if not found:
         counts.empty += 1
         return "", []
     counts.claims += 1
-    counts.rows += len(raw)
+    counts.rows += len(found)
     fields_map = meta.fields_map
-    convert = [(c, meta.fields_db_projection[c], fields_map[c]) for c in columns]
-    rows = [{c: f.to_python_value(r[name]) for c, name, f in convert} for r in raw]
+    convert = [(c, meta.fields_db_projection[c], fields_map[c]) for c in columns if c not in raw]
+    keep = [(c, meta.fields_db_projection[c]) for c in columns if c in raw]
+    rows = [{**{c: f.to_python_value(r[name]) for c, name, f in convert}, **{c: r[name] for c, name in keep}}
+            for r in found]
     rows.sort(key=lambda r: r.get("id", 0))
     return token, rows
 

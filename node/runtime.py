@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import logging
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, TypeVar
@@ -58,6 +59,26 @@ def claim_report() -> list[str]:
 
     return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} lost={c.lost} "
             f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]
+
+
+# Allocations between two young-generation collections (Python's default: 700). A delivery makes a few hundred
+# short-lived objects (request, response, futures, a task): at 700 the collector ran about every second delivery
+# and cost 0.04-0.05 ms per delivery in an in-process fan-out; at 2,000, 0.02-0.035 ms.
+_YOUNG_COLLECTION_EVERY = 2000
+
+
+def freeze_startup_heap() -> None:
+    """Put what start-up built (modules, the app, models, keys, config) out of the garbage collector's sight, and
+    collect the young generation less often.
+
+    A long-running process never frees these, yet every full collection walks them all (about 110,000 objects):
+    in a fan-out, whose requests make many short-lived objects, that was a few percent of the CPU per delivery.
+    Called once the node has started, before it serves (Python's advice for a process that has finished
+    loading: `gc.freeze`)."""
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(_YOUNG_COLLECTION_EVERY, older, oldest)
 
 
 async def ensure_keys(usernames: list[str]) -> dict[str, ActorKey]:

@@ -124,7 +124,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from node.runtime import Node, claim_report
+    from node.runtime import Node, claim_report, freeze_startup_heap
 
     config: Config = args.cfg
     setup_logging(config)
@@ -137,6 +137,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        freeze_startup_heap()
         node.start_workers()
         print(f"worker for @{config.agency.handle}@{config.host} running (Ctrl-C to stop)", flush=True)
         await stop.wait()

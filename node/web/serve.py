@@ -17,6 +17,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from node.operations.routes import METRICS
+from node.runtime import freeze_startup_heap
 from node.web.keys import DOCUMENTS, NODE
 from node.web.limits import LIMITS
 from node.web.negotiation import ap_bytes_response
@@ -70,6 +71,7 @@ async def serve(app: web.Application, sock: socket.socket, *, keepalive_timeout:
     cleanup (the node's workers stop there)."""
     runner = web.AppRunner(app, keepalive_timeout=keepalive_timeout, access_log=access_log)
     await runner.setup()
+    freeze_startup_heap()  # the app and the node (started by its cleanup context) are built now
     try:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -88,7 +88,8 @@ async def _remotes(n: int):
 
 @pytest.mark.postgres
 async def test_fanout_expansion__publish_returns_before_rows_exist_and_every_inbox_gets_one(tmp_path, database_url):
-    """A story for more followers than a batch is answered 201 with no delivery row, only its job; the worker
+    """A story for more followers than a batch is answered 201 with the rows of its first followers only (at most
+    `expansion.FIRST_BATCH` of them, so they go out at once) and a job for the rest, starting after them; the worker
     then expands it batch by batch and every inbox (personal, or a shared one collapsing many followers) gets
     exactly one signed Create."""
     async with node_on(tmp_path, "baku", database_url) as baku, _remotes(3) as remotes:
@@ -98,9 +99,11 @@ async def test_fanout_expansion__publish_returns_before_rows_exist_and_every_inb
         expected = await _seed_followers(baku, remotes, personal=20, shared=15)
         status, _ = await baku.api("POST", "/api/stories", STORY)
         assert status == 201
-        assert await _rows(baku) == {}
-        jobs = await baku.db(lambda: FanoutExpansion.all().values_list("state", "after_follower"))
-        assert jobs == [("expanding", 0)]
+        head = min(expansion.FIRST_BATCH, BATCH)  # the first followers: personal inboxes, one row each
+        assert await _rows(baku) == {"queued": head}
+        first_ids = await baku.db(lambda: Follower.all().order_by("id").limit(head).values_list("id", flat=True))
+        jobs = await baku.db(lambda: FanoutExpansion.all().values_list("state", "after_follower", "rows"))
+        assert jobs == [("expanding", first_ids[-1], head)]
         await settle(baku)
         got = _received_creates(remotes)
         assert sorted(got) == sorted(expected)  # each inbox once; 15 followers behind 3 shared inboxes
@@ -134,8 +137,9 @@ async def test_fanout_expansion__batches_run_again_or_side_by_side_add_no_row_tw
         allowed = lambda inbox: True  # noqa: E731
 
         async def again_then_side_by_side() -> tuple[int, int]:
+            cursor = (await FanoutExpansion.get()).after_follower  # past the rows written while publishing
             await expansion.expand(allowed, batch=BATCH)
-            await FanoutExpansion.all().update(after_follower=0)  # as if the first batch had not committed
+            await FanoutExpansion.all().update(after_follower=cursor)  # as if that batch had not committed
             await expansion.expand(allowed, batch=BATCH)
             after_retry = await Delivery.all().count()
             while await FanoutExpansion.filter(state="expanding").exists():
@@ -143,7 +147,7 @@ async def test_fanout_expansion__batches_run_again_or_side_by_side_add_no_row_tw
             return after_retry, await Delivery.all().count()
 
         after_retry, total = await baku.db(again_then_side_by_side)
-        assert after_retry == BATCH
+        assert after_retry == min(expansion.FIRST_BATCH, BATCH) + BATCH  # publishing's rows and one batch
         assert total == len(expected)
         inboxes = await baku.db(lambda: Delivery.all().values_list("inbox", flat=True))
         assert sorted(inboxes) == sorted(expected)
@@ -204,7 +208,7 @@ async def test_fanout_expansion__a_kill_stops_the_expansion(tmp_path, database_u
         assert _received_creates(remotes) == []
         states = await baku.db(lambda: FanoutExpansion.all().order_by("id").values_list("state", flat=True))
         assert states == ["cancelled", "expanded"]  # the Create's job, then the Delete's
-        assert await _rows(baku) == {"cancelled": BATCH}
+        assert await _rows(baku) == {"cancelled": min(expansion.FIRST_BATCH, BATCH) + BATCH}  # publishing's, a batch
 
 
 @pytest.mark.postgres
@@ -233,3 +237,25 @@ async def test_fanout_expansion__rows_are_due_from_publication_whatever_the_cloc
             assert await expand_at(back) == {back}  # the clock went back since publishing
 
         await baku.db(run)
+
+
+@pytest.mark.postgres
+async def test_fanout_expansion__follower_targets_leaves_out_inboxes_already_queued(tmp_path, database_url):
+    """With the activity given, a batch's inboxes that already have a row of it (a shared inbox an earlier batch
+    reached) are left out, while every follower read still counts for the cursor."""
+    async with node_on(tmp_path, "baku", database_url) as baku, _remotes(2) as remotes:
+        baku.node.fed.fanout_batch = BATCH
+        await _seed_followers(baku, remotes, personal=0, shared=20)  # 20 followers behind 2 shared inboxes
+        await baku.api("POST", "/api/stories", STORY)  # writes the first followers' rows: both shared inboxes
+
+        async def targets() -> tuple[expansion.Batch, expansion.Batch]:
+            job = await FanoutExpansion.get()
+            known = await expansion.follower_targets("baku", after=job.after_follower, limit=BATCH,
+                                                     activity_id=job.activity_id)  # type: ignore[attr-defined]
+            every = await expansion.follower_targets("baku", after=job.after_follower, limit=BATCH)
+            return known, every
+
+        known, every = await baku.db(targets)
+        assert sorted(every.inboxes) == sorted(r.url("/inbox") for r in remotes)
+        assert known.inboxes == []
+        assert (known.read, known.last_id) == (every.read, every.last_id) == (BATCH, known.last_id)
