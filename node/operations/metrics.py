@@ -50,12 +50,17 @@ class NodeMetrics(Observer):
         # (method, route template) -> its histogram: `labels()` looks it up under a lock on every call. As
         # bounded as the histogram's own children, which it mirrors.
         self._latency_of: dict[tuple[str, str], Histogram] = {}
+        # (verdict, reason) -> its counter, for the same reason: every inbox POST counts one. Bounded alike.
+        self._inbox_of: dict[tuple[str, str], Counter] = {}
 
     def delivery(self, outcome: str) -> None:
         self.deliveries.labels(outcome=outcome).inc()
 
     def inbox(self, verdict: str, reason: str = "") -> None:
-        self.inbox_activities.labels(verdict=verdict, reason=reason).inc()
+        series = self._inbox_of.get((verdict, reason))
+        if series is None:
+            series = self._inbox_of[(verdict, reason)] = self.inbox_activities.labels(verdict=verdict, reason=reason)
+        series.inc()
 
     def connection_refused(self) -> None:
         self.connections_refused.inc()
