@@ -29,8 +29,6 @@ def marks(dialect: str, count: int, start: int = 1) -> str:
 
 
 _PLAIN, _CHAR, _JSON, _TIME = range(4)
-_CONST, _CALL, _NOW, _REQUIRED = range(4)  # how a column without a value is filled
-_MISSING = object()
 
 
 class BulkInsert:
@@ -47,7 +45,6 @@ class BulkInsert:
         meta = self.model._meta
         self.table = meta.db_table
         self._plan: list[tuple[str, int, Any]] = []
-        self._fill: list[tuple[str, int, int, Any, int, Any]] = []
         self.columns: list[str] = []
         for name, column in meta.fields_db_projection.items():
             if name == meta.pk_attr:
@@ -63,18 +60,6 @@ class BulkInsert:
                 kind = _PLAIN
             self._plan.append((name, kind, field))
             self.columns.append(column)
-            # What a row without a value for the field gets, decided once here rather than for every row.
-            if kind == _TIME and (field.auto_now or field.auto_now_add):
-                fill: tuple[int, Any] = (_NOW, None)
-            elif field.default is not None:
-                fill = (_CALL, field.default) if callable(field.default) else (_CONST, field.default)
-            elif field.null:
-                fill = (_CONST, None)
-            else:
-                fill = (_REQUIRED, None)
-            limit = field.max_length if kind == _CHAR else 0
-            encoder = field.encoder if kind == _JSON else None
-            self._fill.append((name, kind, limit, encoder, *fill))
         self._built = True
 
     def sql(self, dialect: str) -> str:
@@ -98,30 +83,29 @@ class BulkInsert:
         if not self._built:
             self._build()
         out: list[Any] = []
-        append = out.append
-        for name, kind, limit, encoder, how, default in self._fill:
-            value = values.get(name, _MISSING)
-            if value is _MISSING:
-                if how == _CONST:
-                    value = default
-                elif how == _CALL:
-                    value = default()
-                elif how == _NOW:
-                    value = now
-                else:
-                    raise KeyError(f"{self.table}.{name} has no value")
-            if value is None:
-                append(None)
-            elif kind == _CHAR:
-                if len(value) > limit:
-                    raise TooLong(f"{self.table}.{name}: {len(value)} > {limit} characters")
-                append(value)
-            elif kind == _JSON:
-                append(encoder(value))
-            elif kind == _TIME:
-                append(value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc))
+        for name, kind, field in self._plan:
+            if name in values:
+                value = values[name]
+            elif kind == _TIME and (field.auto_now or field.auto_now_add):
+                value = now
+            elif field.default is not None:
+                value = field.default() if callable(field.default) else field.default
+            elif field.null:
+                value = None
             else:
-                append(value)
+                raise KeyError(f"{self.table}.{name} has no value")
+            if value is None:
+                out.append(None)
+            elif kind == _CHAR:
+                if len(value) > field.max_length:
+                    raise TooLong(f"{self.table}.{name}: {len(value)} > {field.max_length} characters")
+                out.append(value)
+            elif kind == _JSON:
+                out.append(field.encoder(value))
+            elif kind == _TIME:
+                out.append(value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc))
+            else:
+                out.append(value)
         return out
 
     def instance(self, values: dict[str, Any], row: list[Any], pk: Any) -> Any:
