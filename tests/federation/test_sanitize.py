@@ -160,3 +160,20 @@ def test_html_to_text__tagged_html_read_as_the_parser_reads_it():
         html = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
         for text in (html, sanitize_html(html)):
             assert html_to_text(text) == _parsed(text), text
+
+
+def test_sanitize_html__the_built_cleaner_keeps_the_allow_list():
+    """The cleaner built once cleans exactly as `nh3.clean` with the allow-list given on each call."""
+    import nh3
+
+    from federation.sanitize import _ATTRIBUTES, _DROP_WITH_CONTENT, _URL_SCHEMES, ALLOWED_TAGS, LINK_REL
+
+    rng = random.Random(7)
+    pieces = _PIECES + ['<a href="javascript:alert(1)">', '<a href="https://x.test" rel="me" target="_blank">',
+                        '<img src="x" onerror="alert(1)">', "<iframe>", "<h2>", "<table><tr><td>", '<p style="x">']
+    for _ in range(1000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert sanitize_html(html) == nh3.clean(
+            html, tags=set(ALLOWED_TAGS), clean_content_tags=set(_DROP_WITH_CONTENT),
+            attributes={k: set(v) for k, v in _ATTRIBUTES.items()}, url_schemes=set(_URL_SCHEMES), link_rel=LINK_REL,
+            strip_comments=True), html
