@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -50,7 +51,7 @@ class _Claimed:
     body: str
     signature: str
     attempts: int
-    received_at: datetime
+    received_at: Any  # as the database driver gave it (converted in `_retry_or_fail`, the one reader)
 
 
 class ReceivedActivity(dict):
@@ -84,7 +85,8 @@ class InboxWorker:
         now = now or datetime.now(timezone.utc)
         token, found = await claim_columns(InboxItem, _CLAIMED, now=now, limit=self.batch, lock_for=self.lock_for,
                                            ready_state=S.RECEIVED, busy_state=S.PROCESSING,
-                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds)
+                                           owner=self.fed.run_id, stale_seconds=self.claims.stale_seconds,
+                                           raw=("received_at",))  # read only when an item fails
         rows = [_Claimed(**r) for r in found]
         # The senders' follow state in one query for the batch, not one per item.
         with batch_lookups(await followed_actors(row.actor_uri for row in rows) if rows else {}):
@@ -203,7 +205,8 @@ class InboxWorker:
 
     async def _retry_or_fail(self, token: str, row: _Claimed, error: str) -> None:
         now = datetime.now(timezone.utc)
-        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=timezone.utc)
+        received = InboxItem._meta.fields_map["received_at"].to_python_value(row.received_at)
+        received = received if received.tzinfo else received.replace(tzinfo=timezone.utc)
         horizon = (now - received).total_seconds() >= self.fed.retry.give_up_after
         if row.attempts >= MAX_ATTEMPTS or horizon:
             self._settle(row.id, token, to_state=S.FAILED,

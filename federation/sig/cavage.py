@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -210,7 +211,7 @@ def _inspect_cavage(method, raw_path, headers, body, *, now, max_age, authority)
         _check_digest(headers["digest"], body)
     if "date" in names:
         try:
-            date = _aware(parsedate_to_datetime(headers["date"]))
+            date = _http_date_of(headers["date"])
         except (TypeError, ValueError):
             raise SignatureError("unparseable date") from None
         if abs(now - date) > max_age:
@@ -286,6 +287,12 @@ def _lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
         name, value = name.lower(), value.strip()
         lowered[name] = f"{lowered[name]}, {value}" if name in lowered else value
     return lowered
+
+
+@lru_cache(maxsize=256)
+def _http_date_of(value: str) -> datetime:
+    """A Date header's time (aware); a busy inbox gets the same second's value from many requests."""
+    return _aware(parsedate_to_datetime(value))
 
 
 def _epoch(value: str) -> datetime:

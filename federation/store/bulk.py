@@ -108,6 +108,25 @@ class BulkInsert:
                 out.append(value)
         return out
 
+    def instance(self, values: dict[str, Any], row: list[Any], pk: Any) -> Any:
+        """The model object of a row inserted from `row` (made by `row(values, now)`) whose key is `pk`, marked
+        saved, without tortoise's ``__init__`` (its per-field conversions and checks cost more than the insert;
+        `row` holds the values it would have converted). JSON fields take their decoded value from `values`."""
+        if not self._built:
+            self._build()
+        obj = self.model.__new__(self.model)
+        attrs = obj.__dict__
+        attrs.update(_partial=False, _saved_in_db=True, _custom_generated_pk=False, _await_when_save={})
+        attrs[self.model._meta.pk_attr] = pk
+        for (name, kind, field), value in zip(self._plan, row):
+            if kind == _JSON:
+                if name in values:
+                    value = values[name]
+                elif value is not None:
+                    value = field.default() if callable(field.default) else field.default
+            attrs[name] = value
+        return obj
+
     async def run(self, connection: Any, rows: Iterable[list[Any]]) -> None:
         """Insert `rows` (from `row`) on `connection`, in its transaction."""
         rows = list(rows)

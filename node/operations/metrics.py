@@ -51,12 +51,18 @@ class NodeMetrics(Observer):
                                            "address had [limits] connections_per_address open", registry=self.registry)
         self.latency = _Latency()
         self.registry.register(self.latency)
+        # (verdict, reason) -> its counter: `labels()` looks it up under a lock on every call, and every inbox POST
+        # counts one. As bounded as the counter's own children, which it mirrors.
+        self._inbox_of: dict[tuple[str, str], Counter] = {}
 
     def delivery(self, outcome: str) -> None:
         self.deliveries.labels(outcome=outcome).inc()
 
     def inbox(self, verdict: str, reason: str = "") -> None:
-        self.inbox_activities.labels(verdict=verdict, reason=reason).inc()
+        series = self._inbox_of.get((verdict, reason))
+        if series is None:
+            series = self._inbox_of[(verdict, reason)] = self.inbox_activities.labels(verdict=verdict, reason=reason)
+        series.inc()
 
     def connection_refused(self) -> None:
         self.connections_refused.inc()

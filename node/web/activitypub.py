@@ -282,8 +282,11 @@ async def inbox(request: web.Request) -> web.Response:
     body = None
     if request.content_length is None or request.content_length <= limit:
         try:
-            async with asyncio.timeout(float(node.config.federation.get("inbox_body_timeout_seconds", 30.0))):
+            if request.content.is_eof():  # the whole body came with the headers (most POSTs): nothing to time
                 body = await _read_capped(request, limit)
+            else:
+                async with asyncio.timeout(float(node.config.federation.get("inbox_body_timeout_seconds", 30.0))):
+                    body = await _read_capped(request, limit)
         except TimeoutError:  # a body trickling in: the connection is not ours to hold
             node.fed.observer.inbox("refused", refusal_class(408))  # type: ignore[union-attr]
             return problem(408, "Request timeout", "the body did not arrive in time")

@@ -123,8 +123,7 @@ async def _creates(fed: Any, items: list[tuple[dict[str, Any], str]], leave: Cal
     for story in new:
         outcomes[story.index] = _note(story)
         try:
-            row = WireStory(**story.rows)  # the story as inserted (not read back)
-            row._saved_in_db = True
+            row = _STORIES.instance(story.rows, story.columns, story.rows["id"])  # as inserted (not read back)
             row.arrived_new = True  # type: ignore[attr-defined]
             await hooks.stored(fed, row)  # fact-check matches first: the desk's live row shows them
             await story_changed(fed, "stored", row, current=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from federation.sanitize import html_to_text, markdown_to_html, render_body, sanitize_html
@@ -125,13 +128,52 @@ def test_render_body__formats():
         render_body("x", "rst")
 
 
-@pytest.mark.parametrize("text", ["Grain prices", "  two\n\tlines  ", "", "a > b", "\u00a0nbsp\u2003em space",
-                                  "quote \"x\" and 'y'", "\r\n"])
-def test_html_to_text__plain_text_read_as_the_parser_reads_it(text):
-    """Text without tags or entities comes back as the HTML parser would give it (the shortcut's promise)."""
-    from federation.sanitize import _WS, _TextExtractor
+def _parsed(html: str) -> str:
+    """What the HTML parser makes of `html`, whitespace collapsed: the reference both shortcuts must match."""
+    from federation.sanitize import _TextExtractor
 
     parser = _TextExtractor()
-    parser.feed(text)
+    parser.feed(html)
     parser.close()
-    assert html_to_text(text) == _WS.sub(" ", "".join(parser.parts)).strip()
+    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+
+
+@pytest.mark.parametrize("text", ["Grain prices", "  two\n\tlines  ", "", "a > b", "\u00a0nbsp\u2003em space",
+                                  "quote \"x\" and 'y'", "\r\n", "\x1c\x1fcontrol separators\x85"])
+def test_html_to_text__plain_text_read_as_the_parser_reads_it(text):
+    """Text without tags or entities comes back as the HTML parser would give it (the shortcut's promise)."""
+    assert html_to_text(text) == _parsed(text)
+
+
+_PIECES = ["<p>", "</p>", "<b>", "</b>", "<br>", "<br/>", "<br />", '<a href="x>y" class="u">', "</a>", "&amp;",
+           "&lt;", "&#39;", "&am", "p;", "&", "<", ">", "words", " ", "\n", "<script>", "</script>", "x<y",
+           "<!-- c -->", "<P>", "<hr>", "<li>", "é", "&nbsp;", '<span class="a b">', "</span>", "<img src=x>",
+           "<div a='b'>", "</div >", "&#x41;", "&copy", "<?x?>", "<![CDATA[x]]>", "</", "<h1>", "<style>", "\u3000"]
+
+
+def test_html_to_text__tagged_html_read_as_the_parser_reads_it():
+    """HTML with tags (raw and sanitised, the plain-tag shortcut's case) comes back as the parser reads it."""
+    rng = random.Random(13)
+    body = sanitize_html("<p>Grain <b>prices</b> rose &amp; fell.</p><p><a href='https://x.test/?a=1&b=2'>x</a></p>")
+    assert html_to_text(body) == _parsed(body) == "Grain prices rose & fell. x"
+    for _ in range(3000):
+        html = "".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 12)))
+        for text in (html, sanitize_html(html)):
+            assert html_to_text(text) == _parsed(text), text
+
+
+def test_sanitize_html__the_built_cleaner_keeps_the_allow_list():
+    """The cleaner built once cleans exactly as `nh3.clean` with the allow-list given on each call."""
+    import nh3
+
+    from federation.sanitize import _ATTRIBUTES, _DROP_WITH_CONTENT, _URL_SCHEMES, ALLOWED_TAGS, LINK_REL
+
+    rng = random.Random(7)
+    pieces = _PIECES + ['<a href="javascript:alert(1)">', '<a href="https://x.test" rel="me" target="_blank">',
+                        '<img src="x" onerror="alert(1)">', "<iframe>", "<h2>", "<table><tr><td>", '<p style="x">']
+    for _ in range(1000):
+        html = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        assert sanitize_html(html) == nh3.clean(
+            html, tags=set(ALLOWED_TAGS), clean_content_tags=set(_DROP_WITH_CONTENT),
+            attributes={k: set(v) for k, v in _ATTRIBUTES.items()}, url_schemes=set(_URL_SCHEMES), link_rel=LINK_REL,
+            strip_comments=True), html

@@ -175,3 +175,25 @@ async def test_inbox_batch__create_then_update_and_delete_in_one_batch_keep_thei
         assert one.headline == "Story 1, corrected" and one.state == "live"
         assert two.state == "deleted"
         assert await node.db(lambda: WireStory.all().count()) == 2
+
+
+async def test_inbox_batch__the_hooks_get_the_story_as_stored(tmp_path, monkeypatch):
+    """The story object the stored-story and change hooks receive (built from the inserted values, not read back)
+    holds every field as the database holds it, and is marked saved."""
+    seen: list[WireStory] = []
+
+    async def capture(fed, story):
+        seen.append(story)
+
+    monkeypatch.setattr(wire_batch.hooks, "stored", capture)
+    async with node_and_remote(tmp_path) as (node, remote):
+        await _follow_alice(node, remote)
+        activities = [_create(remote, n, summary=f"About {n}") for n in (1, 2)]
+        await _post_all(node, remote, activities)
+        assert await node.node.process_inbox_once() == 2
+        stored = await node.db(lambda: WireStory.all().order_by("id"))
+        assert [s.uri for s in seen] == [s.uri for s in stored]
+        names = list(WireStory._meta.fields_db_projection)
+        for built, row in zip(seen, stored):
+            assert built._saved_in_db and built.pk == row.pk and built.arrived_new
+            assert {n: getattr(built, n) for n in names} == {n: getattr(row, n) for n in names}
