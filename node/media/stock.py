@@ -232,6 +232,8 @@ async def story_media(image: str | None, media: Sequence[str], *, url_of: Callab
         raise MediaError(422, "Too many media items", f"a story may carry at most {MAX_STORY_MEDIA} media items")
     if len(set(hashes)) != len(hashes):
         raise MediaError(422, "Media item listed twice", "each media item may be attached once")
+    if not hashes:
+        return []  # nothing to look up (most stories): no query
     found = {i.sha256: i for i in await MediaItem.filter(sha256__in=[h.lower() for h in hashes])}
     agencies = await origin_agencies(found.values())
     described = []

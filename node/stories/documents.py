@@ -18,7 +18,7 @@ from node.stories.models import Story
 from node.translation.models import StoryTranslation
 from schemas.provenance import PROVENANCE_TERMS, provenance_record
 
-__all__ = ["LanguageVersion", "channel_object", "channel_username", "language_versions", "story_document",
+__all__ = ["LanguageVersion", "channel_object", "channel_username", "language_versions", "original_version", "story_document",
            "wire_context"]
 
 
@@ -76,6 +76,11 @@ def _translated(row: StoryTranslation) -> LanguageVersion:
                            body_html=row.body_html, kind="translation", updated=row.updated_at,
                            source_language=row.source_language, method=row.method, engine=row.engine,
                            translated_by=row.translated_by, translator=row.translator, reviewer=row.reviewer)
+
+
+def original_version(fed_urls: Any, username: str, story: Story) -> LanguageVersion:
+    """The story's original language as a version (what `language_versions` starts with)."""
+    return _original(fed_urls, username, story)
 
 
 async def language_versions(fed_urls: Any, username: str, story: Story, *, connection: Any = None

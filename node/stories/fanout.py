@@ -14,19 +14,25 @@ from node.translation import channels
 from node.stories import revisions
 from node.stories.audience import audience
 from node.stories.models import Story
-from node.stories.documents import language_versions, story_document
+from node.stories.documents import language_versions, original_version, story_document
+from node.stories.models import StoryRevision
 
 __all__ = ["fan_out_story", "send_update"]
 
 
 async def fan_out_story(fed: Federation, username: str, story: Story, type_: str, conn: Any, *,
-                        channel_languages: Iterable[str] = (), retract_languages: Iterable[str] = ()) -> None:
+                        channel_languages: Iterable[str] = (), retract_languages: Iterable[str] = (),
+                        first: StoryRevision | None = None) -> None:
     """Queue Create or Update of the story (every approved language) for the agency's followers, then post the
-    given languages on their channels and withdraw the retracted ones."""
-    versions = await language_versions(fed.urls, username, story, connection=conn)
+    given languages on their channels and withdraw the retracted ones. `first`: the revision of a story stored
+    moments ago in `conn` (publishing), which has no translation and no other revision yet: nothing is read back."""
+    if first is not None:
+        versions, revs = [original_version(fed.urls, username, story)], [first]
+    else:
+        versions, revs = await language_versions(fed.urls, username, story, connection=conn), None
     # Our lifecycle terms (revision, hash, corrections, urgency, subjects, embargo): node/revisions.py.
     obj = await revisions.decorate(fed, username, story, story_document(fed.urls, username, story, versions),
-                                   connection=conn)
+                                   connection=conn, revs=revs)
     doc = activity(fed.urls, username, uuid=new_uuid(), type_=type_, obj=obj, to=[PUBLIC],
                    cc=[fed.urls.followers(username)], published=datetime.now(timezone.utc))
     # The embedded object uses our provenance terms: the activity's context must define them too.

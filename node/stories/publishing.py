@@ -114,10 +114,10 @@ async def publish(fed: Federation, username: str, data: StoryInput, *, hooks: Se
         story = await Story.create(uuid=new_uuid(), published_at=now, using_db=conn, import_uri=data.import_uri,
                                    state="scheduled" if scheduled else "published",
                                    context_uri=data.context[:512], **values)
-        await revisions.record(story, connection=conn)
+        first = await revisions.record(story, connection=conn)
         # Every language goes out (with provenance), and the original on its language channel if there is one
         # (under embargo: to trusted partners only, and no channel posts until the release).
-        await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language])
+        await fan_out_story(fed, username, story, "Create", conn, channel_languages=[story.language], first=first)
         for hook in hooks:
             await hook(story, conn)
     # Again, now that the rows (or the expansion job) are committed: the worker woken by `enqueue`, inside the

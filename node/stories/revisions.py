@@ -8,7 +8,7 @@ story's `content` and every `contentMap` entry, and the latest one travels as `c
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from federation.context import Federation
 from federation.vocab import AS_CONTEXT, iso
@@ -56,9 +56,12 @@ async def ensure_baseline(story: Story, *, connection: Any = None) -> None:
 
 
 async def decorate(fed: Federation, username: str, story: Story, obj: dict[str, Any], *,
-                   connection: Any = None) -> dict[str, Any]:
-    """A story's Article (as story_document builds it) with our lifecycle terms and its correction notes."""
-    revs = await StoryRevision.filter(story_id=story.id).using_db(connection).order_by("number")
+                   connection: Any = None, revs: Sequence[StoryRevision] | None = None) -> dict[str, Any]:
+    """A story's Article (as story_document builds it) with our lifecycle terms and its correction notes;
+    `revs`: the story's revisions in order when the caller has them (a story just published: its first), so they
+    are not read back."""
+    if revs is None:
+        revs = await StoryRevision.filter(story_id=story.id).using_db(connection).order_by("number")
     latest = revs[-1] if revs else None
     return decorate_article(
         obj, revision=story.version,
