@@ -572,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
                  "window_seconds": args.window, "slow_seconds": args.slow_seconds, "impaired": args.impaired,
                  "down_share": args.down_share}
     sizes = Sizes(**{**sizes.__dict__, **{k: v for k, v in overrides.items() if v is not None}})
+    if args.out.suffix.lower() == ".png":
+        parser.error(f"--out names the JSON file (the PNG goes beside it, {args.out.with_suffix('.png').name} would "
+                     f"overwrite it): give a .json name, e.g. {args.out.with_suffix('.json')}")
     if sizes.hosts > 15000:
         parser.error("at most 15,000 hosts: one receiver process listens on each address (20,000 open files)")
     rng = random.Random(args.seed)

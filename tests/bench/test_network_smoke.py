@@ -65,3 +65,12 @@ def test_bench_network__quick_run_prints_every_figure_for_both_scenarios_and_wri
     results = json.loads(out.read_text())
     assert [s["name"] for s in results["scenarios"]] == ["healthy", "impaired"]
     assert all(story["reached"] == story["inboxes"] for s in results["scenarios"] for story in s["stories"])
+
+
+def test_bench_network__refuses_an_out_path_that_the_plot_would_overwrite(tmp_path):
+    """`--out x.png` would have the PNG written over the JSON results: refused at once with a plain message."""
+    out = tmp_path / "network.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "network.py"), "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--out names the JSON file" in proc.stderr, proc.stderr
+    assert not out.exists() and "network benchmark" not in proc.stdout
