@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
+from federation.store.bulk import marks
 from federation.store.models import InboxItem
 
 
@@ -98,9 +99,6 @@ _CHUNK = 500  # rows per INSERT: 5,000 parameters, far below SQLite's 32,766 and
 @lru_cache(maxsize=64)
 def _insert_sql(dialect: str, rows: int) -> str:
     width = len(_COLUMNS)
-    if dialect == "postgres":
-        values = ", ".join("(" + ", ".join(f"${r * width + c}" for c in range(1, width + 1)) + ")" for r in range(rows))
-    else:
-        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * rows)
+    values = ", ".join(f"({marks(dialect, width, r * width + 1)})" for r in range(rows))
     return (f'INSERT INTO "{InboxItem._meta.db_table}" ({", ".join(_COLUMNS)}) VALUES {values} '
             "ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")

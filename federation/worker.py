@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 from datetime import datetime, timedelta, timezone
 
@@ -38,13 +38,11 @@ log = logging.getLogger("agency_node.inbox_worker")
 MAX_ATTEMPTS = 8
 
 
-# What the worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`),
-# not as model instances (their datetimes parsed, their fields set one by one).
-_CLAIMED = ("id", "actor_uri", "type", "body", "signature", "attempts", "received_at")
-
-
 @dataclass(frozen=True, slots=True)
 class _Claimed:
+    """What the worker needs of a claimed row: read in the claiming statement itself
+    (`federation.queue.claim_columns`), not as model instances (their datetimes parsed, their fields set one by one)."""
+
     id: int
     actor_uri: str
     type: str
@@ -52,6 +50,9 @@ class _Claimed:
     signature: str
     attempts: int
     received_at: Any  # as the database driver gave it (converted in `_retry_or_fail`, the one reader)
+
+
+_CLAIMED = tuple(f.name for f in fields(_Claimed))
 
 
 class ReceivedActivity(dict):

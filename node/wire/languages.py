@@ -84,14 +84,27 @@ def new_story_languages(story: dict[str, Any], obj: dict[str, Any]) -> list[dict
     provenance = parse_provenance(obj.get("languageProvenance"))
     rows = _translations(original, names, summaries, contents, provenance)
     if original and story["language"] != original:
-        story.update(language=original, headline=html_to_text(names.get(original) or story["headline"]),
-                     summary=html_to_text(summaries.get(original) or story["summary"]),
-                     content_html=contents.get(original) or story["content_html"])
-    own = provenance.get(original, {})
-    rows.append(dict(language=original, headline=story["headline"], summary=story["summary"],
-                     content_html=story["content_html"], kind="original", translated_by=own.get("translated_by", ""),
-                     updated=_time(own.get("updated", "")) or story["updated_at"] or story["published_at"]))
+        story.update(_original_text(original, names, summaries, contents, story["headline"], story["summary"],
+                                    story["content_html"]))
+    rows.append(_original_row(original, provenance.get(original, {}), story["headline"], story["summary"],
+                              story["content_html"], story["updated_at"] or story["published_at"]))
     return rows
+
+
+def _original_text(original: str, names: dict[str, str], summaries: dict[str, str], contents: dict[str, str],
+                   headline: str, summary: str, content_html: str) -> dict[str, Any]:
+    """The story's columns when the object's first language is not its original: the original, with its own
+    text (the story's current text where the maps lack it)."""
+    return dict(language=original, headline=html_to_text(names.get(original) or headline),
+                summary=html_to_text(summaries.get(original) or summary),
+                content_html=contents.get(original) or content_html)
+
+
+def _original_row(original: str, own: dict[str, Any], headline: str, summary: str, content_html: str,
+                  story_updated: datetime | None) -> dict[str, Any]:
+    """The `WireTranslation` columns of the original (no ``story_id``), from the story's text."""
+    return dict(language=original, headline=headline, summary=summary, content_html=content_html, kind="original",
+                translated_by=own.get("translated_by", ""), updated=_time(own.get("updated", "")) or story_updated)
 
 
 def _translations(original: str, names: dict[str, str], summaries: dict[str, str], contents: dict[str, str],
@@ -118,20 +131,16 @@ async def _store(story: WireStory, rows: list[WireTranslation], original: str, o
     if original and fresh.language != original:
         # The object's first language is not its original (or not the original the story first arrived in):
         # keep the original, with its own text.
-        changes = dict(language=original, headline=html_to_text(names.get(original) or fresh.headline),
-                       summary=html_to_text(summaries.get(original) or fresh.summary),
-                       content_html=contents.get(original) or fresh.content_html)
+        changes = _original_text(original, names, summaries, contents, fresh.headline, fresh.summary,
+                                 fresh.content_html)
         await WireStory.filter(id=story.id).using_db(conn).update(**changes)
         if new:
             for key, value in changes.items():
                 setattr(story, key, value)
         else:
             fresh = await WireStory.get(id=story.id).using_db(conn)
-    rows.append(WireTranslation(
-        story_id=story.id, language=original, headline=fresh.headline, summary=fresh.summary,
-        content_html=fresh.content_html, kind="original",
-        translated_by=own.get("translated_by", ""), updated=_time(own.get("updated", ""))
-        or fresh.updated_at or fresh.published_at))
+    rows.append(WireTranslation(story_id=story.id, **_original_row(
+        original, own, fresh.headline, fresh.summary, fresh.content_html, fresh.updated_at or fresh.published_at)))
     if not new:
         await WireTranslation.filter(story_id=story.id).using_db(conn).delete()
     await WireTranslation.bulk_create(rows, using_db=conn)
