@@ -14,7 +14,7 @@ in the one process as the reference, it prints:
   last 2xx;
 - CPU per delivery summed over the node's processes (web and workers), the PostgreSQL backends serving them, and
   both together;
-- the claim cost per delivery, from the counters each process prints when it stops (`federation.queue.CLAIMS`):
+- the claim cost per delivery, from the counters each process prints when it stops (`federation.claims.CLAIMS`):
   claim statements and claim time (wall clock, summed over workers) per delivery, and claims that lost every row to
   another worker;
 - no inbox served twice: the receiver's repeated (activity, inbox) pairs, and every delivery row recorded

@@ -26,7 +26,8 @@ from federation.errors import PrivateAddressError
 from federation.expansion import expand
 from federation.outbox import deliverable
 from federation.hosts import record_failure, record_success
-from federation.queue import SettleGroup, claim_columns, run_claiming
+from federation.claims import claim_columns
+from federation.queue import SettleGroup, run_claiming
 from federation.retry import Outcome, classify_status, parse_retry_after, schedule_retry
 from federation.states import DeliveryState as S
 from federation.store.models import Delivery, Follower, OutboxActivity, RemoteActor
@@ -42,7 +43,7 @@ _FRESH_SECONDS = 20.0
 _CLAIMS_PER_RUN = 8
 _FIRST_CLAIM = 32
 
-# What a worker needs of a claimed row: read in the claiming statement itself (`federation.queue.claim_columns`).
+# What a worker needs of a claimed row: read in the claiming statement itself (`federation.claims.claim_columns`).
 _CLAIMED = ("id", "activity_id", "inbox", "host", "attempts", "created_at")
 
 

@@ -1,10 +1,5 @@
-"""Claiming stored queue rows safely across workers and processes.
-
-A claim is one conditional UPDATE that stamps a fresh token on due rows still in a claimable state; the rows
-carrying the token afterwards are this worker's. Two workers can never both win a row: on PostgreSQL the UPDATE
-picks its rows `FOR UPDATE SKIP LOCKED` (workers claiming at the same moment, all woken by one notification, take
-different rows instead of losing the same ones), on SQLite writes are serialised. `CLAIMS` counts what claiming
-costs each process.
+"""What becomes of claimed queue rows across workers and processes: heartbeats, take-back, settling, and the loop
+every queue worker runs. The rows are claimed by `federation.claims`.
 
 Whose claims are whose (queues whose rows have `claim_owner` and `heartbeat_at` columns): every process has an
 owner id (a random run id, `Federation.run_id`) stamped on the rows it claims, and while it runs it refreshes
@@ -27,18 +22,15 @@ a sleep that ends early on the worker's wake-up event or on stop (the rows stay 
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.models import Model
 
+from federation.claims import _owned
 from federation.states import check_transition
-
-M = TypeVar("M", bound=Model)
 
 
 async def idle_wait(wakeup: asyncio.Event, stop: asyncio.Event, timeout: float, *, clear: bool = True) -> None:
@@ -92,151 +84,6 @@ class ClaimPolicy:
     @property
     def lock_for(self) -> timedelta:
         return timedelta(seconds=self.lock_seconds)
-
-
-def _owned(model: type[Model]) -> bool:
-    """Whether `model`'s rows carry an owner and a heartbeat (the engine's delivery and inbox queues do)."""
-    return "claim_owner" in model._meta.fields_map
-
-
-async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelta, ready_state: str,
-                busy_state: str, exclude_hosts: list[str] | None = None, owner: str | None = None,
-                stale_seconds: float | None = None) -> tuple[str, list[M]]:
-    """Claim up to `limit` due rows of `model`: ready ones, busy ones whose lock expired and, with
-    `stale_seconds`, busy ones whose owner stopped beating that long ago. `owner` is stamped on the rows."""
-    if model._meta.db.capabilities.dialect == "postgres":
-        # One UPDATE of rows picked FOR UPDATE SKIP LOCKED (`claim_columns`), then the rows it won as instances.
-        token, won = await claim_columns(model, ("id",), now=now, limit=limit, lock_for=lock_for,
-                                         ready_state=ready_state, busy_state=busy_state,
-                                         exclude_hosts=exclude_hosts, owner=owner, stale_seconds=stale_seconds)
-        if not won:
-            return "", []
-        counts = CLAIMS[model._meta.db_table]
-        started = time.perf_counter()
-        counts.statements += 1
-        rows = await model.filter(id__in=[r["id"] for r in won]).order_by("id")
-        counts.seconds += time.perf_counter() - started
-        return token, rows
-    check_transition(ready_state, busy_state)
-    due = Q(state=ready_state, next_attempt_at__lte=now) | Q(state=busy_state, locked_until__lt=now)
-    owned = _owned(model)
-    if owned and stale_seconds is not None:
-        due |= Q(state=busy_state, heartbeat_at__lt=now - timedelta(seconds=stale_seconds))
-    candidates = model.filter(due)
-    if exclude_hosts:
-        candidates = candidates.exclude(host__in=exclude_hosts)
-    stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
-    counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
-    started = time.perf_counter()
-    try:
-        counts.statements += 1
-        ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
-        if not ids:
-            counts.empty += 1
-            return "", []
-        token = str(uuid.uuid4())
-        counts.statements += 2
-        await model.filter(Q(id__in=list(ids)) & due).update(
-            state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp)
-        rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
-        if rows:
-            counts.claims += 1
-            counts.rows += len(rows)
-        else:  # another worker took them between the two statements (SQLite serves one process: not there)
-            counts.lost += 1
-        return token, rows
-    finally:
-        counts.seconds += time.perf_counter() - started
-
-
-@dataclass
-class ClaimCounts:
-    """What this process's claims on one queue cost: statements run, claims that won rows and the rows they won,
-    claims that found nothing due, claims that lost every row to another worker, and the time spent claiming
-    (wall clock)."""
-
-    statements: int = 0
-    claims: int = 0
-    rows: int = 0
-    empty: int = 0
-    lost: int = 0
-    seconds: float = 0.0
-
-
-# Per table, since the process started (`agency-node worker` prints them when it stops; bench/workers.py reads them).
-CLAIMS: dict[str, ClaimCounts] = {}
-
-
-async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: datetime, limit: int,
-                        lock_for: timedelta, ready_state: str, busy_state: str,
-                        exclude_hosts: list[str] | None = None, owner: str | None = None,
-                        stale_seconds: float | None = None, raw: tuple[str, ...] = ()
-                        ) -> tuple[str, list[dict[str, Any]]]:
-    """`claim` in one round trip: the same rows under the same conditions, claimed by one
-    `UPDATE ... RETURNING` that hands back only `columns` (as plain values converted by the model's fields; those
-    named in `raw` as the driver returns them, for the caller to convert if it ever needs them).
-
-    For the hot queues, where turning every claimed row into a model instance and running three statements
-    cost more than the claim itself. The re-check of the due condition in the outer WHERE is what keeps two
-    PostgreSQL workers from both winning a row (the second UPDATE re-evaluates it after the first commits).
-    On PostgreSQL the inner SELECT also skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`), as
-    `claim` does, so workers woken together take different rows. Counted in `CLAIMS` like `claim`."""
-    check_transition(ready_state, busy_state)
-    meta = model._meta
-    db = meta.db
-    pg = db.capabilities.dialect == "postgres"
-    params: list[Any] = []
-
-    def mark(value: Any, field_name: str | None = None) -> str:
-        params.append(meta.fields_map[field_name].to_db_value(value, model) if field_name else value)
-        return f"${len(params)}" if pg else "?"
-
-    owned = _owned(model)
-    token = str(uuid.uuid4())
-    sets = [f"state = {mark(busy_state)}", f"claim_token = {mark(token)}",
-            f"locked_until = {mark(now + lock_for, 'locked_until')}", "attempts = attempts + 1"]
-    if owned:
-        sets += [f"claim_owner = {mark(owner)}", f"heartbeat_at = {mark(now, 'heartbeat_at')}"]
-
-    def due() -> str:
-        ready = f"(state = {mark(ready_state)} AND next_attempt_at <= {mark(now, 'next_attempt_at')})"
-        expired = f"(state = {mark(busy_state)} AND locked_until < {mark(now, 'locked_until')})"
-        clauses = [ready, expired]
-        if owned and stale_seconds is not None:
-            stale = now - timedelta(seconds=stale_seconds)
-            clauses.append(f"(state = {mark(busy_state)} AND heartbeat_at < {mark(stale, 'heartbeat_at')})")
-        return "(" + " OR ".join(clauses) + ")"
-
-    inner = due()
-    if exclude_hosts:
-        inner += " AND host NOT IN (" + ", ".join(mark(h) for h in exclude_hosts) + ")"
-    table = meta.db_table
-    names = ", ".join(f'"{meta.fields_db_projection[c]}"' for c in columns)
-    pick = f'SELECT id FROM "{table}" WHERE {inner} ORDER BY next_attempt_at, id LIMIT {int(limit)}'
-    # PostgreSQL: the picked ids are an array computed once (an InitPlan). As `id IN (subquery)` beside the outer
-    # re-check, the planner may run the subquery again for each row it scans, and since the rows it has just
-    # claimed are no longer due, every run picks `limit` more: one claim took every due row.
-    picked = f"id = ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))" if pg else f"id IN ({pick})"
-    sql = f'UPDATE "{table}" SET {", ".join(sets)} WHERE {picked} AND {due()} RETURNING {names}'
-    counts = CLAIMS.setdefault(table, ClaimCounts())
-    started = time.perf_counter()
-    try:
-        counts.statements += 1
-        found = await db.execute_query_dict(sql, params)
-    finally:
-        counts.seconds += time.perf_counter() - started
-    if not found:
-        counts.empty += 1
-        return "", []
-    counts.claims += 1
-    counts.rows += len(found)
-    fields_map = meta.fields_map
-    convert = [(c, meta.fields_db_projection[c], fields_map[c]) for c in columns if c not in raw]
-    keep = [(c, meta.fields_db_projection[c]) for c in columns if c in raw]
-    rows = [{**{c: f.to_python_value(r[name]) for c, name, f in convert}, **{c: r[name] for c, name in keep}}
-            for r in found]
-    rows.sort(key=lambda r: r.get("id", 0))
-    return token, rows
 
 
 async def beat(model: type[Model], owner: str, *, busy_state: str, now: datetime) -> int:

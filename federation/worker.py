@@ -27,7 +27,8 @@ from federation.listeners import BatchListener, Ignored
 from federation.payload import PAYLOAD_ERRORS, TRANSIENT_ERRORS, check_depth, unusable_reason
 from federation.handlers import DEFAULTS
 from federation.handlers.base import batch_lookups, followed_actors
-from federation.queue import Move, SettleGroup, claim_columns, run_claiming, settle_many
+from federation.claims import claim_columns
+from federation.queue import Move, SettleGroup, run_claiming, settle_many
 from federation.retry import next_delay
 from federation.states import InboxState as S
 from federation.store.models import InboxItem
@@ -41,7 +42,7 @@ MAX_ATTEMPTS = 8
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     """What the worker needs of a claimed row: read in the claiming statement itself
-    (`federation.queue.claim_columns`), not as model instances (their datetimes parsed, their fields set one by one)."""
+    (`federation.claims.claim_columns`), not as model instances (their datetimes parsed, their fields set one by one)."""
 
     id: int
     actor_uri: str

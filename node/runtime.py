@@ -54,8 +54,8 @@ KEY_WATCH_SECONDS = 10.0
 
 
 def claim_report() -> list[str]:
-    """One line per queue this process claimed from: what its claims cost (`federation.queue.CLAIMS`)."""
-    from federation.queue import CLAIMS
+    """One line per queue this process claimed from: what its claims cost (`federation.claims.CLAIMS`)."""
+    from federation.claims import CLAIMS
 
     return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} lost={c.lost} "
             f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]

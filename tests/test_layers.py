@@ -7,7 +7,7 @@ Layers, lowest first:
    integrity, retry, vocab, errors, sanitize, states and policy.
 2. the engine's storage: ``federation.store`` and its models and migrations.
 3. the package ``federation`` (its namespace is the engine's public API) and every other ``federation.*``
-   module (the engine's I/O: http, fetch, inbox, outbox, delivery, queue, hosts,
+   module (the engine's I/O: http, fetch, inbox, outbox, delivery, claims, queue, hosts,
    workers, context, listeners, handlers, proofs, provenance).
 4. ``node`` and everything in it (the newsroom application), which registers what activities mean to it.
 

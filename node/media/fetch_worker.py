@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
 from federation.http import HttpClient
-from federation.queue import claim, run_batches, settle, take_back_all
+from federation.claims import claim
+from federation.queue import run_batches, settle, take_back_all
 from federation.retry import RetryPolicy, schedule_retry
 from node.media.fetching import FetchLimits, FetchProblem, Fetched, fetch_into_store
 from node.media import contentcred

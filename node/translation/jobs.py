@@ -20,7 +20,8 @@ from tortoise.expressions import F
 
 from federation.context import Federation
 from node.translation.mt import EngineUnavailable, TranslationFailed
-from federation.queue import claim, run_batches, settle, take_back_all
+from federation.claims import claim
+from federation.queue import run_batches, settle, take_back_all
 from federation.retry import RetryPolicy, schedule_retry
 from node.translation.states import TranslationJobState as S
 from federation.states import check_transition

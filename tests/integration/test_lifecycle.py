@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from federation.queue import claim, settle as settle_row
+from federation.claims import claim
+from federation.queue import settle as settle_row
 from federation.states import DeliveryState
 from federation.store.models import Delivery, InboxItem
 from node.stories.models import Story, StoryRevision

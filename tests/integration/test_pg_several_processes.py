@@ -181,7 +181,7 @@ async def test_claim__concurrent_workers_take_different_rows(tmp_path):
     none of them empty while rows remain, and the hosts being excluded stay unclaimed (FOR UPDATE SKIP LOCKED)."""
     from datetime import timedelta
 
-    from federation.queue import claim
+    from federation.claims import claim
     from federation.states import DeliveryState as S
     from federation.store.models import Delivery, OutboxActivity
 
@@ -214,7 +214,8 @@ async def test_beat__skips_rows_a_settling_write_holds(tmp_path):
     itself waits for the beat's rows would deadlock): it beats the others and leaves that one."""
     from datetime import timedelta
 
-    from federation.queue import beat, claim
+    from federation.claims import claim
+    from federation.queue import beat
     from federation.states import DeliveryState as S
     from federation.store.models import Delivery, OutboxActivity
 

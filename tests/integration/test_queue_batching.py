@@ -10,7 +10,8 @@ import pytest
 
 from federation.hosts import ParkedHosts
 from federation.inbox_store import InboxWriter, Received
-from federation.queue import ClaimPolicy, Move, SettleGroup, beat, claim, settle, settle_many, take_back
+from federation.claims import claim
+from federation.queue import ClaimPolicy, Move, SettleGroup, beat, settle, settle_many, take_back
 from federation.states import DeliveryState as S
 from federation.states import IllegalTransition
 from federation.store.models import Delivery, HostHealth, InboxItem, OutboxActivity

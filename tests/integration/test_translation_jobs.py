@@ -215,7 +215,7 @@ async def test_translation_jobs__store_refusal_ends_the_job(tmp_path, status, st
 
 async def test_translation_jobs__worker_killed_mid_job_loses_nothing(tmp_path):
     """A worker that claimed a job and died leaves it locked; after the lock expires another worker runs it."""
-    from federation.queue import claim
+    from federation.claims import claim
 
     async with LibreTranslateStub() as stub, mt_node(tmp_path, None, stub, targets=["ru"], lock_seconds=60) as baku:
         _, story = await baku.api("POST", "/api/stories", STORY)
