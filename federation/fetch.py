@@ -20,7 +20,7 @@ from federation.errors import (
 from federation.http import HttpClient, Signer
 from federation.keys import load_public_key
 from federation.store.models import RemoteActor
-from schemas.activitystreams import parse_actor, parse_public_key_doc
+from schemas.actors import parse_actor, parse_public_key_doc
 
 
 @dataclass(frozen=True)

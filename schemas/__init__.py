@@ -1,3 +1,3 @@
 """Pure marshmallow schemas and document builders: ActivityStreams, WebFinger, NodeInfo, config."""
 
-__all__ = ["activitystreams", "config", "configcheck", "languages", "nodeinfo", "webfinger"]
+__all__ = ["activitystreams", "actors", "config", "configcheck", "languages", "nodeinfo", "webfinger"]

@@ -7,7 +7,8 @@ import aiohttp
 from cryptography.hazmat.primitives import serialization
 
 from federation.sig import cavage as signatures
-from schemas.activitystreams import parse_activity, parse_actor, parse_public_key_doc
+from schemas.activitystreams import parse_activity
+from schemas.actors import parse_actor, parse_public_key_doc
 from tests.fakeremote import FakeRemote, rewrite_origin
 
 

@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from federation.listeners import Ignored
 from federation.payload import Unusable, ref
 from federation.store.models import Follower, Following, RemoteActor
-from schemas.activitystreams import parse_actor
+from schemas.actors import parse_actor
 
 
 async def handle_update(fed: Federation, activity: dict[str, Any], signature: str = "") -> str:

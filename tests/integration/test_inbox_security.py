@@ -18,7 +18,7 @@ from federation.sig.rfc9421 import sign_request_rfc9421
 from federation.sig.cavage import sign_request
 from federation.store.models import Follower, InboxItem, RemoteActor
 from node.wire.models import WireStory
-from schemas.activitystreams import parse_public_key_doc
+from schemas.actors import parse_public_key_doc
 from tests.fakeremote import FakeRemote
 from tests.nodes import RunningNode, node_config, node_on, running_node
 

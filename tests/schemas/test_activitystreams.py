@@ -1,4 +1,4 @@
-"""Tests for schemas.activitystreams: inbound activities, actors and key documents."""
+"""Tests for schemas.activitystreams (inbound activities) and schemas.actors (actors and key documents)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 from marshmallow import ValidationError
 
-from schemas.activitystreams import (
-    RemoteActorDoc,
-    object_id,
-    parse_activity,
-    parse_actor,
-    parse_public_key_doc,
-    same_origin,
-)
+from schemas.activitystreams import object_id, parse_activity, same_origin
+from schemas.actors import RemoteActorDoc, parse_actor, parse_public_key_doc
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PEM = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n"
