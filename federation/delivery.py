@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -43,12 +43,12 @@ _FRESH_SECONDS = 20.0
 _CLAIMS_PER_RUN = 8
 _FIRST_CLAIM = 32
 
-# What a worker needs of a claimed row: read in the claiming statement itself (`federation.claims.claim_columns`).
-_CLAIMED = ("id", "activity_id", "inbox", "host", "attempts", "created_at")
-
 
 @dataclass(frozen=True, slots=True)
 class _Claimed:
+    """What a worker needs of a claimed row: read in the claiming statement itself
+    (`federation.claims.claim_columns`), not as model instances."""
+
     id: int
     activity_id: int
     inbox: str
@@ -59,6 +59,9 @@ class _Claimed:
     @property
     def first_attempt_at(self) -> datetime:
         return Delivery._meta.fields_map["created_at"].to_python_value(self.created_at)
+
+
+_CLAIMED = tuple(f.name for f in fields(_Claimed))
 
 
 class DeliveryWorker:
