@@ -27,7 +27,7 @@ from node.stories.documents import channel_object, language_versions, story_docu
 from node.web.pages import actor_page, channel_actor_document
 from node.web.public_pages import profile_response, story_response
 from node.web.keys import DOCUMENTS, NODE
-from node.web.limits import LIMITS, signing_key_of
+from node.web.limits import LIMITS, Limits, signing_key_of
 from node.web.negotiation import ap_bytes_response, ap_response, wants_html
 from node.web.problems import ProblemError, problem
 from schemas import ninjs
@@ -250,7 +250,7 @@ async def activity(request: web.Request) -> web.Response:
     return web.Response(body=row.body.encode("utf-8"), headers={"Content-Type": "application/activity+json"})
 
 
-async def _read_capped(request: web.Request, limit: int) -> bytes | None:
+async def _read_capped(request: web.BaseRequest, limit: int) -> bytes | None:
     """The whole body, or None once it grows past `limit` (also for chunked bodies with no Content-Length, and
     counted after aiohttp undid a Content-Encoding, so a small gzip of a huge body is refused too)."""
     # StreamReader.read(n) returns what is buffered so far (at most n bytes), not n bytes: loop until EOF.
@@ -267,12 +267,17 @@ async def _read_capped(request: web.Request, limit: int) -> bytes | None:
 
 
 async def inbox(request: web.Request) -> web.Response:
-    """Personal and shared inbox: verify, dedupe, store, 202. Unverifiable: 401 (never 202)."""
-    node = request.app[NODE]
-    username = request.match_info.get("username")
+    """Personal and shared inbox, routed: see `receive_post` (the shared inbox is usually answered before routing,
+    node/web/serve.py)."""
+    return await receive_post(request.app[NODE], request.app[LIMITS], request, request.match_info.get("username"))
+
+
+async def receive_post(node: Node, limits: Limits, request: web.BaseRequest, username: str | None) -> web.Response:
+    """An inbox POST (`username`'s, or the shared inbox for None): verify, dedupe, store, 202. Unverifiable: 401
+    (never 202). Needs only the plain request, so the server can answer it without the app's routing."""
     if username is not None and username not in node.fed.local_actors:  # type: ignore[union-attr]
         raise ProblemError(404, "No such actor", f"no actor {username} here")
-    wait = request.app[LIMITS].inbox_wait(signing_key_of(request.headers),
+    wait = limits.inbox_wait(signing_key_of(request.headers),
                                           node.fed.trust.is_partner_host)  # type: ignore[union-attr]
     if wait:
         node.fed.observer.inbox("refused", refusal_class(429))  # type: ignore[union-attr]

@@ -85,7 +85,7 @@ class ProblemError(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
-def problem_for(request: web.Request, exc: Exception) -> web.Response:
+def problem_for(request: web.BaseRequest, exc: Exception) -> web.Response:
     """The problem document answering a request whose handling raised `exc`: a ProblemError's own, an aiohttp HTTP
     error's status, 507 for a full disk, 503 for a database that is passingly unavailable, else a 500 that hides the
     crash (logged). An aiohttp redirect or other non-error HTTPException is raised again."""

@@ -3,6 +3,9 @@
 This is what aiohttp's `web.run_app` does (an `AppRunner`, a server on the socket, an orderly shutdown on SIGINT
 or SIGTERM), except that the server's protocol factory is wrapped by the app's `ConnectionLimit`
 (node/web/connections.py): aiohttp offers no hook between accepting a connection and starting its request handler.
+
+The two requests peers send by the thousand are answered before the app's routing and middleware: a GET of a
+document the cache keeps, and a POST to the shared inbox (`replaying`).
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from node.db import activate
 from node.operations.routes import METRICS
 from node.runtime import freeze_startup_heap
+from node.web.activitypub import receive_post
 from node.web.keys import DOCUMENTS, NODE
 from node.web.limits import LIMITS
 from node.web.negotiation import ap_bytes_response
+from node.web.problems import problem_for
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -44,15 +50,24 @@ async def listen(runner: web.AppRunner, sock: socket.socket) -> asyncio.Abstract
     return await loop.create_server(limit.protocol_factory(runner.server), sock=sock, backlog=BACKLOG)
 
 
+# The shared inboxes (the site's and the instance actor's), by raw path: where Mastodon, Misskey and Fedify deliver.
+_SHARED_INBOXES = frozenset(("/inbox", "/actor/inbox"))
+
+
 def replaying(app: web.Application, handle: Handler) -> Handler:
-    """The server's request handler: a GET that the app's document cache keeps an answer for (see
-    node/web/doccache.py) is answered from it at once, timed in the metrics under its route as any request;
-    everything else goes to `handle` (the app: routing, middlewares, the route)."""
+    """The server's request handler. A GET that the app's document cache keeps an answer for (see
+    node/web/doccache.py) is answered from it at once; a POST to a shared inbox goes straight to the inbox
+    (`receive_post`, what its route calls), in the node's database, a failure answered with its problem document as
+    the app's middleware would. Both are timed in the metrics under their route as any request. Everything else
+    goes to `handle` (the app: routing, middlewares, the route), and so does an inbox POST that asks for
+    ``Expect: 100-continue``, which the app's router answers before the body is sent."""
     cache, node, metrics = app[DOCUMENTS], app[NODE], app.get(METRICS)
+    limits = app[LIMITS]
     clock = time.perf_counter
 
     async def _handler(request: web.BaseRequest) -> web.StreamResponse:
-        if request.method == "GET":
+        method = request.method
+        if method == "GET":
             started = clock()
             kept = cache.replay(request.raw_path, request.headers.get("Accept"), node.key_generation)
             if kept is not None:
@@ -60,6 +75,16 @@ def replaying(app: web.Application, handle: Handler) -> Handler:
                 if metrics is not None:
                     metrics.observe("GET", kept[1], clock() - started)
                 return response
+        elif method == "POST" and request.raw_path in _SHARED_INBOXES and "Expect" not in request.headers:
+            started = clock()
+            try:
+                activate(node.db)
+                response = await receive_post(node, limits, request, None)
+            except Exception as exc:
+                response = problem_for(request, exc)
+            if metrics is not None:
+                metrics.observe("POST", request.raw_path, clock() - started)
+            return response
         return await handle(request)  # type: ignore[arg-type]
 
     return _handler
