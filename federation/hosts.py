@@ -71,8 +71,11 @@ class ParkedHosts:
         return frozenset(self._hosts)
 
     async def contains(self, host: str) -> bool:
-        """Whether `host` is parked, as far as this process knows."""
-        return host in await self.current()
+        """Whether `host` is parked, as far as this process knows (asked on every inbox request: no copy of the
+        set, which `current` makes, is made for it)."""
+        if time.monotonic() >= self._expires:
+            await self.current()
+        return host in self._hosts
 
     def add(self, host: str) -> None:
         self._hosts.add(host)
