@@ -28,7 +28,7 @@ from federation.states import check_transition
 M = TypeVar("M", bound=Model)
 
 
-def _owned(model: type[Model]) -> bool:
+def has_owner(model: type[Model]) -> bool:
     """Whether `model`'s rows carry an owner and a heartbeat (the engine's delivery and inbox queues do)."""
     return "claim_owner" in model._meta.fields_map
 
@@ -53,7 +53,7 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
         return token, rows
     check_transition(ready_state, busy_state)
     due = Q(state=ready_state, next_attempt_at__lte=now) | Q(state=busy_state, locked_until__lt=now)
-    owned = _owned(model)
+    owned = has_owner(model)
     if owned and stale_seconds is not None:
         due |= Q(state=busy_state, heartbeat_at__lt=now - timedelta(seconds=stale_seconds))
     candidates = model.filter(due)
@@ -125,7 +125,7 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
         params.append(meta.fields_map[field_name].to_db_value(value, model) if field_name else value)
         return f"${len(params)}" if pg else "?"
 
-    owned = _owned(model)
+    owned = has_owner(model)
     token = str(uuid.uuid4())
     sets = [f"state = {mark(busy_state)}", f"claim_token = {mark(token)}",
             f"locked_until = {mark(now + lock_for, 'locked_until')}", "attempts = attempts + 1"]

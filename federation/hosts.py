@@ -63,19 +63,21 @@ class ParkedHosts:
 
     async def current(self) -> frozenset[str]:
         """The parked hosts (reloaded when the copy is older than `ttl`)."""
+        return frozenset(await self._fresh())
+
+    async def contains(self, host: str) -> bool:
+        """Whether `host` is parked, as far as this process knows (asked on every inbox request: no copy of the
+        set is made for it)."""
+        return host in await self._fresh()
+
+    async def _fresh(self) -> set[str]:
+        """The set itself, reloaded first when older than `ttl`."""
         if time.monotonic() >= self._expires:
             async with self._lock:  # one reload for a crowd of requests, not one each
                 if time.monotonic() >= self._expires:
                     self._hosts = set(await parked_hosts())
                     self._expires = time.monotonic() + self.ttl
-        return frozenset(self._hosts)
-
-    async def contains(self, host: str) -> bool:
-        """Whether `host` is parked, as far as this process knows (asked on every inbox request: no copy of the
-        set, which `current` makes, is made for it)."""
-        if time.monotonic() >= self._expires:
-            await self.current()
-        return host in self._hosts
+        return self._hosts
 
     def add(self, host: str) -> None:
         self._hosts.add(host)

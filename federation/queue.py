@@ -29,7 +29,7 @@ from typing import Any, Awaitable, Callable
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from federation.claims import _owned
+from federation.claims import has_owner
 from federation.states import check_transition
 
 
@@ -244,7 +244,7 @@ def _settle_statement(model: type[Model], from_state: str, to_state: str, column
         names = [meta.fields_db_projection[c] for c in columns]
         mark = (lambda i: f"${i}") if dialect == "postgres" else (lambda i: "?")
         sets = ["state = " + mark(1), "locked_until = NULL"]
-        if _owned(model):
+        if has_owner(model):
             sets.append("heartbeat_at = NULL")
         sets += [f'"{name}" = {mark(i)}' for i, name in enumerate(names, start=2)]
         n = len(names) + 2

@@ -278,7 +278,7 @@ async def receive_post(node: Node, limits: Limits, request: web.BaseRequest, use
     if username is not None and username not in node.fed.local_actors:  # type: ignore[union-attr]
         raise ProblemError(404, "No such actor", f"no actor {username} here")
     wait = limits.inbox_wait(signing_key_of(request.headers),
-                                          node.fed.trust.is_partner_host)  # type: ignore[union-attr]
+                             node.fed.trust.is_partner_host)  # type: ignore[union-attr]
     if wait:
         node.fed.observer.inbox("refused", refusal_class(429))  # type: ignore[union-attr]
         return problem(429, "Too many requests", f"this host or key sends faster than this node accepts: retry "

@@ -106,4 +106,3 @@ def problem_for(request: web.BaseRequest, exc: Exception) -> web.Response:
                        "nothing was stored; try again shortly", retry_after=RETRY_AFTER_SECONDS)
     log.error("web.unhandled", extra={"path": request.path}, exc_info=exc)
     return problem(500, "Internal Server Error", "the node failed to handle this request; it was logged")
-
