@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
@@ -32,35 +32,43 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _DOCUMENTS_CLEARED = cache_middleware(DOCUMENTS)
 
 
+async def answered(request: web.BaseRequest, db: Any, metrics: NodeMetrics | None, route: str,
+                   respond: Callable[[], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """`respond()` in the node's database `db` (several nodes may share a process), any failure answered with its
+    problem document (node/web/problems.py), the whole timed in `metrics` under `route`. The app's middleware runs
+    every routed request through it, and the server the shared inbox's POSTs, which it answers before routing
+    (node/web/serve.py)."""
+    started = time.perf_counter()
+    try:
+        activate(db)
+        return await respond()
+    except Exception as exc:
+        return problem_for(request, exc)
+    finally:
+        if metrics is not None:
+            metrics.observe(request.method, route, time.perf_counter() - started)
+
+
 def _node_middleware(metrics: NodeMetrics) -> Callable[..., Awaitable[web.StreamResponse]]:
     """The app's one middleware (each middleware layer costs every request a call, and peers fetch documents and
     post to the inbox by the thousand), doing in this order what would be separate layers:
 
-    - time the request under its route template (`metrics`), problems and refusals included;
-    - answer every failure with a problem document (node/web/problems.py);
-    - work in the request's node's database (several nodes may share a process);
+    - time the request under its route template, answer every failure with a problem document, work in the
+      request's node's database (`answered`);
     - for the desk and the editor API only: the desk's gate, the API's gate and the document cache's emptying
       after a write. Every other path (ActivityPub documents, the inbox, public pages) passes none of the three,
       each of which would let it through untouched.
     """
-    clock = time.perf_counter
 
     @web.middleware
     async def _middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = clock()
-        try:
-            activate(request.app[NODE].db)
-            path = request.path
-            if path.startswith(("/api/", "/desk/")) or path == "/desk":
-                return await desk.desk_middleware(
-                    request, lambda r: api.auth_middleware(r, lambda r2: _DOCUMENTS_CLEARED(r2, handler)))
-            return await handler(request)
-        except Exception as exc:
-            return problem_for(request, exc)
-        finally:
-            resource = request.match_info.route.resource
-            metrics.observe(request.method, (resource.canonical if resource is not None else "") or "unmatched",
-                            clock() - started)
+        resource = request.match_info.route.resource
+        route = (resource.canonical if resource is not None else "") or "unmatched"
+        path = request.path
+        if path.startswith(("/api/", "/desk/")) or path == "/desk":
+            return await answered(request, request.app[NODE].db, metrics, route, lambda: desk.desk_middleware(
+                request, lambda r: api.auth_middleware(r, lambda r2: _DOCUMENTS_CLEARED(r2, handler))))
+        return await answered(request, request.app[NODE].db, metrics, route, lambda: handler(request))
 
     return _middleware
 

@@ -19,14 +19,13 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from node.db import activate
 from node.operations.routes import METRICS
 from node.runtime import freeze_startup_heap
 from node.web.activitypub import receive_post
+from node.web.app import answered
 from node.web.keys import DOCUMENTS, NODE
 from node.web.limits import LIMITS
 from node.web.negotiation import ap_bytes_response
-from node.web.problems import problem_for
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
@@ -57,10 +56,10 @@ _SHARED_INBOXES = frozenset(("/inbox", "/actor/inbox"))
 def replaying(app: web.Application, handle: Handler) -> Handler:
     """The server's request handler. A GET that the app's document cache keeps an answer for (see
     node/web/doccache.py) is answered from it at once; a POST to a shared inbox goes straight to the inbox
-    (`receive_post`, what its route calls), in the node's database, a failure answered with its problem document as
-    the app's middleware would. Both are timed in the metrics under their route as any request. Everything else
-    goes to `handle` (the app: routing, middlewares, the route), and so does an inbox POST that asks for
-    ``Expect: 100-continue``, which the app's router answers before the body is sent."""
+    (`receive_post`, what its route calls) through `answered`, as the app's middleware runs a routed request. Both
+    are timed in the metrics under their route as any request. Everything else goes to `handle` (the app:
+    routing, middlewares, the route), and so does an inbox POST that asks for ``Expect: 100-continue``, which the
+    app's router answers before the body is sent."""
     cache, node, metrics = app[DOCUMENTS], app[NODE], app.get(METRICS)
     limits = app[LIMITS]
     clock = time.perf_counter
@@ -76,15 +75,8 @@ def replaying(app: web.Application, handle: Handler) -> Handler:
                     metrics.observe("GET", kept[1], clock() - started)
                 return response
         elif method == "POST" and request.raw_path in _SHARED_INBOXES and "Expect" not in request.headers:
-            started = clock()
-            try:
-                activate(node.db)
-                response = await receive_post(node, limits, request, None)
-            except Exception as exc:
-                response = problem_for(request, exc)
-            if metrics is not None:
-                metrics.observe("POST", request.raw_path, clock() - started)
-            return response
+            return await answered(request, node.db, metrics, request.raw_path,
+                                  lambda: receive_post(node, limits, request, None))
         return await handle(request)  # type: ignore[arg-type]
 
     return _handler
