@@ -5,19 +5,19 @@ left to the app, whose router answers it."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from federation.sig.cavage import sign_request
 from federation.store.models import Follower, InboxItem
-from node.web import activitypub
-from node.web import serve
+from node.web import activitypub, serve
+from tests.fakeremote import FakeRemote
 from tests.integration.test_inbox_security import (
     assert_problem, follow_of, inbox_url, node_and_remote, node_key_resolver, signed_post,
 )
-from tests.fakeremote import FakeRemote
 from tests.nodes import running_node
-from federation.sig.cavage import sign_request
 
 
 async def _metric_count(node, method: str, route: str) -> float:
@@ -77,8 +77,6 @@ async def test_shared_inbox__a_failure_inside_is_a_problem_document_and_nothing_
     """When storing fails unexpectedly the peer gets a 500 problem document (the crash logged, not shown), a locked
     database a 503 with Retry-After, as the app's middleware answers them; the node keeps serving."""
     async with node_and_remote(tmp_path) as (node, remote):
-        import sqlite3
-
         async def crashing(*args, **kwargs):
             raise RuntimeError("secret internals")
 
@@ -90,9 +88,9 @@ async def test_shared_inbox__a_failure_inside_is_a_problem_document_and_nothing_
             raise sqlite3.OperationalError("database is locked")
 
         monkeypatch.setattr(node.node.fed.inbox_writer, "store", locked)
-        status, headers, _ = answer = await signed_post(remote, inbox_url(node, "/inbox"), follow_of(node, remote, 2))
+        answer = await signed_post(remote, inbox_url(node, "/inbox"), follow_of(node, remote, 2))
         assert_problem(answer, 503)
-        assert headers["Retry-After"]
+        assert answer[1]["Retry-After"]
         monkeypatch.undo()
         assert (await signed_post(remote, inbox_url(node, "/inbox"), follow_of(node, remote, 3)))[0] == 202
 
