@@ -118,40 +118,11 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
     check_transition(ready_state, busy_state)
     meta = model._meta
     db = meta.db
-    pg = db.capabilities.dialect == "postgres"
-    params: list[Any] = []
-
-    def mark(value: Any, field_name: str | None = None) -> str:
-        params.append(meta.fields_map[field_name].to_db_value(value, model) if field_name else value)
-        return f"${len(params)}" if pg else "?"
-
-    owned = has_owner(model)
     token = str(uuid.uuid4())
-    sets = [f"state = {mark(busy_state)}", f"claim_token = {mark(token)}",
-            f"locked_until = {mark(now + lock_for, 'locked_until')}", "attempts = attempts + 1"]
-    if owned:
-        sets += [f"claim_owner = {mark(owner)}", f"heartbeat_at = {mark(now, 'heartbeat_at')}"]
-
-    def due() -> str:
-        ready = f"(state = {mark(ready_state)} AND next_attempt_at <= {mark(now, 'next_attempt_at')})"
-        expired = f"(state = {mark(busy_state)} AND locked_until < {mark(now, 'locked_until')})"
-        clauses = [ready, expired]
-        if owned and stale_seconds is not None:
-            stale = now - timedelta(seconds=stale_seconds)
-            clauses.append(f"(state = {mark(busy_state)} AND heartbeat_at < {mark(stale, 'heartbeat_at')})")
-        return "(" + " OR ".join(clauses) + ")"
-
-    inner = due()
-    if exclude_hosts:
-        inner += " AND host NOT IN (" + ", ".join(mark(h) for h in exclude_hosts) + ")"
+    sql, params = claim_statement(model, columns, token, now=now, limit=limit, lock_for=lock_for,
+                                  ready_state=ready_state, busy_state=busy_state, exclude_hosts=exclude_hosts,
+                                  owner=owner, stale_seconds=stale_seconds)
     table = meta.db_table
-    names = ", ".join(f'"{meta.fields_db_projection[c]}"' for c in columns)
-    pick = f'SELECT id FROM "{table}" WHERE {inner} ORDER BY next_attempt_at, id LIMIT {int(limit)}'
-    # PostgreSQL: the picked ids are an array computed once (an InitPlan). As `id IN (subquery)` beside the outer
-    # re-check, the planner may run the subquery again for each row it scans, and since the rows it has just
-    # claimed are no longer due, every run picks `limit` more: one claim took every due row.
-    picked = f"id = ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))" if pg else f"id IN ({pick})"
-    sql = f'UPDATE "{table}" SET {", ".join(sets)} WHERE {picked} AND {due()} RETURNING {names}'
     counts = CLAIMS.setdefault(table, ClaimCounts())
     started = time.perf_counter()
     try:
@@ -171,3 +142,48 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
             for r in found]
     rows.sort(key=lambda r: r.get("id", 0))
     return token, rows
+
+
+def claim_statement(model: type[Model], columns: tuple[str, ...], token: str, *, now: datetime, limit: int,
+                    lock_for: timedelta, ready_state: str, busy_state: str, exclude_hosts: list[str] | None = None,
+                    owner: str | None = None, stale_seconds: float | None = None) -> tuple[str, list[Any]]:
+    """`claim_columns`' UPDATE ... RETURNING for the model's dialect, and its parameters."""
+    meta = model._meta
+    pg = meta.db.capabilities.dialect == "postgres"
+    params: list[Any] = []
+
+    def mark(value: Any, field_name: str | None = None) -> str:
+        params.append(meta.fields_map[field_name].to_db_value(value, model) if field_name else value)
+        return f"${len(params)}" if pg else f"?{len(params)}"  # numbered: each clause is written once, used twice
+
+    owned = has_owner(model)
+    sets = [f"state = {mark(busy_state)}", f"claim_token = {mark(token)}",
+            f"locked_until = {mark(now + lock_for, 'locked_until')}", "attempts = attempts + 1"]
+    if owned:
+        sets += [f"claim_owner = {mark(owner)}", f"heartbeat_at = {mark(now, 'heartbeat_at')}"]
+
+    ready = f"(state = {mark(ready_state)} AND next_attempt_at <= {mark(now, 'next_attempt_at')})"
+    expired = f"(state = {mark(busy_state)} AND locked_until < {mark(now, 'locked_until')})"
+    due = [ready, expired]  # ready rows whose time has come, busy rows whose lock expired...
+    if owned and stale_seconds is not None:  # ... and busy rows whose owner stopped beating
+        stale = now - timedelta(seconds=stale_seconds)
+        due.append(f"(state = {mark(busy_state)} AND heartbeat_at < {mark(stale, 'heartbeat_at')})")
+    hosts = f" AND host NOT IN ({', '.join(mark(h) for h in exclude_hosts)})" if exclude_hosts else ""
+    table = meta.db_table
+    names = ", ".join(f'"{meta.fields_db_projection[c]}"' for c in columns)
+    order = f"ORDER BY next_attempt_at, id LIMIT {int(limit)}"
+    if pg:
+        # The picked ids are an array computed once (an InitPlan). As `id IN (subquery)` beside the outer re-check,
+        # the planner may run the subquery again for each row it scans, and since the rows it has just claimed are
+        # no longer due, every run picks `limit` more: one claim took every due row.
+        pick = f'SELECT id FROM "{table}" WHERE ({" OR ".join(due)}){hosts} {order}'
+        picked = f"id = ANY(ARRAY({pick} FOR UPDATE SKIP LOCKED))"
+    else:
+        # Each kind of due row picked on its own, oldest first along the (state, next_attempt_at) index, and the
+        # oldest of those taken: one OR over them made SQLite read every row of the state and sort them all, a
+        # cost that grew with the backlog (2 ms a claim with 2,400 inbox items waiting, 0.05 ms this way).
+        branches = " UNION ".join(f'SELECT * FROM (SELECT id, next_attempt_at FROM "{table}" WHERE {clause}{hosts} '
+                                  f"{order})" for clause in due)
+        picked = f"id IN (SELECT id FROM ({branches}) {order})"
+    sql = f'UPDATE "{table}" SET {", ".join(sets)} WHERE {picked} AND ({" OR ".join(due)}) RETURNING {names}'
+    return sql, params

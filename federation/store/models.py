@@ -9,6 +9,7 @@ tables: an outbox activity carries an opaque `subject_id` the application sets (
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 
 from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
@@ -128,6 +129,9 @@ class Delivery(Model):
     class Meta:
         table = "delivery"
         unique_together = (("activity", "inbox"),)
+        # The claim walks the due rows of one state in order (`federation.claims`): without it, every claim read and
+        # sorted the whole backlog (migration 0004).
+        indexes = (Index(fields=("state", "next_attempt_at"), name="delivery_state_due"),)
 
 
 class HostHealth(Model):
@@ -168,6 +172,7 @@ class InboxItem(Model):
 
     class Meta:
         table = "inbox_item"
+        indexes = (Index(fields=("state", "next_attempt_at"), name="inbox_item_state_due"),)  # as Delivery's
 
 
 class FanoutExpansion(Model):
