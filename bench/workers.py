@@ -15,8 +15,8 @@ in the one process as the reference, it prints:
 - CPU per delivery summed over the node's processes (web and workers), the PostgreSQL backends serving them, and
   both together;
 - the claim cost per delivery, from the counters each process prints when it stops (`federation.claims.CLAIMS`):
-  claim statements and claim time (wall clock, summed over workers) per delivery, and claims that lost every row to
-  another worker;
+  claim statements and claim time (wall clock, summed over workers) per delivery, and claims that found nothing
+  (every due row taken by another worker, or none due);
 - no inbox served twice: the receiver's repeated (activity, inbox) pairs, and every delivery row recorded
   delivered after one attempt.
 """
@@ -193,7 +193,7 @@ class Processes:
 
     def claim_counts(self, since: int) -> dict[str, float]:
         """The delivery claims printed by the processes stopped since output `since` (summed)."""
-        total = {"statements": 0.0, "claims": 0.0, "rows": 0.0, "empty": 0.0, "lost": 0.0, "seconds": 0.0}
+        total = {"statements": 0.0, "claims": 0.0, "rows": 0.0, "empty": 0.0, "seconds": 0.0}
         for out in self.outputs[since:]:
             for line in out.read_text().splitlines():
                 m = re.match(r"claims delivery: (.*)$", line)
@@ -282,7 +282,6 @@ class Result:
     claim_ms: float = 0.0
     claims_won: float = 0.0  # claims that won rows, per delivery
     claims_empty: int = 0
-    claims_lost: int = 0
     after_return_ms: list[float] = field(default_factory=list)
     repeats: int = 0
     retried_rows: int = 0
@@ -346,7 +345,6 @@ def _finish_claims(res: Result, procs: Processes, outputs_from: int, sizes: Size
     res.claim_ms = counts["seconds"] / total * 1000
     res.claims_won = counts["claims"] / total
     res.claims_empty = int(counts["empty"])
-    res.claims_lost = int(counts["lost"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -447,7 +445,7 @@ def _print(results: list[Result], sizes: Sizes) -> None:
                    f"{r.cpu_node_ms + r.cpu_pg_ms:.2f}", f"node {r.cpu_node_ms:.2f}, PostgreSQL {r.cpu_pg_ms:.2f}")
         report.add(f"{r.label}: claim cost per delivery: statements / claims that won rows / wall ms (all workers)",
                    f"{r.claim_statements:.3f} / {r.claims_won:.4f} / {r.claim_ms:.3f}",
-                   f"{r.claims_empty} claims found nothing, {r.claims_lost} lost all to another worker",
+                   f"{r.claims_empty} claims found nothing",
                    f"{r.claim_statements / one.claim_statements:.2f} of 1 worker" if one.claim_statements else "",
                    "not growing with workers")
         report.add(f"{r.label}: inboxes served twice (receiver: repeated (activity, inbox)) / rows sent again",

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from tortoise.expressions import F, Q
 from tortoise.models import Model
 
 from federation.states import check_transition
@@ -37,63 +36,31 @@ async def claim(model: type[M], *, now: datetime, limit: int, lock_for: timedelt
                 busy_state: str, exclude_hosts: list[str] | None = None, owner: str | None = None,
                 stale_seconds: float | None = None) -> tuple[str, list[M]]:
     """Claim up to `limit` due rows of `model`: ready ones, busy ones whose lock expired and, with
-    `stale_seconds`, busy ones whose owner stopped beating that long ago. `owner` is stamped on the rows."""
-    if model._meta.db.capabilities.dialect == "postgres":
-        # One UPDATE of rows picked FOR UPDATE SKIP LOCKED (`claim_columns`), then the rows it won as instances.
-        token, won = await claim_columns(model, ("id",), now=now, limit=limit, lock_for=lock_for,
-                                         ready_state=ready_state, busy_state=busy_state,
-                                         exclude_hosts=exclude_hosts, owner=owner, stale_seconds=stale_seconds)
-        if not won:
-            return "", []
-        counts = CLAIMS[model._meta.db_table]
-        started = time.perf_counter()
-        counts.statements += 1
-        rows = await model.filter(id__in=[r["id"] for r in won]).order_by("id")
-        counts.seconds += time.perf_counter() - started
-        return token, rows
-    check_transition(ready_state, busy_state)
-    due = Q(state=ready_state, next_attempt_at__lte=now) | Q(state=busy_state, locked_until__lt=now)
-    owned = has_owner(model)
-    if owned and stale_seconds is not None:
-        due |= Q(state=busy_state, heartbeat_at__lt=now - timedelta(seconds=stale_seconds))
-    candidates = model.filter(due)
-    if exclude_hosts:
-        candidates = candidates.exclude(host__in=exclude_hosts)
-    stamp: dict[str, Any] = {"claim_owner": owner, "heartbeat_at": now} if owned else {}
-    counts = CLAIMS.setdefault(model._meta.db_table, ClaimCounts())
+    `stale_seconds`, busy ones whose owner stopped beating that long ago. `owner` is stamped on the rows.
+    One UPDATE (`claim_columns`), then the rows it won as model instances."""
+    token, won = await claim_columns(model, ("id",), now=now, limit=limit, lock_for=lock_for,
+                                     ready_state=ready_state, busy_state=busy_state,
+                                     exclude_hosts=exclude_hosts, owner=owner, stale_seconds=stale_seconds)
+    if not won:
+        return "", []
+    counts = CLAIMS[model._meta.db_table]
     started = time.perf_counter()
-    try:
-        counts.statements += 1
-        ids = await candidates.order_by("next_attempt_at", "id").limit(limit).values_list("id", flat=True)
-        if not ids:
-            counts.empty += 1
-            return "", []
-        token = str(uuid.uuid4())
-        counts.statements += 2
-        await model.filter(Q(id__in=list(ids)) & due).update(
-            state=busy_state, claim_token=token, locked_until=now + lock_for, attempts=F("attempts") + 1, **stamp)
-        rows = await model.filter(claim_token=token, state=busy_state).order_by("id")
-        if rows:
-            counts.claims += 1
-            counts.rows += len(rows)
-        else:  # another worker took them between the two statements (SQLite serves one process: not there)
-            counts.lost += 1
-        return token, rows
-    finally:
-        counts.seconds += time.perf_counter() - started
+    counts.statements += 1
+    rows = await model.filter(id__in=[r["id"] for r in won]).order_by("id")
+    counts.seconds += time.perf_counter() - started
+    return token, rows
 
 
 @dataclass
 class ClaimCounts:
     """What this process's claims on one queue cost: statements run, claims that won rows and the rows they won,
-    claims that found nothing due, claims that lost every row to another worker, and the time spent claiming
-    (wall clock)."""
+    claims that found nothing due (on PostgreSQL, also those whose rows another worker was claiming), and the
+    time spent claiming (wall clock)."""
 
     statements: int = 0
     claims: int = 0
     rows: int = 0
     empty: int = 0
-    lost: int = 0
     seconds: float = 0.0
 
 
@@ -110,8 +77,8 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
     `UPDATE ... RETURNING` that hands back only `columns` (as plain values converted by the model's fields; those
     named in `raw` as the driver returns them, for the caller to convert if it ever needs them).
 
-    For the hot queues, where turning every claimed row into a model instance and running three statements
-    cost more than the claim itself. The re-check of the due condition in the outer WHERE is what keeps two
+    For the hot queues, where turning every claimed row into a model instance costs more than the claim
+    itself. The re-check of the due condition in the outer WHERE is what keeps two
     PostgreSQL workers from both winning a row (the second UPDATE re-evaluates it after the first commits).
     On PostgreSQL the inner SELECT also skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`), as
     `claim` does, so workers woken together take different rows. Counted in `CLAIMS` like `claim`."""

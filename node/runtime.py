@@ -57,7 +57,7 @@ def claim_report() -> list[str]:
     """One line per queue this process claimed from: what its claims cost (`federation.claims.CLAIMS`)."""
     from federation.claims import CLAIMS
 
-    return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} lost={c.lost} "
+    return [f"claims {table}: statements={c.statements} claims={c.claims} rows={c.rows} empty={c.empty} "
             f"seconds={c.seconds:.3f}" for table, c in sorted(CLAIMS.items()) if c.statements]
 
 

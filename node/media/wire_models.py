@@ -4,6 +4,7 @@ the stock item it became (or the reason it did not)."""
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 
 from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
@@ -45,6 +46,7 @@ class WireMedia(Model):
         table = "wire_media"
         table_description = "An attachment of a received story: its fetch into the stock and the digest verdict."
         unique_together = (("wire_story", "url"),)
+        indexes = (Index(fields=("state", "next_attempt_at"), name="wire_media_state_due"),)  # as TranslationJob's
 
 
 __models__ = [WireMedia]

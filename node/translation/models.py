@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.indexes import Index
 
 from federation.store.base import Model  # tortoise's, without reading our source (see there)
 
@@ -153,6 +154,8 @@ class TranslationJob(Model):
     class Meta:
         table = "translation_job"
         unique_together = (("story", "language"),)
+        # Claimed oldest due first along it (`federation.claims`), as the engine's queues (migration 0019).
+        indexes = (Index(fields=("state", "next_attempt_at"), name="translation_job_state_due"),)
 
 
 class MachineReading(Model):

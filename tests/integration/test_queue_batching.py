@@ -253,6 +253,30 @@ async def test_claim_columns__takes_the_oldest_due_rows_of_every_kind_along_the_
             assert reads and all("delivery_state_due" in s or "INTEGER PRIMARY KEY" in s for s in reads), plan
 
 
+async def test_claim_statement__every_queue_on_sqlite_reads_along_its_due_index(tmp_path):
+    """Each queue's claim (the engine's deliveries and inbox, the newsroom's translation jobs and media fetches)
+    reads its due rows along its (state, next_attempt_at) index, never by sorting the whole table."""
+    from node.media.wire_models import WireMedia
+    from node.translation.models import TranslationJob
+
+    queues = [(Delivery, "queued", "sending"), (InboxItem, "received", "processing"),
+              (TranslationJob, "pending", "translating"), (WireMedia, "waiting", "fetching")]
+    async with node_on(tmp_path, "baku", None) as baku:
+        async def scenario():
+            plans = {}
+            for model, ready, busy in queues:
+                sql, params = claim_statement(model, ("id",), "t", now=datetime.now(timezone.utc), limit=8,
+                                              lock_for=timedelta(minutes=2), ready_state=ready, busy_state=busy,
+                                              owner="me", stale_seconds=10)
+                _, rows = await model._meta.db.execute_query(f"EXPLAIN QUERY PLAN {sql}", params)
+                plans[model._meta.db_table] = [r["detail"] for r in rows]
+            return plans
+        plans = await baku.db(scenario)
+    for table, plan in plans.items():
+        reads = [step for step in plan if table in step]
+        assert reads and all(f"{table}_state_due" in s or "INTEGER PRIMARY KEY" in s for s in reads), (table, plan)
+
+
 def test_claim_policy__refuses_a_heartbeat_not_shorter_than_the_staleness():
     """A live worker's claims must never look dead between two of its beats."""
     with pytest.raises(ValueError):
