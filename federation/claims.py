@@ -73,15 +73,15 @@ async def claim_columns(model: type[Model], columns: tuple[str, ...], *, now: da
                         exclude_hosts: list[str] | None = None, owner: str | None = None,
                         stale_seconds: float | None = None, raw: tuple[str, ...] = ()
                         ) -> tuple[str, list[dict[str, Any]]]:
-    """`claim` in one round trip: the same rows under the same conditions, claimed by one
-    `UPDATE ... RETURNING` that hands back only `columns` (as plain values converted by the model's fields; those
+    """Claim up to `limit` due rows of `model` as `claim` describes, in one `UPDATE ... RETURNING`
+    (`claim_statement`) that hands back only `columns` (as plain values converted by the model's fields; those
     named in `raw` as the driver returns them, for the caller to convert if it ever needs them).
 
-    For the hot queues, where turning every claimed row into a model instance costs more than the claim
-    itself. The re-check of the due condition in the outer WHERE is what keeps two
-    PostgreSQL workers from both winning a row (the second UPDATE re-evaluates it after the first commits).
-    On PostgreSQL the inner SELECT also skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`), as
-    `claim` does, so workers woken together take different rows. Counted in `CLAIMS` like `claim`."""
+    The hot queues use it directly: turning every claimed row into a model instance costs more than the claim
+    itself. The re-check of the due condition in the outer WHERE is what keeps two PostgreSQL workers from both
+    winning a row (the second UPDATE re-evaluates it after the first commits); there the inner SELECT also skips
+    rows another worker is claiming (`FOR UPDATE SKIP LOCKED`), so workers woken together take different rows.
+    Counted in `CLAIMS`."""
     check_transition(ready_state, busy_state)
     meta = model._meta
     db = meta.db
